@@ -1,0 +1,93 @@
+"""Finding and parsing the project's RDF files, with errors that name the file and line."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import Dataset, Graph, URIRef
+
+from .namespaces import GRAPH
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+ONTOLOGY_DIR = PROJECT_ROOT / "ontology"
+DATA_DIR = PROJECT_ROOT / "data"
+RDF_SUFFIXES = {".ttl": "turtle", ".trig": "trig", ".nt": "nt", ".nq": "nquads", ".jsonld": "json-ld", ".rdf": "xml"}
+
+
+class ParseError(Exception):
+    """An RDF file could not be parsed; the message names the file, the line and the parser's complaint."""
+
+    def __init__(self, path: Path, line: int | None, message: str):
+        self.path, self.line, self.message = path, line, message
+        where = f"{path}:{line}" if line else str(path)
+        super().__init__(f"{where}: {message}")
+
+
+def ontology_files() -> list[Path]:
+    """The ontology and its vocabularies (not the shapes, which are loaded by validation)."""
+    return sorted(p for p in ONTOLOGY_DIR.glob("*.ttl"))
+
+
+def data_files(folder: Path = DATA_DIR) -> list[Path]:
+    """Every RDF file below data/, in a stable order; build outputs and reports are not data."""
+    return sorted(p for p in folder.rglob("*") if p.suffix in RDF_SUFFIXES and p.is_file())
+
+
+def project_files(data: list[Path] | None = None) -> list[Path]:
+    """Ontology files, then the given data files, or all of data/ when none are given.
+
+    Given files are checked together with data/sources.ttl and data/reference/, which they link to.
+    """
+    if data is None:
+        return ontology_files() + data_files()
+    context = [DATA_DIR / "sources.ttl", *data_files(DATA_DIR / "reference")]
+    chosen = [Path(p).resolve() for p in data]
+    return ontology_files() + [p for p in context if p.resolve() not in chosen] + chosen
+
+
+def graph_name(path: Path) -> URIRef:
+    """The named graph a file's triples go to: graph/ontology/<name> or graph/data/<relative path>."""
+    path = path.resolve()
+    for folder, kind in ((ONTOLOGY_DIR, "ontology"), (DATA_DIR, "data")):
+        try:
+            relative = path.relative_to(folder)
+        except ValueError:
+            continue
+        return GRAPH[f"{kind}/{relative.with_suffix('').as_posix()}"]
+    return GRAPH[f"file/{path.stem}"]
+
+
+def _line_of(message: str) -> int | None:
+    match = re.search(r"line (\d+)", message)
+    return int(match.group(1)) if match else None
+
+
+def parse_file(path: Path, into: Graph) -> None:
+    """Parse one file into a graph, turning the parser's exception into a ParseError."""
+    fmt = RDF_SUFFIXES.get(path.suffix)
+    if fmt is None:
+        raise ParseError(path, None, f"unknown RDF file type {path.suffix!r}")
+    try:
+        into.parse(path, format=fmt)
+    except FileNotFoundError:
+        raise ParseError(path, None, "file not found") from None
+    except Exception as error:  # rdflib's parsers raise many exception types
+        message = " ".join(str(error).split())
+        raise ParseError(path, _line_of(message), message) from None
+
+
+def load_files(files: list[Path]) -> Graph:
+    """Parse files into one in-memory graph (for checks that need no store)."""
+    graph = Graph()
+    for path in files:
+        parse_file(path, graph)
+    return graph
+
+
+def load_dataset(files: list[Path], dataset: Dataset) -> Dataset:
+    """Parse each file into its own named graph of the dataset."""
+    for path in files:
+        parse_file(path, dataset.graph(graph_name(path)))
+    return dataset
