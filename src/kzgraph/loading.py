@@ -35,14 +35,14 @@ def data_files(folder: Path = DATA_DIR) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.suffix in RDF_SUFFIXES and p.is_file())
 
 
-def project_files(data: list[Path] | None = None) -> list[Path]:
-    """Ontology files, then the given data files, or all of data/ when none are given.
+def project_files(data: list[Path] | None = None, data_dir: Path = DATA_DIR) -> list[Path]:
+    """Ontology files, then the given data files, or all of ``data_dir`` when none are given.
 
     Given files are checked together with data/sources.ttl and data/reference/, which they link to.
     """
     if data is None:
-        return ontology_files() + data_files()
-    context = [DATA_DIR / "sources.ttl", *data_files(DATA_DIR / "reference")]
+        return ontology_files() + data_files(data_dir)
+    context = [data_dir / "sources.ttl", *data_files(data_dir / "reference")]
     chosen = [Path(p).resolve() for p in data]
     return ontology_files() + [p for p in context if p.resolve() not in chosen] + chosen
 

@@ -1,0 +1,162 @@
+"""The build: load the ontology and data, derive shortcut triples, validate, and publish a dump.
+
+``build()`` writes into a staging folder and swaps it in only when every step passed, so a failed build
+leaves the previous good build (``build/current`` by default) untouched. A build holds:
+
+* ``kzgraph.nq`` – the whole dataset as N-Quads, one named graph per source file plus ``graph/derived``;
+* ``void.ttl`` – a VoID description with statistics (triples, entities, class and property partitions);
+* ``coverage.md`` – entities per class and facts per source document (also copied to data/COVERAGE.md).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Graph
+
+from . import provenance, stats
+from .derive import derive
+from .loading import DATA_DIR, PROJECT_ROOT, load_dataset, project_files
+from .store import KnowledgeGraph
+from .store import open as open_store
+from .validation import Report, validate_graph
+
+DUMP_NAME = "kzgraph.nq"
+VOID_NAME = "void.ttl"
+COVERAGE_NAME = "coverage.md"
+
+
+class BuildError(Exception):
+    """The build stopped; the message says which step failed and why. The previous build is untouched."""
+
+    def __init__(self, message: str, report: Report | None = None, problems: list | None = None):
+        super().__init__(message)
+        self.report = report
+        self.problems = problems or []
+
+
+@dataclass
+class BuildResult:
+    folder: Path
+    triples: int
+    files: list[Path]
+    report: Report
+    seconds: float
+    class_counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def dump(self) -> Path:
+        return self.folder / DUMP_NAME
+
+
+def build_dir() -> Path:
+    """Where builds go: ``$KZGRAPH_BUILD`` or ``build/`` in the project."""
+    return Path(os.environ.get("KZGRAPH_BUILD", PROJECT_ROOT / "build"))
+
+
+def current_build(folder: Path | None = None) -> Path:
+    return (folder or build_dir()) / "current"
+
+
+def union_graph(kg: KnowledgeGraph) -> Graph:
+    """A plain rdflib graph of every triple in every named graph (what SHACL and the checks see)."""
+    graph = Graph()
+    for s, p, o, _ in kg.dataset.quads((None, None, None, None)):
+        graph.add((s, p, o))
+    return graph
+
+
+def assemble(files: list[Path] | None = None, backend: str = "oxigraph", progress=None) -> KnowledgeGraph:
+    """Load the ontology and data files into a fresh store and apply the derivation rules."""
+    files = files if files is not None else project_files()
+    kg = open_store(backend)
+    task = progress.add_task("loading", total=len(files)) if progress else None
+    for path in files:
+        load_dataset([path], kg.dataset)
+        if progress:
+            progress.advance(task)
+    derive(kg)
+    return kg
+
+
+def build(out: Path | None = None, backend: str = "oxigraph", sources: Path | None = None,
+          data_dir: Path = DATA_DIR, check_provenance: bool = True, show_progress: bool = False) -> BuildResult:
+    """Run the whole build and publish it to ``out/current``; raise :class:`BuildError` on any failure.
+
+    The coverage report is also written to ``data_dir/COVERAGE.md``, to be committed with the data.
+    """
+    started = time.perf_counter()
+    out = out or build_dir()
+    files = project_files(data_dir=data_dir)
+    progress_cm = _progress() if show_progress else nullcontext(None)
+    with progress_cm as progress:
+        kg = assemble(files, backend, progress)
+        graph = union_graph(kg)
+        task = progress.add_task("validating (SHACL)", total=None) if progress else None
+        report = validate_graph(graph)
+        if progress:
+            progress.update(task, total=1, completed=1)
+    if not report.conforms:
+        raise BuildError(f"SHACL validation found {len(report.violations)} violation(s)", report=report)
+    if check_provenance:
+        sources = sources or provenance.sources_folder()
+        if not sources.is_dir():
+            raise BuildError(f"sources folder {sources} not found (set KZGRAPH_SOURCES or --sources)")
+        problems = provenance.check_graph(graph, sources)
+        if problems:
+            raise BuildError(f"provenance check found {len(problems)} problem(s)", problems=problems)
+    staging = out / f".staging-{os.getpid()}"
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+    try:
+        kg.dataset.serialize(destination=staging / DUMP_NAME, format="nquads")
+        summary = stats.summarise(kg)
+        stats.void_graph(summary, current_build(out) / DUMP_NAME).serialize(staging / VOID_NAME, format="turtle")
+        coverage = stats.coverage_markdown(summary)
+        (staging / COVERAGE_NAME).write_text(coverage, encoding="utf-8")
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _publish(staging, current_build(out))
+    (data_dir / "COVERAGE.md").write_text(coverage, encoding="utf-8")
+    return BuildResult(current_build(out), summary.triples, files, report, time.perf_counter() - started,
+                       summary.classes)
+
+
+def _publish(staging: Path, current: Path) -> None:
+    """Swap the staging folder in for the current build: rename the old one aside, then remove it."""
+    previous = current.with_name(f".previous-{os.getpid()}")
+    if current.exists():
+        current.rename(previous)
+    staging.rename(current)
+    if previous.exists():
+        shutil.rmtree(previous)
+
+
+def _progress():
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                    transient=True)
+
+
+class NoBuildError(Exception):
+    """There is no successful build to use yet."""
+
+
+def open_build(store: str | Path | None = None, out: Path | None = None) -> KnowledgeGraph:
+    """Open the last successful build without rebuilding: its dump loaded into the chosen store.
+
+    ``store`` is None (Oxigraph in memory), ``"memory"`` (rdflib) or the path of a persistent Oxigraph
+    store, which is filled from the dump only when it is empty.
+    """
+    dump = current_build(out) / DUMP_NAME
+    if not dump.is_file():
+        raise NoBuildError(f"no build at {dump.parent}; run `kzgraph build` first")
+    return open_store(store, dump=dump)

@@ -1,0 +1,54 @@
+"""Human- and machine-readable renderings of validation reports and build problems."""
+
+from __future__ import annotations
+
+import json
+from itertools import groupby
+
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDFS
+
+from .validation import Report
+
+
+def _label(graph: Graph | None, iri: str) -> str:
+    if graph is None:
+        return ""
+    for label in graph.objects(URIRef(iri), RDFS.label):
+        if getattr(label, "language", None) == "en":
+            return str(label)
+    return ""
+
+
+def render_report(report: Report, fmt: str, graph: Graph | None = None) -> str:
+    """The report as text (grouped by shape), JSON, or the standard sh:ValidationReport in Turtle."""
+    if fmt == "turtle":
+        return report.graph.serialize(format="turtle")
+    if fmt == "json":
+        return json.dumps({
+            "conforms": report.conforms,
+            "results": [dict(r.__dict__, label=_label(graph, r.focus)) for r in report.results],
+        }, indent=2, ensure_ascii=False) + "\n"
+    lines = []
+    for shape, results in groupby(report.results, key=lambda r: r.shape):
+        results = list(results)
+        lines.append(f"{results[0].severity}: {results[0].message}  [{shape}] ({len(results)})")
+        for r in results:
+            label = _label(graph, r.focus)
+            lines.append(f"  - {r.focus}" + (f" ({label})" if label else ""))
+            if r.path:
+                lines.append(f"      path: {r.path}")
+            if r.value:
+                lines.append(f"      value: {r.value}")
+    violations = len(report.violations)
+    lines.append(f"{'conforms' if report.conforms else 'does not conform'}: {violations} violation(s), "
+                 f"{len(report.results) - violations} warning(s)/info(s)")
+    return "\n".join(lines) + "\n"
+
+
+def print_problems(error, console) -> None:
+    """Print what made a build fail: the SHACL report or the provenance problems."""
+    if getattr(error, "report", None) is not None:
+        console.print(render_report(error.report, "text"), highlight=False, markup=False)
+    for problem in getattr(error, "problems", [])[:200]:
+        console.print(str(problem), highlight=False, markup=False)

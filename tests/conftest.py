@@ -1,0 +1,41 @@
+"""Shared fixtures: the real build of the curated data, made once per test session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kzgraph.build import build, open_build
+from kzgraph.loading import DATA_DIR
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def real_build(tmp_path_factory):
+    """The build of the whole curated graph (ontology and all of data/), in a temporary build folder."""
+    out = tmp_path_factory.mktemp("build")
+    result = build(out=out, data_dir=DATA_DIR)
+    return result
+
+
+@pytest.fixture(scope="session")
+def real_graph(real_build):
+    """The last build opened on the default embedded store."""
+    return open_build(out=real_build.folder.parent)
+
+
+@pytest.fixture
+def small_data(tmp_path):
+    """A data folder with the sources, the reference names and one small data file."""
+    import shutil
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    shutil.copy(DATA_DIR / "sources.ttl", folder / "sources.ttl")
+    shutil.copytree(DATA_DIR / "reference", folder / "reference")
+    (folder / "facts").mkdir()
+    shutil.copy(FIXTURES / "csto-1992.ttl", folder / "facts" / "csto-1992.ttl")
+    return folder

@@ -1,0 +1,80 @@
+"""The build: loads, derives, validates, publishes atomically, and keeps the last good build on failure."""
+
+from __future__ import annotations
+
+import pytest
+from rdflib import Dataset, Graph, URIRef
+from rdflib.compare import isomorphic
+
+from kzgraph.build import DUMP_NAME, BuildError, build, open_build, union_graph
+from kzgraph.loading import ParseError
+from kzgraph.namespaces import KZ
+
+KAZ = URIRef("https://w3id.org/kzgraph/id/state/KAZ")
+CSTO = URIRef("https://w3id.org/kzgraph/id/org/CSTO")
+
+
+def test_a_build_publishes_dump_void_and_coverage(small_data, tmp_path):
+    result = build(out=tmp_path / "build", data_dir=small_data)
+    folder = tmp_path / "build" / "current"
+    assert {p.name for p in folder.iterdir()} == {"kzgraph.nq", "void.ttl", "coverage.md"}
+    void = Graph().parse(folder / "void.ttl")
+    assert int(void.value(URIRef("https://w3id.org/kzgraph/dataset"), URIRef("http://rdfs.org/ns/void#triples"))) == result.triples
+    assert "kz:Membership | 1" in (folder / "coverage.md").read_text()
+    assert (small_data / "COVERAGE.md").read_text() == (folder / "coverage.md").read_text()
+
+
+def test_the_dump_round_trips_to_the_same_graph(small_data, tmp_path):
+    build(out=tmp_path / "build", data_dir=small_data)
+    reloaded = Dataset()
+    reloaded.parse(tmp_path / "build" / "current" / DUMP_NAME, format="nquads")
+    from_store = union_graph(open_build(out=tmp_path / "build"))
+    from_file = Graph()
+    for s, p, o, _ in reloaded.quads((None, None, None, None)):
+        from_file.add((s, p, o))
+    assert len(from_file) == len(from_store)
+    assert isomorphic(from_file, from_store)
+
+
+def test_shortcuts_are_derived_from_memberships(small_data, tmp_path):
+    build(out=tmp_path / "build", data_dir=small_data)
+    kg = open_build(out=tmp_path / "build")
+    assert bool(kg.query(f"ASK {{ <{KAZ}> <{KZ.memberOf}> <{CSTO}> }}").askAnswer)
+    assert bool(kg.query(f"ASK {{ ?t a <{KZ.Agreement}> , <{KZ.Fact}> }}").askAnswer)
+
+
+def test_memory_and_oxigraph_builds_hold_the_same_triples(small_data, tmp_path):
+    oxigraph = build(out=tmp_path / "a", data_dir=small_data)
+    memory = build(out=tmp_path / "b", data_dir=small_data, backend="memory")
+    assert oxigraph.triples == memory.triples
+
+
+def test_an_unparsable_file_names_file_and_line_and_keeps_the_previous_build(small_data, tmp_path):
+    out = tmp_path / "build"
+    build(out=out, data_dir=small_data)
+    before = (out / "current" / DUMP_NAME).read_bytes()
+    bad = small_data / "facts" / "broken.ttl"
+    bad.write_text("@prefix kz: <https://w3id.org/kzgraph/ontology#> .\n\nkz:a kz:b kz:c ;\n  kz:d \"unterminated .\n")
+    with pytest.raises(ParseError) as raised:
+        build(out=out, data_dir=small_data)
+    assert raised.value.path == bad and raised.value.line == 4
+    assert (out / "current" / DUMP_NAME).read_bytes() == before
+    assert [p.name for p in out.iterdir()] == ["current"]
+
+
+def test_a_fact_without_citation_fails_validation_and_keeps_the_previous_build(small_data, tmp_path):
+    out = tmp_path / "build"
+    build(out=out, data_dir=small_data)
+    before = (out / "current" / DUMP_NAME).read_bytes()
+    (small_data / "facts" / "uncited.ttl").write_text(
+        "@prefix kz: <https://w3id.org/kzgraph/ontology#> .\n<https://w3id.org/kzgraph/id/exercise/x> a kz:MilitaryExercise .\n")
+    with pytest.raises(BuildError) as raised:
+        build(out=out, data_dir=small_data)
+    focus = {r.focus for r in raised.value.report.violations}
+    assert focus == {"https://w3id.org/kzgraph/id/exercise/x"}
+    assert (out / "current" / DUMP_NAME).read_bytes() == before
+
+
+def test_the_real_build_validates(real_build):
+    assert real_build.report.conforms
+    assert real_build.triples > 0
