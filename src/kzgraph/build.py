@@ -98,7 +98,7 @@ def build(out: Path | None = None, backend: str = "oxigraph", sources: Path | No
         kg = assemble(files, backend, progress)
         graph = union_graph(kg)
         task = progress.add_task("validating (SHACL)", total=None) if progress else None
-        report = validate_graph(graph)
+        report = validate_graph(graph, query=kg.query)
         if progress:
             progress.update(task, total=1, completed=1)
     if not report.conforms:

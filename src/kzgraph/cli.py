@@ -83,19 +83,21 @@ def validate(
 ) -> None:
     """Validate data files against the SHACL shapes; exit 0 only when there is no Violation."""
     from .build import assemble, union_graph
+    from .locations import LocationIndex
     from .reporting import render_report
     from .validation import validate_graph
 
     missing = [f for f in files or [] if not f.is_file()]
     if missing:
         fail(f"no such file: {missing[0]}", EXIT_MISSING)
+    chosen = project_files(data=files or None)
     try:
-        kg = assemble(project_files(data=files or None))
+        kg = assemble(chosen)
     except ParseError as error:
         fail(str(error), EXIT_FAILED)
     graph = union_graph(kg)
-    report = validate_graph(graph)
-    typer.echo(render_report(report, format.value, graph), nl=False)
+    report = validate_graph(graph, query=kg.query)
+    typer.echo(render_report(report, format.value, graph, LocationIndex(chosen)), nl=False)
     raise typer.Exit(EXIT_OK if report.conforms else EXIT_FAILED)
 
 

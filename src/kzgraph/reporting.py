@@ -20,14 +20,23 @@ def _label(graph: Graph | None, iri: str) -> str:
     return ""
 
 
-def render_report(report: Report, fmt: str, graph: Graph | None = None) -> str:
-    """The report as text (grouped by shape), JSON, or the standard sh:ValidationReport in Turtle."""
+def render_report(report: Report, fmt: str, graph: Graph | None = None, locations=None) -> str:
+    """The report as text (grouped by shape), JSON, or the standard sh:ValidationReport in Turtle.
+
+    ``locations`` (a :class:`~kzgraph.locations.LocationIndex`) adds the file and line where each focus
+    node is defined.
+    """
+    def where(result) -> str:
+        location = locations.locate(result.focus, graph) if locations is not None else None
+        return str(location) if location else ""
+
     if fmt == "turtle":
         return report.graph.serialize(format="turtle")
     if fmt == "json":
         return json.dumps({
             "conforms": report.conforms,
-            "results": [dict(r.__dict__, label=_label(graph, r.focus)) for r in report.results],
+            "results": [dict(r.__dict__, label=_label(graph, r.focus), location=where(r) or None)
+                        for r in report.results],
         }, indent=2, ensure_ascii=False) + "\n"
     lines = []
     for shape, results in groupby(report.results, key=lambda r: r.shape):
@@ -36,6 +45,8 @@ def render_report(report: Report, fmt: str, graph: Graph | None = None) -> str:
         for r in results:
             label = _label(graph, r.focus)
             lines.append(f"  - {r.focus}" + (f" ({label})" if label else ""))
+            if where(r):
+                lines.append(f"      defined at: {where(r)}")
             if r.path:
                 lines.append(f"      path: {r.path}")
             if r.value:
