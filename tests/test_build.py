@@ -78,3 +78,18 @@ def test_a_fact_without_citation_fails_validation_and_keeps_the_previous_build(s
 def test_the_real_build_validates(real_build):
     assert real_build.report.conforms
     assert real_build.triples > 0
+
+
+def test_every_triple_stands_in_exactly_one_named_graph(real_graph):
+    (row,) = list(real_graph.query(
+        "SELECT (COUNT(*) AS ?quads) WHERE { GRAPH ?g { ?s ?p ?o } }"))
+    (distinct,) = list(real_graph.query(
+        "SELECT (COUNT(*) AS ?triples) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }"))
+    assert int(row[0]) == int(distinct[0])
+
+
+def test_a_fact_described_in_several_files_is_one_solution(real_graph):
+    rows = list(real_graph.query(f"""SELECT ?m WHERE {{
+        ?m a <{KZ.Membership}> ; <{KZ.member}> <{KAZ}> ; <{KZ.organisation}> <{CSTO}> ;
+           <{KZ.role}> <https://w3id.org/kzgraph/id/concept/role-founding-member> }}"""))
+    assert len(rows) == len(set(rows)) == 1

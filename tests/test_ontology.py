@@ -79,3 +79,12 @@ def test_the_curated_data_is_consistent_with_the_ontology(real_build):
 
     graph = union_graph(open_build(out=real_build.folder.parent))
     assert check_consistency(for_dl_reasoning(graph)) == []
+
+
+def test_the_generated_ontology_documentation_is_up_to_date():
+    from pathlib import Path
+
+    from kzgraph.ontology_docs import ontology_markdown
+
+    documented = (Path(__file__).resolve().parents[1] / "docs" / "ontology.md").read_text(encoding="utf-8")
+    assert documented == ontology_markdown(), "run: python -m kzgraph.ontology_docs > docs/ontology.md"

@@ -75,12 +75,13 @@ def assemble(files: list[Path] | None = None, backend: str = "oxigraph", progres
     """Load the ontology and data files into a fresh store and apply the derivation rules."""
     files = files if files is not None else project_files()
     kg = open_store(backend)
+    seen: set = set()
     task = progress.add_task("loading", total=len(files)) if progress else None
     for path in files:
-        load_dataset([path], kg.dataset)
+        load_dataset([path], kg.dataset, seen)
         if progress:
             progress.advance(task)
-    derive(kg)
+    derive(kg, seen)
     return kg
 
 
@@ -118,7 +119,7 @@ def build(out: Path | None = None, backend: str = "oxigraph", sources: Path | No
         kg.dataset.serialize(destination=staging / DUMP_NAME, format="nquads")
         summary = stats.summarise(kg)
         stats.void_graph(summary, current_build(out) / DUMP_NAME).serialize(staging / VOID_NAME, format="turtle")
-        coverage = stats.coverage_markdown(summary)
+        coverage = stats.coverage_markdown(summary, report)
         (staging / COVERAGE_NAME).write_text(coverage, encoding="utf-8")
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

@@ -21,10 +21,16 @@ def rules(folder: Path = RULES_DIR) -> list[Path]:
     return sorted(folder.glob("*.rq"))
 
 
-def derive(store) -> Graph:
-    """Apply every rule to a :class:`~kzgraph.store.KnowledgeGraph`; return the graph of derived triples."""
+def derive(store, seen: set | None = None) -> Graph:
+    """Apply every rule to a :class:`~kzgraph.store.KnowledgeGraph`; return the graph of derived triples.
+
+    Only triples that no source file states (``seen``: the triples loaded so far) are added, so that each
+    triple stands in one named graph.
+    """
+    seen = set(store.dataset.triples((None, None, None))) if seen is None else seen
     derived = store.graph(DERIVED_GRAPH)
     for rule in rules():
-        result = store.query(rule.read_text(encoding="utf-8"))
-        derived.addN((s, p, o, derived) for s, p, o in result)
+        new = [triple for triple in store.query(rule.read_text(encoding="utf-8")) if triple not in seen]
+        seen.update(new)
+        derived.addN((s, p, o, derived) for s, p, o in new)
     return derived

@@ -86,8 +86,20 @@ def load_files(files: list[Path]) -> Graph:
     return graph
 
 
-def load_dataset(files: list[Path], dataset: Dataset) -> Dataset:
-    """Parse each file into its own named graph of the dataset."""
+def load_dataset(files: list[Path], dataset: Dataset, seen: set | None = None) -> Dataset:
+    """Parse each file into its own named graph of the dataset.
+
+    A triple that an earlier file already stated is not added again (``seen`` holds the triples loaded
+    so far), so every triple stands in exactly one named graph, the first file that states it. The union
+    of the named graphs, which kzgraph queries as its default graph, is then a set, as an RDF merge is:
+    engines that form that union as a multiset (Oxigraph does) return no duplicate solutions.
+    """
+    seen = set() if seen is None else seen
     for path in files:
-        parse_file(path, dataset.graph(graph_name(path)))
+        parsed = Graph()
+        parse_file(path, parsed)
+        target = dataset.graph(graph_name(path))
+        new = [triple for triple in parsed if triple not in seen]
+        seen.update(new)
+        target.addN((s, p, o, target) for s, p, o in new)
     return dataset
