@@ -90,3 +90,17 @@ membership:x a kz:Membership ; kz:member state:KAZ ;
     kz:citation [ kz:document src:dissertation-diversification ; kz:lineStart {start} ; kz:lineEnd {end} ] .
 """)
     assert len(problems) == 1 and message in problems[0]
+
+
+@pytest.mark.parametrize("text, date", [
+    ("am 10-11.06.2010 in Taschkent", "2010-06-10"),
+    ("vom 13.09. bis 24.09.2010", "2010-09-13"),
+    ("vom 8 bis 17.10.2012", "2012-10-08"),
+])
+def test_dates_inside_ranges_are_found(text, date):
+    text = normalise(text)
+    assert date_in(Literal(date, datatype=XSD.date), text, numbers_in(text))
+
+
+def test_number_words_in_german_and_english():
+    assert {Decimal(90), Decimal(6)} <= numbers_in(normalise("neunzig Maßnahmen, six deaths"))

@@ -52,6 +52,9 @@ NUMBER_WORDS = {
     "tausend": 1000, "einhundert": 100, "zweihundert": 200, "dreihundert": 300, "halb": Decimal("0.5"),
     "hälfte": Decimal("0.5"), "doppelt": 2, "zweimal": 2, "dreimal": 3, "million": 1, "milliarde": 1,
     "erste": 1, "ersten": 1, "zweite": 2, "zweiten": 2, "dritte": 3, "dritten": 3, "vierte": 4, "vierten": 4,
+    "sechzig": 60, "siebzig": 70, "achtzig": 80, "neunzig": 90, "zweitausend": 2000, "dreitausend": 3000,
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "twenty": 20, "hundred": 100, "thousand": 1000,
     "fünfte": 5, "fünften": 5, "sechste": 6, "sechsten": 6, "siebte": 7, "siebten": 7, "achte": 8, "achten": 8,
 }
 NUMBER_TOKEN = re.compile(r"\d+(?:[.,\u00a0\u202f ]\d+)*")
@@ -141,7 +144,8 @@ def date_in(literal: Literal, text: str, numbers: set[Decimal]) -> bool:
         names = MONTHS[month]
         month_named = any(re.search(r"(?<!\w)" + re.escape(name) + (r"(?!\w)" if not name.endswith(".") else ""), text)
                           for name in names)
-        month_numeric = re.search(rf"(?<!\d)0?{day or ''}\.?\s*0?{month}\.\s*(?:{year}|{year % 100:02d})", text) if day else \
+        # numeric forms: 15.05.1992, 05/1992, and ranges such as "10-11.06.2010" or "13.09. bis 24.09.2010"
+        month_numeric = re.search(rf"(?<!\d)\d{{1,2}}\.\s?0?{month}\.", text) if day else \
             re.search(rf"(?<!\d)0?{month}[./]\s*{year}", text)
         if not (month_named or month_numeric):
             return False
