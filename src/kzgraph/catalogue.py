@@ -242,3 +242,28 @@ def catalogue_table(catalogue: dict[str, NamedQuery]) -> str:
         params = " ".join(f"{p.name}={p.default if p.default is not None else '*'}" for p in query.parameters)
         lines.append(f"{query.name.ljust(width)}  {query.title}" + (f"  [{params}]" if params else ""))
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+LIST_FORMATS = ("table", "markdown", "json")
+
+
+def catalogue_json(catalogue: dict[str, NamedQuery]) -> str:
+    """The catalogue as JSON: a list of queries with name, title, description and parameters."""
+    import json
+
+    return json.dumps([
+        {"name": q.name, "title": q.title, "description": q.description,
+         "parameters": [{"name": p.name, "type": p.type, "default": p.default, "description": p.doc}
+                        for p in q.parameters]}
+        for q in catalogue.values()], indent=2, ensure_ascii=False) + "\n"
+
+
+def render_catalogue(catalogue: dict[str, NamedQuery], fmt: str) -> str:
+    """The catalogue listed as plain text (``table``), Markdown (as in docs/queries.md) or JSON."""
+    if fmt == "table":
+        return catalogue_table(catalogue)
+    if fmt == "markdown":
+        return catalogue_markdown(catalogue)
+    if fmt == "json":
+        return catalogue_json(catalogue)
+    raise CatalogueError(f"unknown list format {fmt!r}; choose one of {', '.join(LIST_FORMATS)}")

@@ -17,6 +17,7 @@ from rich.console import Console
 
 from . import build as build_module
 from . import query as query_module
+from .catalogue import CatalogueError, load_catalogue, parse_params, render_catalogue
 from .loading import ParseError, project_files
 from .store import StoreError
 
@@ -103,17 +104,31 @@ def validate(
 
 @app.command()
 def query(
-    query: str = typer.Argument(..., help="SPARQL text, a .rq file, or the name of a query in queries/."),
-    format: QueryFormat = typer.Option(QueryFormat.table, "--format", "-f", help="Result format."),
+    query: Optional[str] = typer.Argument(None, help="SPARQL text, a .rq file, or the name of a query in queries/."),
+    format: str = typer.Option("table", "--format", "-f",
+                               help="Result format: table, csv or json; with --list: table, markdown or json."),
     store: Optional[str] = typer.Option(None, help="Persistent Oxigraph store path, or 'memory' for rdflib."),
+    param: list[str] = typer.Option(None, "--param", "-p",
+                                    help="NAME=VALUE for a parameter of a catalogue query (repeatable)."),
+    list_queries: bool = typer.Option(False, "--list", help="List the named queries of the catalogue."),
 ) -> None:
-    """Answer a SPARQL query from the last build."""
+    """Answer a SPARQL query from the last build, or list the catalogue of named queries."""
+    if list_queries:
+        try:
+            typer.echo(render_catalogue(load_catalogue(query_module.QUERIES_DIR), format), nl=False)
+        except CatalogueError as error:
+            fail(str(error), EXIT_FAILED)
+        return
+    if query is None:
+        fail("give a query (SPARQL text, a .rq file or a catalogue name) or --list", EXIT_USAGE)
+    if format not in query_module.FORMATS:
+        fail(f"unknown format {format!r}; choose one of {', '.join(query_module.FORMATS)}", EXIT_USAGE)
     try:
-        sparql = query_module.resolve(query)
+        sparql = query_module.resolve(query, params=parse_params(param))
         kg = build_module.open_build(store)
         result = query_module.run(kg, sparql)
-        typer.echo(query_module.format_result(result, format.value), nl=False)
-    except query_module.QueryError as error:
+        typer.echo(query_module.format_result(result, format), nl=False)
+    except (query_module.QueryError, CatalogueError) as error:
         fail(str(error), EXIT_FAILED)
     except (build_module.NoBuildError, StoreError) as error:
         fail(str(error), EXIT_MISSING)

@@ -20,18 +20,31 @@ class QueryError(Exception):
     """A query could not be found or parsed; the message says which and where."""
 
 
-def resolve(text_or_name: str, queries: Path = QUERIES_DIR) -> str:
-    """The SPARQL text for a query given as text, as a path to a .rq file, or as a catalogue name."""
+def resolve(text_or_name: str, queries: Path = QUERIES_DIR, params: dict[str, str] | None = None) -> str:
+    """The SPARQL text for a query given as text, as a path to a .rq file, or as a catalogue name.
+
+    A catalogue query is returned with its parameters bound (``params``, else the defaults of its header;
+    see :mod:`kzgraph.catalogue`). Parameters are accepted for catalogue queries only.
+    """
     candidate = Path(text_or_name)
     if candidate.suffix == ".rq":
+        if params:
+            raise QueryError("parameters are bound in catalogue queries only (`kzgraph query NAME --param k=v`)")
         if not candidate.is_file():
             raise QueryError(f"query file {candidate} not found")
         return candidate.read_text(encoding="utf-8")
     named = queries / f"{text_or_name}.rq"
     if re.fullmatch(r"[\w-]+", text_or_name):
         if named.is_file():
-            return named.read_text(encoding="utf-8")
+            from .catalogue import CatalogueError, parse_query_file
+
+            try:
+                return parse_query_file(named).bind(params or {})
+            except CatalogueError as error:
+                raise QueryError(str(error)) from None
         raise QueryError(f"no query named {text_or_name!r} in {queries} (see `kzgraph query --list`)")
+    if params:
+        raise QueryError("parameters are bound in catalogue queries only (`kzgraph query NAME --param k=v`)")
     if not QUERY_FORM.search(text_or_name):
         raise QueryError("not a SPARQL query, a .rq file or the name of a catalogue query")
     return text_or_name
