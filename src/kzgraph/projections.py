@@ -130,10 +130,12 @@ def _year(term) -> int | None:
 class Facts:
     """The facts and agents of a graph, fetched once with the queries in ``sparql/projections``."""
 
-    def __init__(self, ties: list[Fact], memberships: list[Fact], nodes: dict[str, Node]):
+    def __init__(self, ties: list[Fact], memberships: list[Fact], nodes: dict[str, Node],
+                 values: dict[str, tuple[float, str]] | None = None):
         self.ties = ties
         self.memberships = memberships
         self.nodes = nodes
+        self.values = values or {}
 
     @classmethod
     def fetch(cls, kg) -> "Facts":
@@ -151,7 +153,14 @@ class Facts:
             kind = _text(r.type)
             nodes[iri] = Node(iri, _text(r.label) or _local(iri), kind[len(KZ):] if kind.startswith(KZ) else kind,
                               _text(r.iso), _text(r.vector), _text(r.vectorConcept))
-        return cls(ties, memberships, nodes)
+        values = {}
+        for r in kg.query(sparql("transfer-values")):
+            try:
+                amount = float(r.value) * 10 ** int(r.multiplier or 0)
+            except (TypeError, ValueError):
+                continue
+            values[str(r.fact)] = (amount, _text(r.unit))
+        return cls(ties, memberships, nodes, values)
 
     @cached_property
     def years(self) -> list[int]:
