@@ -293,3 +293,66 @@ def table(rows: Iterable[dict]):
     except ImportError:  # pragma: no cover - pandas is a dependency, but the API works without it
         return rows
     return pandas.DataFrame(rows)
+
+
+FORMATS = ("table", "csv", "json")
+TABLE_COLUMNS = [  # (row key, heading) of the text table; csv and json have every column
+    ("year", "year"), ("ties", "ties"), ("facts", "facts"), ("sources", "src"), ("balance", "balance"),
+    ("dependency", "dep."), ("top_vector", "top vector"), ("imports", "imports"), ("hhi", "HHI"),
+    ("effective_suppliers", "N eff"), ("top_supplier", "top supplier"), ("top_supplier_share", "share"),
+    ("membership_vectors", "memb. vectors"), ("degree", "degree"), ("betweenness", "betw."),
+    ("brokerage", "brokerage"),
+]
+
+
+def _flat(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return "" if math.isnan(value) else f"{value:.6g}"
+    if isinstance(value, list):
+        return " ".join(value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}={v:.6g}" for k, v in value.items())
+    return str(value)
+
+
+def render(rows: list[dict], fmt: str, title: str = "") -> str:
+    """The rows as a text table, CSV (lists space-separated) or JSON (every value as it is)."""
+    if fmt not in FORMATS:
+        raise MetricsError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if fmt == "json":
+        import json
+
+        return json.dumps(rows, indent=2, ensure_ascii=False, default=str) + "\n"
+    if fmt == "csv":
+        import csv
+        import io
+
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else ["year"], lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({k: _flat(v) for k, v in r.items()} for r in rows)
+        return buffer.getvalue()
+    import io
+
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title or None, show_lines=False)
+    for _, heading in TABLE_COLUMNS:
+        table.add_column(heading, overflow="fold")
+    for r in rows:
+        cells = []
+        for key, _ in TABLE_COLUMNS:
+            value = r.get(key)
+            text = f"{value:.3f}" if isinstance(value, float) and key not in ("imports", "weighted_degree") else _flat(value)
+            if key == "hhi" and r.get("hhi_basis", "").startswith("value"):
+                text += " (value)"
+            cells.append(text)
+        table.add_row(*cells)
+    table.caption = ("ties: facts per partner plus organisations belonged to; HHI by number of transfer facts "
+                     "unless marked (value); every fact IRI: --format json")
+    buffer = io.StringIO()
+    Console(file=buffer, width=200, color_system=None).print(table)
+    return buffer.getvalue()
