@@ -174,15 +174,16 @@ def position(facts: Facts, state: str, start=None, end=None, as_of=None) -> dict
     in the cooperation network of the window (Freeman, "Centrality in social networks: conceptual
     clarification", Social Networks 1 (1979) 215–239; Bonacich, "Power and centrality", American Journal
     of Sociology 92 (1987) 1170–1182). Betweenness is normalised and counts unweighted shortest paths;
-    eigenvector centrality is weighted and computed in the state's connected component."""
+    eigenvector centrality is weighted and computed in the state's connected component (None if the power
+    iteration does not converge)."""
     graph = _cooperation_graph(facts, start, end, as_of)
     if state not in graph:
         return {"degree": 0, "weighted_degree": 0.0, "betweenness": 0.0, "eigenvector": 0.0, "brokerage": 0}
     component = graph.subgraph(nx.node_connected_component(graph, state))
     try:
         eigen = nx.eigenvector_centrality(component, max_iter=1000, weight="weight")[state]
-    except nx.PowerIterationFailedConvergence:
-        eigen = math.nan
+    except nx.PowerIterationFailedConvergence:  # reported as missing rather than as a wrong number
+        eigen = None
     return {
         "degree": graph.degree(state),
         "weighted_degree": float(graph.degree(state, weight="weight")),
