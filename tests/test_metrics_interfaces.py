@@ -59,6 +59,7 @@ def test_metrics_as_json_traces_every_row_to_its_facts(fixture_build):
     assert result.returncode == 0, result.stderr
     [row] = json.loads(result.stdout)
     assert row["year"] == "as of 2010" and ID + "membership/kaz-sco" in row["fact_iris"]
+    assert row["source_iris"] == [ID + "source/bicc-country-report-2025", ID + "source/dissertation-diversification"]
 
 
 def test_metrics_table_and_charts(fixture_build, tmp_path):

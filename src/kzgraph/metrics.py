@@ -232,6 +232,7 @@ def row(facts: Facts, state: str, label, start=None, end=None, as_of=None) -> di
     result["membership_vectors"] = len({t.vector for t in memberships if t.vector})
     result.update(position(facts, state, start, end, as_of))
     result["fact_iris"] = fact_iris
+    result["source_iris"] = sorted({d for t in found for d in t.documents})
     return result
 
 
