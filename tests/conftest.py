@@ -39,3 +39,13 @@ def small_data(tmp_path):
     (folder / "facts").mkdir()
     shutil.copy(FIXTURES / "csto-1992.ttl", folder / "facts" / "csto-1992.ttl")
     return folder
+
+
+@pytest.fixture(scope="session")
+def multivector_graph():
+    """The hand-checked fixture tests/fixtures/multivector.ttl with the ontology and reference names,
+    assembled (derivations applied) on the default embedded store."""
+    from kzgraph.build import assemble
+    from kzgraph.loading import project_files
+
+    return assemble(project_files(data=[FIXTURES / "multivector.ttl"]))

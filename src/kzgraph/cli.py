@@ -156,13 +156,35 @@ def serve(
 
 @app.command()
 def metrics(
-    state: str = typer.Option("KAZ", help="ISO 3166-1 alpha-3 code of the state."),
-    from_year: Optional[int] = typer.Option(None, "--from", help="First year."),
-    to_year: Optional[int] = typer.Option(None, "--to", help="Last year."),
+    state: str = typer.Option("KAZ", help="ISO 3166-1 alpha-3 code (or IRI) of the state."),
+    from_year: Optional[int] = typer.Option(None, "--from", help="First year (inclusive)."),
+    to_year: Optional[int] = typer.Option(None, "--to", help="Last year (inclusive)."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="One row: what was in force on this date (YYYY[-MM[-DD]])."),
     format: QueryFormat = typer.Option(QueryFormat.table, "--format", "-f"),
+    chart: Optional[Path] = typer.Option(None, "--chart", help="Also write the charts (PNG and SVG) to this folder."),
+    store: Optional[str] = typer.Option(None, help="Persistent Oxigraph store path, or 'memory' for rdflib."),
 ) -> None:
-    """Multivector metrics of a state's security cooperation per year."""
-    not_implemented("metrics")
+    """Multivector metrics of a state's security cooperation per year, and for the whole period.
+
+    Definitions: docs/metrics.md. Every row lists the facts behind it (--format json or csv).
+    """
+    from . import metrics as metrics_module
+    from .projections import ProjectionError, as_year
+
+    try:
+        kg = build_module.open_build(store)
+        year = as_year(as_of)
+        rows = metrics_module.compute(kg, state, from_year, to_year, as_of=year)
+        typer.echo(metrics_module.render(rows, format.value, title=f"multivector metrics: {state}"), nl=False)
+        if chart is not None:
+            from . import charts
+
+            for path in charts.render(kg, chart, state, from_year, to_year):
+                err.print(f"wrote {path}", highlight=False)
+    except (metrics_module.MetricsError, ProjectionError) as error:
+        fail(str(error), EXIT_USAGE)
+    except (build_module.NoBuildError, StoreError) as error:
+        fail(str(error), EXIT_MISSING)
 
 
 @app.command()

@@ -1,0 +1,184 @@
+"""The metrics through every door: the `kzgraph metrics` command, the HTTP router on a real uvicorn server,
+and the projections and metrics computed from a remote store over the SPARQL protocol."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import xml.etree.ElementTree as ElementTree
+
+import httpx
+import pytest
+import uvicorn
+from rdflib import Graph
+from rdflib.plugins.stores.sparqlstore import SPARQLStore
+
+from kzgraph import metrics, metrics_api
+from kzgraph.projections import project
+from kzgraph.server import create_app
+
+ID = "https://w3id.org/kzgraph/id/"
+
+
+def kzgraph(*args, build_dir):
+    env = dict(os.environ, KZGRAPH_BUILD=str(build_dir))
+    return subprocess.run([sys.executable, "-m", "kzgraph", *args], capture_output=True, text=True, env=env,
+                          timeout=300)
+
+
+@pytest.fixture(scope="module")
+def fixture_build(multivector_graph, tmp_path_factory):
+    """A build folder whose dump is the fixture graph, as `kzgraph build` would publish it."""
+    folder = tmp_path_factory.mktemp("metrics-build")
+    (folder / "current").mkdir()
+    multivector_graph.dataset.serialize(destination=folder / "current" / "kzgraph.nq", format="nquads")
+    return folder
+
+
+def test_metrics_prints_the_hand_computed_rows_as_csv(fixture_build):
+    result = kzgraph("metrics", "--state", "KAZ", "--from", "2010", "--to", "2012", "--format", "csv",
+                     build_dir=fixture_build)
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [r["year"] for r in rows] == ["2010", "2011", "2012", "2010-2012"]
+    assert float(rows[0]["hhi"]) == pytest.approx(5 / 9, abs=1e-5)
+    assert rows[0]["hhi_basis"] == "count" and rows[0]["top_supplier"] == "Russian Federation"
+    assert ID + "transfer/t1" in rows[0]["fact_iris"].split()
+
+
+def test_metrics_as_json_traces_every_row_to_its_facts(fixture_build):
+    result = kzgraph("metrics", "--format", "json", "--as-of", "2010-06-01", build_dir=fixture_build)
+    assert result.returncode == 0, result.stderr
+    [row] = json.loads(result.stdout)
+    assert row["year"] == "as of 2010" and ID + "membership/kaz-sco" in row["fact_iris"]
+    assert row["source_iris"] == [ID + "source/bicc-country-report-2025", ID + "source/dissertation-diversification"]
+
+
+def test_metrics_table_and_charts(fixture_build, tmp_path):
+    result = kzgraph("metrics", "--chart", str(tmp_path / "charts"), build_dir=fixture_build)
+    assert result.returncode == 0, result.stderr
+    assert "Russian Federation" in result.stdout and "2012" in result.stdout and "all" in result.stdout
+    written = sorted(p.name for p in (tmp_path / "charts").iterdir())
+    assert written == ["balance.png", "balance.svg", "ego-network.png", "ego-network.svg", "suppliers.png",
+                       "suppliers.svg"]
+    for name in ("balance", "ego-network", "suppliers"):
+        assert (tmp_path / "charts" / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert ElementTree.parse(tmp_path / "charts" / f"{name}.svg").getroot().tag.endswith("svg")
+
+
+@pytest.mark.parametrize("args, code, message", [
+    (["--state", "XYZ"], 2, "no state 'XYZ'"),
+    (["--from", "2012", "--to", "2010"], 2, "from 2012 to 2010"),
+    (["--as-of", "May 2014"], 2, "May 2014"),
+])
+def test_bad_arguments_exit_2_and_say_why(fixture_build, args, code, message):
+    result = kzgraph("metrics", *args, build_dir=fixture_build)
+    assert result.returncode == code and message in result.stderr
+
+
+def test_metrics_without_a_build_exits_3(tmp_path):
+    result = kzgraph("metrics", build_dir=tmp_path)
+    assert result.returncode == 3 and "kzgraph build" in result.stderr
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serving(app):
+    """Serve an app with uvicorn on a free 127.0.0.1 port for the duration of the block."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning")
+    running = uvicorn.Server(config)
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    while not running.started:
+        if not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{config.port}"
+    finally:
+        running.should_exit = True
+        thread.join()
+
+
+@pytest.fixture(scope="module")
+def server(multivector_graph):
+    """The SPARQL endpoint with the metrics router."""
+    app = create_app(multivector_graph)
+    app.include_router(metrics_api.router)
+    app.state.kg = multivector_graph
+    with serving(app) as url:
+        yield url
+
+
+def test_http_metrics_answer_the_same_rows_as_the_python_api(server, multivector_graph):
+    answer = httpx.get(f"{server}/metrics", params={"state": "KAZ", "from": 2010, "to": 2011})
+    assert answer.status_code == 200
+    assert answer.json() == json.loads(json.dumps(metrics.compute(multivector_graph, "KAZ", 2010, 2011)))
+    assert answer.json()[0]["hhi"] == pytest.approx(5 / 9)
+
+
+def test_http_metrics_as_csv(server):
+    answer = httpx.get(f"{server}/metrics", params={"from": 2012, "to": 2012, "format": "csv"})
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/csv")
+    assert next(csv.DictReader(io.StringIO(answer.text)))["top_supplier"] == "Türkiye"
+
+
+@pytest.mark.parametrize("params, message", [({"state": "XYZ"}, "no state 'XYZ'"),
+                                             ({"format": "xml"}, "unknown format"),
+                                             ({"as_of": "yesterday"}, "yesterday")])
+def test_http_bad_parameters_get_400_with_the_reason(server, params, message):
+    answer = httpx.get(f"{server}/metrics", params=params)
+    assert answer.status_code == 400 and message in answer.json()["detail"]
+
+
+def test_a_router_without_a_store_answers_503():
+    from fastapi import FastAPI
+
+    app = FastAPI()
+    app.include_router(metrics_api.router)
+    with serving(app) as url:
+        answer = httpx.get(f"{url}/metrics")
+    assert answer.status_code == 503 and "app.state.kg" in answer.json()["detail"]
+
+
+def test_an_app_can_supply_the_store_by_overriding_the_dependency(multivector_graph):
+    from fastapi import FastAPI
+
+    app = FastAPI()
+    app.include_router(metrics_api.router)
+    app.dependency_overrides[metrics_api.get_store] = lambda: multivector_graph
+    with serving(app) as url:
+        answer = httpx.get(f"{url}/metrics", params={"from": 2011, "to": 2011})
+    assert answer.status_code == 200 and answer.json()[0]["brokerage"] == 6
+
+
+@pytest.fixture(scope="module")
+def remote(server):
+    return Graph(store=SPARQLStore(f"{server}/sparql", returnFormat="json"))
+
+
+@pytest.mark.parametrize("name", ["cooperation", "membership", "transfers"])
+def test_projections_of_a_remote_store_equal_the_local_ones(remote, multivector_graph, name):
+    local, far = project(multivector_graph, name), project(remote, name)
+    assert dict(far.nodes(data=True)) == dict(local.nodes(data=True))
+    key = (lambda e: (e[0], e[1], e[2])) if local.is_multigraph() else (lambda e: (e[0], e[1]))
+    edges = (lambda g: {key(e): e[-1] for e in (g.edges(keys=True, data=True) if g.is_multigraph()
+                                                 else g.edges(data=True))})
+    assert edges(far) == edges(local) and len(local.edges) > 0
+
+
+def test_metrics_of_a_remote_store_equal_the_local_ones(remote, multivector_graph):
+    assert metrics.compute(remote, "KAZ") == metrics.compute(multivector_graph, "KAZ")

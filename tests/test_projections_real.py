@@ -1,0 +1,111 @@
+"""The projections and metrics on the real build, checked against independent SPARQL queries on the same
+build (so the checks stay true as the curated data grows)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from kzgraph import metrics
+from kzgraph.projections import Facts, project
+
+PREFIXES = """PREFIX kz: <https://w3id.org/kzgraph/ontology#>
+PREFIX kzc: <https://w3id.org/kzgraph/id/concept/>
+PREFIX state: <https://w3id.org/kzgraph/id/state/>
+"""
+KAZ = "https://w3id.org/kzgraph/id/state/KAZ"
+
+
+def select(kg, query: str, var: str = "x") -> set[str]:
+    return {str(row[var]) for row in kg.query(PREFIXES + query)}
+
+
+def edge_facts(graph) -> set[str]:
+    return {fact for *_, facts in graph.edges(data="facts") for fact in facts}
+
+
+def test_transfer_edges_carry_every_transfer_between_two_different_agents(real_graph):
+    expected = select(real_graph, """SELECT DISTINCT ?x WHERE {
+        ?x a kz:ArmsTransfer ; kz:supplier ?s ; kz:recipient ?r .
+        FILTER NOT EXISTS { ?s kz:country ?r }
+        FILTER(?s != ?r) }""")
+    assert edge_facts(project(real_graph, "transfers")) == expected
+
+
+def test_membership_edges_carry_every_membership_of_a_state_but_applications(real_graph):
+    expected = select(real_graph, """SELECT DISTINCT ?x WHERE {
+        ?x a kz:Membership ; kz:member ?m ; kz:organisation ?o . ?m a kz:State .
+        FILTER NOT EXISTS { ?x kz:role kzc:role-applicant } }""")
+    graph = project(real_graph, "membership")
+    assert edge_facts(graph) == expected
+    assert all(graph.nodes[n]["type"] == "State" for n, side in graph.nodes(data="bipartite") if side == 0)
+
+
+def test_agreement_edges_of_kazakhstan_and_russia_are_their_common_agreements(real_graph):
+    expected = select(real_graph, "SELECT DISTINCT ?x WHERE { ?x a kz:Agreement ; kz:party state:KAZ , state:RUS }")
+    graph = project(real_graph, "cooperation")
+    assert set(graph[KAZ]["https://w3id.org/kzgraph/id/state/RUS"]["agreement"]["facts"]) == expected
+
+
+def test_the_cooperation_network_links_states_only_and_every_edge_has_facts_and_sources(real_graph):
+    graph = project(real_graph, "cooperation")
+    facts = select(real_graph, "SELECT ?x WHERE { ?x a kz:Fact }")
+    documents = select(real_graph, "SELECT ?x WHERE { ?x a kz:SourceDocument }")
+    assert {d["type"] for _, d in graph.nodes(data=True)} == {"State"}
+    for u, v, relation, data in graph.edges(keys=True, data=True):
+        assert data["relation"] == relation and data["weight"] >= 1
+        assert set(data["facts"]) <= facts and 1 <= data["sources"] <= len(documents)
+        if data["first_year"] is not None and data["last_year"] is not None:
+            assert data["first_year"] <= data["last_year"]
+
+
+def test_a_window_is_a_subgraph_of_the_all_time_view(real_graph):
+    everything = project(real_graph, "cooperation")
+    window = project(real_graph, "cooperation", 2010, 2015)
+    def pairs(graph):
+        return {(frozenset((u, v)), key) for u, v, key in graph.edges(keys=True)}
+
+    assert pairs(window) <= pairs(everything) and len(pairs(window)) < len(pairs(everything))
+    for u, v, key, facts in window.edges(keys=True, data="facts"):
+        assert set(facts) <= set(everything[u][v][key]["facts"])
+
+
+def test_every_vector_node_is_a_concept_of_the_vector_scheme(real_graph):
+    assigned = select(real_graph, "SELECT DISTINCT ?x WHERE { ?n kz:policyVector ?x }")
+    in_scheme = select(real_graph, """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+        SELECT ?x WHERE { ?x skos:inScheme kzc:vector }""")
+    assert assigned and assigned <= in_scheme
+
+
+@pytest.fixture(scope="module")
+def kaz_rows(real_graph):
+    return metrics.compute(real_graph, "KAZ")
+
+
+def test_kazakhstan_rows_are_consistent(kaz_rows, real_graph):
+    facts = select(real_graph, "SELECT ?x WHERE { ?x a kz:Fact }")
+    for row in kaz_rows:
+        assert set(row["fact_iris"]) <= facts
+        shares = [v for k, v in row.items() if k.startswith("share_") and v is not None]
+        if shares:
+            assert math.fsum(shares) == pytest.approx(1.0) and 0 <= row["balance"] <= 1
+            assert row["dependency"] == pytest.approx(max(shares))
+        if row["suppliers"]:
+            assert 1 / row["suppliers"] - 1e-9 <= row["hhi"] <= 1
+            assert row["effective_suppliers"] == pytest.approx(1 / row["hhi"])
+
+
+def test_kazakhstan_belongs_to_csto_sco_and_pfp_at_once(kaz_rows):
+    year_2010 = next(r for r in kaz_rows if r["year"] == 2010)
+    assert {"CSTO", "SCO", "PfP"} <= set(year_2010["memberships"].split("; "))
+    assert year_2010["membership_vectors"] >= 3
+
+
+def test_imports_per_year_count_the_transfers_to_kazakhstan_in_that_year(real_graph, kaz_rows):
+    data = Facts.fetch(real_graph)
+    for row in kaz_rows:
+        if isinstance(row["year"], int) and row["hhi_basis"] == "count":
+            expected = {f.iri for f in data.ties if f.relation == "transfer" and f.b == KAZ
+                        and f.in_window(row["year"], row["year"])}
+            assert row["imports"] == len(expected)
