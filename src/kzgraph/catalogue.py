@@ -12,11 +12,13 @@ and subqueries are indented); the catalogue
 enforces this layout when it loads a file, and binds parameters by inserting a SPARQL 1.1 ``VALUES``
 block (SPARQL 1.1 Query, section 10.2, inline data) as the first element of that group. Values are
 validated against the parameter's type and written as rdflib terms in N-Triples/N3 syntax, never spliced
-into the query text as they were given.
+into the query text as they were given. An iri value is a full IRI, with or without angle brackets, or a
+prefixed name with one of the project's prefixes (``state:KAZ``, ``io:CSTO``, ``kzc:indicator-…``).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -24,6 +26,8 @@ from pathlib import Path
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
+
+from .namespaces import PREFIXES
 
 PARAM_TYPES = ("iri", "string", "integer", "year", "date")
 NAME = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
@@ -106,6 +110,9 @@ def to_term(name: str, type_: str, value: str):
         raise CatalogueError(f"parameter {name!r}: value must be text, not {type(value).__name__}")
     if type_ == "iri":
         text = value[1:-1] if value.startswith("<") and value.endswith(">") and len(value) > 2 else value
+        prefix, colon, local = text.partition(":")
+        if colon and prefix in PREFIXES and not local.startswith("//"):
+            text = str(PREFIXES[prefix]) + local  # a project prefixed name such as state:KAZ
         if not ABSOLUTE_IRI.fullmatch(text):
             raise CatalogueError(f"parameter {name!r}: {value!r} is not an absolute IRI "
                                  "(no spaces, quotes, braces or angle brackets inside)")
@@ -249,8 +256,6 @@ LIST_FORMATS = ("table", "markdown", "json")
 
 def catalogue_json(catalogue: dict[str, NamedQuery]) -> str:
     """The catalogue as JSON: a list of queries with name, title, description and parameters."""
-    import json
-
     return json.dumps([
         {"name": q.name, "title": q.title, "description": q.description,
          "parameters": [{"name": p.name, "type": p.type, "default": p.default, "description": p.doc}
