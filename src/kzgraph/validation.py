@@ -84,7 +84,7 @@ def sparql_constraints(shapes: Graph) -> list[SparqlConstraint]:
     for shape, constraint in shapes.subject_objects(SH.sparql):
         targets = tuple((kind, target) for kind in (SH.targetClass, SH.targetSubjectsOf, SH.targetNode)
                         for target in shapes.objects(shape, kind))
-        severity = shapes.value(constraint, SH.severity) or shapes.value(shape, SH.severity) or SH.Violation
+        severity = shapes.value(shape, SH.severity) or SH.Violation  # a shape's severity (SHACL §2.1.5)
         select = _prefixes(shapes, constraint) + "\n" + str(shapes.value(constraint, SH.select))
         constraints.append(SparqlConstraint(shape, constraint, select, str(shapes.value(constraint, SH.message) or ""),
                                             severity, targets))
@@ -101,6 +101,7 @@ def core_shapes(shapes: Graph) -> Graph:
 
 
 def _target_pattern(targets) -> str:
+    """A group binding ?this once to each focus node of the targets (a node may match several)."""
     patterns = []
     for kind, target in targets:
         if kind == SH.targetClass:
@@ -109,7 +110,7 @@ def _target_pattern(targets) -> str:
             patterns.append(f"{{ ?this {target.n3()} ?__object . }}")
         else:
             patterns.append(f"{{ BIND({target.n3()} AS ?this) }}")
-    return " UNION ".join(patterns)
+    return "{ SELECT DISTINCT ?this WHERE { " + " UNION ".join(patterns) + " } }"
 
 
 def whole_graph_query(constraint: SparqlConstraint) -> str:
