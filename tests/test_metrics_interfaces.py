@@ -3,27 +3,24 @@ and the projections and metrics computed from a remote store over the SPARQL pro
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
 import os
-import socket
 import subprocess
 import sys
-import threading
-import time
 import xml.etree.ElementTree as ElementTree
 
 import httpx
 import pytest
-import uvicorn
 from rdflib import Graph
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 
 from kzgraph import metrics, metrics_api
 from kzgraph.projections import project
 from kzgraph.server import create_app
+
+from .helpers import serving
 
 ID = "https://w3id.org/kzgraph/id/"
 
@@ -89,36 +86,10 @@ def test_metrics_without_a_build_exits_3(tmp_path):
     assert result.returncode == 3 and "kzgraph build" in result.stderr
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextlib.contextmanager
-def serving(app):
-    """Serve an app with uvicorn on a free 127.0.0.1 port for the duration of the block."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning")
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    while not running.started:
-        if not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{config.port}"
-    finally:
-        running.should_exit = True
-        thread.join()
-
-
 @pytest.fixture(scope="module")
 def server(multivector_graph):
     """The SPARQL endpoint with the metrics router."""
     app = create_app(multivector_graph)
-    app.include_router(metrics_api.router)
-    app.state.kg = multivector_graph
     with serving(app) as url:
         yield url
 

@@ -1,0 +1,104 @@
+"""Content negotiation for SPARQL results and RDF graphs.
+
+A client names the format it wants by the ``Accept`` header with q-values (RFC 9110 §12.5.1) or, where a
+browser cannot set headers, by a ``format`` parameter, which takes precedence. Offers are ordered: the
+first one is the default when the client accepts anything.
+"""
+
+from __future__ import annotations
+
+# SELECT and ASK results (SPARQL 1.1 Query Results JSON, XML, CSV and TSV formats), media type -> rdflib name.
+RESULT_TYPES = {
+    "application/sparql-results+json": "json",
+    "application/sparql-results+xml": "xml",
+    "text/csv": "csv",
+    "text/tab-separated-values": "tsv",
+}
+# RDF graphs (CONSTRUCT, DESCRIBE, resource descriptions), media type -> rdflib serializer name.
+GRAPH_TYPES = {
+    "text/turtle": "turtle",
+    "application/n-triples": "nt",
+    "application/rdf+xml": "xml",
+    "application/ld+json": "json-ld",
+}
+# Short names accepted by the ``format`` parameter.
+FORMAT_NAMES = {
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+    "turtle": "text/turtle",
+    "ttl": "text/turtle",
+    "nt": "application/n-triples",
+    "ntriples": "application/n-triples",
+    "rdfxml": "application/rdf+xml",
+    "jsonld": "application/ld+json",
+    "json-ld": "application/ld+json",
+    "html": "text/html",
+}
+
+
+class NotAcceptable(Exception):
+    """None of the offered formats is acceptable to the client (HTTP 406)."""
+
+
+def parse_accept(accept: str) -> list[tuple[float, str]]:
+    """The media ranges of an Accept header with their q-values, most preferred first.
+
+    Ties keep a more specific range before a wildcard and otherwise the header's order (RFC 9110 §12.5.1).
+    """
+    ranked = []
+    for position, item in enumerate(accept.split(",")):
+        parts = [p.strip() for p in item.split(";")]
+        media, q = parts[0].lower(), 1.0
+        if not media:
+            continue
+        for param in parts[1:]:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        specificity = 0 if media == "*/*" else 1 if media.endswith("/*") else 2
+        ranked.append((q, specificity, -position, media))
+    ranked.sort(reverse=True)
+    return [(q, media) for q, _, _, media in ranked]
+
+
+def choose(accept: str | None, offered) -> str | None:
+    """The offered media type the Accept header prefers, or None when none is acceptable.
+
+    An absent or empty header accepts anything, so the first offer is chosen.
+    """
+    offered = list(offered)
+    if not accept or not accept.strip():
+        return offered[0] if offered else None
+    refused = {media for q, media in parse_accept(accept) if q <= 0}
+    for q, media in parse_accept(accept):
+        if q <= 0:
+            continue
+        if media in offered:
+            return media
+        if media == "*/*" or media.endswith("/*"):
+            for candidate in offered:
+                if candidate not in refused and (media == "*/*" or candidate.startswith(media[:-1])):
+                    return candidate
+    return None
+
+
+def negotiate(accept: str | None, format_name: str | None, offered) -> str:
+    """The media type to answer with: the ``format`` parameter if given, else the Accept header.
+
+    Raises :class:`NotAcceptable` naming what was asked for and what is offered.
+    """
+    offered = list(offered)
+    if format_name:
+        media = FORMAT_NAMES.get(format_name.lower(), format_name.lower())
+        if media in offered:
+            return media
+        raise NotAcceptable(f"format {format_name!r} is not offered here; offered: {', '.join(offered)}")
+    media = choose(accept, offered)
+    if media is None:
+        raise NotAcceptable(f"none of the accepted types ({accept}) is offered; offered: {', '.join(offered)}")
+    return media
