@@ -7,7 +7,7 @@ from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import isomorphic
 
 from kzgraph.build import DUMP_NAME, BuildError, build, open_build, union_graph
-from kzgraph.loading import ParseError
+from kzgraph.loading import DATA_DIR, ParseError
 from kzgraph.namespaces import KZ
 
 KAZ = URIRef("https://w3id.org/kzgraph/id/state/KAZ")
@@ -15,7 +15,7 @@ CSTO = URIRef("https://w3id.org/kzgraph/id/org/CSTO")
 
 
 def test_a_build_publishes_dump_void_and_coverage(small_data, tmp_path):
-    result = build(out=tmp_path / "build", data_dir=small_data)
+    result = build(out=tmp_path / "build", data_dir=small_data, coverage_copy=small_data / "COVERAGE.md")
     folder = tmp_path / "build" / "current"
     assert {p.name for p in folder.iterdir()} == {"kzgraph.nq", "void.ttl", "coverage.md"}
     void = Graph().parse(folder / "void.ttl")
@@ -78,6 +78,12 @@ def test_a_fact_without_citation_fails_validation_and_keeps_the_previous_build(s
 def test_the_real_build_validates(real_build):
     assert real_build.report.conforms
     assert real_build.triples > 0
+
+
+def test_the_committed_coverage_report_is_the_one_the_build_generates(real_build):
+    committed = (DATA_DIR / "COVERAGE.md").read_text(encoding="utf-8")
+    generated = (real_build.folder / "coverage.md").read_text(encoding="utf-8")
+    assert committed == generated, "data/COVERAGE.md is out of date: run `kzgraph build` and commit it"
 
 
 def test_every_triple_stands_in_exactly_one_named_graph(real_graph):

@@ -5,7 +5,8 @@ leaves the previous good build (``build/current`` by default) untouched. A build
 
 * ``kzgraph.nq`` – the whole dataset as N-Quads, one named graph per source file plus ``graph/derived``;
 * ``void.ttl`` – a VoID description with statistics (triples, entities, class and property partitions);
-* ``coverage.md`` – entities per class and facts per source document (also copied to data/COVERAGE.md).
+* ``coverage.md`` – entities per class, facts per source document and the explained warnings; ``kzgraph build``
+  also copies it to data/COVERAGE.md, which is committed with the data.
 """
 
 from __future__ import annotations
@@ -86,10 +87,12 @@ def assemble(files: list[Path] | None = None, backend: str = "oxigraph", progres
 
 
 def build(out: Path | None = None, backend: str = "oxigraph", sources: Path | None = None,
-          data_dir: Path = DATA_DIR, check_provenance: bool = True, show_progress: bool = False) -> BuildResult:
+          data_dir: Path = DATA_DIR, check_provenance: bool = True, show_progress: bool = False,
+          coverage_copy: Path | None = None) -> BuildResult:
     """Run the whole build and publish it to ``out/current``; raise :class:`BuildError` on any failure.
 
-    The coverage report is also written to ``data_dir/COVERAGE.md``, to be committed with the data.
+    When ``coverage_copy`` is given, the coverage report is also written there (``kzgraph build`` writes
+    ``data/COVERAGE.md``, which is committed with the data).
     """
     started = time.perf_counter()
     out = out or build_dir()
@@ -125,7 +128,8 @@ def build(out: Path | None = None, backend: str = "oxigraph", sources: Path | No
         shutil.rmtree(staging, ignore_errors=True)
         raise
     _publish(staging, current_build(out))
-    (data_dir / "COVERAGE.md").write_text(coverage, encoding="utf-8")
+    if coverage_copy is not None:
+        coverage_copy.write_text(coverage, encoding="utf-8")
     return BuildResult(current_build(out), summary.triples, files, report, time.perf_counter() - started,
                        summary.classes)
 

@@ -62,7 +62,8 @@ def build(
     """Load ontology and data, derive shortcuts, validate, and publish dump, VoID and coverage report."""
     try:
         result = build_module.build(out=out, backend=backend, sources=sources, data_dir=data_dir,
-                                    check_provenance=provenance, show_progress=sys.stderr.isatty())
+                                    check_provenance=provenance, show_progress=sys.stderr.isatty(),
+                                    coverage_copy=data_dir / "COVERAGE.md")
     except ParseError as error:
         fail(str(error), EXIT_FAILED)
     except build_module.BuildError as error:
