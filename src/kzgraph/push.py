@@ -4,17 +4,18 @@ The build's dump holds one named graph per source file plus ``graph/derived``; e
 the same name in the store, by one of two methods:
 
 ``update`` (the default)
-    SPARQL 1.1 Update ``INSERT DATA`` (https://www.w3.org/TR/sparql11-update/, section 3.1.1), about
-    ``batch_size`` triples a request. Blank nodes are kept: a blank node's label is scoped to one request
-    (section 3.1.1), so every triple that mentions a blank node goes into one request with all the other
-    triples, in any graph, that mention it (citation nodes are described in a data graph and typed in the
-    derived graph).
+    SPARQL 1.1 Update ``INSERT DATA`` (https://www.w3.org/TR/sparql11-update/, section 3.1.1),
+    ``batch_size`` triples a request, the triples of several graphs in one request where a batch spans them.
 ``gsp``
     SPARQL 1.1 Graph Store HTTP Protocol ``POST`` of N-Triples into a graph
-    (https://www.w3.org/TR/sparql11-http-rdf-update/, section 5.5), ``batch_size`` triples a request. Each
-    request is about one graph and its blank nodes are fresh, so blank nodes are replaced by Skolem IRIs
-    (RDF 1.1 Concepts, section 3.5) under ``https://w3id.org/kzgraph/.well-known/genid/``; kzgraph's remote
-    knowledge graph turns them back into blank nodes in every result.
+    (https://www.w3.org/TR/sparql11-http-rdf-update/, section 5.5), ``batch_size`` triples a request.
+
+Blank nodes cannot cross requests: a blank node label stands for a fresh blank node in each request, and a
+citation node is described in a data graph but typed (``a kz:Citation``) in the derived graph. Stores do
+not help either (Virtuoso refuses blank nodes in ``INSERT DATA`` and fails on a template that puts one blank
+node into two graphs). So both methods replace blank nodes by Skolem IRIs (RDF 1.1 Concepts, section 3.5)
+under ``https://w3id.org/kzgraph/.well-known/genid/``, and kzgraph's remote knowledge graph turns them back
+into blank nodes in every result (:func:`kzgraph.remote.as_local_term`).
 
 Nothing already stored is lost or half-written. Every graph is first uploaded into a staging graph under
 ``https://w3id.org/kzgraph/staging/RUN/`` (outside kzgraph's graphs, so no query sees it); the staging
@@ -70,69 +71,39 @@ class PushReport:
 
 
 def read_dump(path: Path) -> list[Quad]:
-    """The quads of an N-Quads dump, terms in N-Triples syntax; every quad must be in a kzgraph graph."""
+    """The quads of an N-Quads dump, terms in N-Triples syntax and blank nodes as Skolem IRIs; every quad
+    must be in a kzgraph graph."""
     quads = []
     try:
         for quad in pyoxigraph.parse(path=str(path), format=pyoxigraph.RdfFormat.N_QUADS):
             graph = quad.graph_name
             if not isinstance(graph, pyoxigraph.NamedNode) or not graph.value.startswith(GRAPH_PREFIX):
                 raise PushError(f"{path}: the triple {quad.triple} is not in a kzgraph graph ({GRAPH_PREFIX}…)")
-            quads.append((graph.value, str(quad.subject), str(quad.predicate), str(quad.object)))
+            quads.append((graph.value, skolemized(str(quad.subject)), str(quad.predicate),
+                          skolemized(str(quad.object))))
     except (SyntaxError, OSError) as error:
         raise PushError(f"{path}: {error}") from None
     return quads
 
 
-def _is_blank(term: str) -> bool:
-    return term.startswith("_:")
-
-
-def linked_groups(quads: list[Quad]) -> list[list[Quad]]:
-    """The quads grouped so that all quads that mention one blank node, in whatever graph, share a group
-    (connected components over blank nodes); quads without blank nodes are groups of one. Order is kept."""
-    parent: dict[str, str] = {}
-
-    def root(node: str) -> str:
-        while parent.setdefault(node, node) != node:
-            parent[node] = parent[parent[node]]
-            node = parent[node]
-        return node
-
-    for _, s, _, o in quads:
-        if _is_blank(s) and _is_blank(o):
-            parent[root(s)] = root(o)
-    groups: dict[object, list[Quad]] = {}
-    for index, quad in enumerate(quads):
-        _, s, _, o = quad
-        blank = s if _is_blank(s) else o if _is_blank(o) else None
-        groups.setdefault(root(blank) if blank else index, []).append(quad)
-    return list(groups.values())
+def skolemized(term: str) -> str:
+    """A blank node in N-Triples syntax as its Skolem IRI; other terms as they are."""
+    return f"<{SKOLEM_PREFIX}{term[2:]}>" if term.startswith("_:") else term
 
 
 def update_batches(quads: list[Quad], size: int) -> Iterator[list[Quad]]:
-    """Batches of about ``size`` quads for INSERT DATA; a blank node's quads never straddle two batches."""
-    batch: list[Quad] = []
-    for group in linked_groups(quads):
-        if batch and len(batch) + len(group) > size:
-            yield batch
-            batch = []
-        batch.extend(group)
-    if batch:
-        yield batch
-
-
-def skolemized(term: str) -> str:
-    return f"<{SKOLEM_PREFIX}{term[2:]}>" if _is_blank(term) else term
+    """Batches of ``size`` quads (the last one smaller), in the order of the dump."""
+    for start in range(0, len(quads), size):
+        yield quads[start:start + size]
 
 
 def gsp_batches(quads: list[Quad], size: int) -> Iterator[list[Quad]]:
-    """Batches of at most ``size`` quads of one graph each, blank nodes replaced by Skolem IRIs."""
+    """Batches of at most ``size`` quads of one graph each."""
     by_graph: dict[str, list[Quad]] = defaultdict(list)
-    for g, s, p, o in quads:
-        by_graph[g].append((g, skolemized(s), p, skolemized(o)))
+    for quad in quads:
+        by_graph[quad[0]].append(quad)
     for graph_quads in by_graph.values():
-        for start in range(0, len(graph_quads), size):
-            yield graph_quads[start:start + size]
+        yield from update_batches(graph_quads, size)
 
 
 def insert_data(batch: list[Quad], staging: Callable[[str], str]) -> str:

@@ -18,12 +18,13 @@ by rdflib's parser, so typed literals, language tags, blank nodes and unbound va
 same rdflib terms as from the embedded store; graphs (CONSTRUCT, DESCRIBE) are asked for as Turtle.
 Two readings make the terms those of the embedded store (:func:`as_local_term`): IRIs under
 ``https://w3id.org/kzgraph/.well-known/genid/`` are Skolem IRIs (RDF 1.1 Concepts, section 3.5) that
-``kzgraph push --method gsp`` minted for blank nodes, and turn back into blank nodes; a literal without
+``kzgraph push`` minted for blank nodes, and turn back into blank nodes; a literal without
 language tag and datatype is an ``xsd:string`` literal (RDF 1.1 Concepts, section 3.3).
 """
 
 from __future__ import annotations
 
+import ast
 import http.client
 import io
 import json
@@ -191,8 +192,13 @@ class Endpoint:
 
 def _detail(error) -> str:
     """The store's own explanation, from the body of its error answer, on one line and not too long."""
-    body = getattr(error, "response", None)
-    if body is None and hasattr(error, "read"):
+    body = None
+    if isinstance(error, SPARQLWrapperException) and "Response:\n" in str(error):
+        try:  # SPARQLWrapper keeps the body only as the repr of bytes at the end of its message
+            body = ast.literal_eval(str(error).split("Response:\n", 1)[1].strip())
+        except (ValueError, SyntaxError):
+            body = str(error).split("Response:\n", 1)[1]
+    elif hasattr(error, "read"):
         try:
             body = error.read()
         except Exception:  # the body is a courtesy; the status says enough
@@ -233,7 +239,7 @@ def with_values(sparql: str, bindings: Mapping) -> str:
 def as_local_term(term):
     """A term of a remote answer as the embedded store gives it.
 
-    A Skolem IRI minted by ``kzgraph push --method gsp`` becomes the blank node it stands for; a literal
+    A Skolem IRI minted by ``kzgraph push`` becomes the blank node it stands for; a literal
     with neither language tag nor datatype becomes an ``xsd:string`` literal, which it is in RDF 1.1
     (RDF 1.1 Concepts, section 3.3: simple literals are xsd:string), and as which Oxigraph's engine returns it.
     """
