@@ -57,7 +57,7 @@ def virtuoso_server(tmp_path_factory, real_build):
         pytest.fail("virtuoso-t not found: run scripts/install-system-deps.sh")
     server = remote_stores.virtuoso(tmp_path_factory.mktemp("virtuoso")).start()
     try:
-        server.report = push(real_build.dump, push_endpoint(server), method="update", batch_size=5000)
+        server.report = push(real_build.dump, push_endpoint(server), method="update")
         yield server
     finally:
         server.stop()

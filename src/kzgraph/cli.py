@@ -237,8 +237,9 @@ def push(
 ) -> None:
     """Upload the last build to a remote SPARQL 1.1 store, replacing kzgraph's graphs there.
 
-    Each graph goes to a staging graph first and replaces its target only when all arrived; the triple count
-    of every graph is checked afterwards. See docs/remote-stores.md.
+    Graphs go to staging graphs first and replace their targets only when all arrived; counts are checked.
+
+    See docs/remote-stores.md.
     """
     from . import push as push_module
     from .remote import Credentials, Endpoint
