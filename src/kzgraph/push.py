@@ -168,7 +168,10 @@ def push(dump: Path, endpoint: Endpoint, method: str = "update", graph_store: st
         return run + graph[len(GRAPH_PREFIX):]
 
     before = graph_sizes(endpoint)  # reachable, credentials accepted
-    _rejected_as_push_error(endpoint.update, f"DROP SILENT GRAPH <{run}>")  # and updates allowed
+    try:  # updates allowed?
+        endpoint.update(f"DROP SILENT GRAPH <{run}>")
+    except QueryError as error:
+        raise PushError(f"the store rejected the upload: {error}; nothing was written") from None
     batches = list(update_batches(quads, batch_size) if method == "update" else gsp_batches(quads, batch_size))
     store = GraphStore(graph_store, endpoint) if method == "gsp" else None
     sent, swapping = 0, False

@@ -57,6 +57,7 @@ ENV_USER, ENV_PASSWORD, ENV_TOKEN, ENV_AUTH = ("KZGRAPH_STORE_USER", "KZGRAPH_ST
                                               "KZGRAPH_STORE_TOKEN", "KZGRAPH_STORE_AUTH")
 DECLARED_PREFIX = re.compile(r"\bPREFIX\s+([A-Za-z][\w.-]*)?:", re.IGNORECASE)
 GRAPH_FORMS = ("CONSTRUCT", "DESCRIBE")
+VIRTUOSO_ASK = "__ASK_RETVAL"
 
 
 def is_remote(store) -> bool:
@@ -292,7 +293,10 @@ class RemoteKnowledgeGraph:
                                      named_graphs=graphs)
         if form.queryType in GRAPH_FORMS:
             return _graph_result(form.queryType, body, self.endpoint.url)
-        return _results(body, self.endpoint.url)
+        result = _results(body, self.endpoint.url)
+        if form.queryType == "ASK" and result.type != "ASK":
+            return _ask_from_rows(result, self.endpoint.url)
+        return result
 
     def close(self) -> None:
         """Nothing to release: every request opens and closes its own connection."""
@@ -306,6 +310,17 @@ def _results(body: bytes, url: str) -> Result:
     if result.type == "SELECT":
         result.bindings = [{var: as_local_term(term) for var, term in row.items()} for row in result.bindings]
     return result
+
+
+def _ask_from_rows(result: Result, url: str) -> Result:
+    """An ASK answered as a result set, as Virtuoso 7.2 does (one variable ``__ASK_RETVAL``, one row of
+    1 or 0, instead of the JSON ``boolean`` of SPARQL 1.1 Query Results JSON section 3), read as a boolean."""
+    rows = list(result)
+    if [str(var) for var in result.vars or []] != [VIRTUOSO_ASK] or len(rows) > 1:
+        raise QueryError(f"{url} answered an ASK query with a result set instead of a boolean")
+    answer = Result("ASK")
+    answer.askAnswer = bool(rows) and rows[0][0] is not None and rows[0][0].toPython() not in (0, False, "0")
+    return answer
 
 
 def _graph_result(form: str, body: bytes, url: str) -> Result:
