@@ -17,7 +17,7 @@ from kzgraph import store as store_module
 from kzgraph.build import open_build
 from kzgraph.push import gsp_batches, insert_data, read_dump, update_batches
 from kzgraph.query import QueryError
-from kzgraph.remote import SKOLEM_PREFIX, Credentials, Endpoint, as_local_term, with_prologue
+from kzgraph.remote import SKOLEM_PREFIX, Credentials, as_local_term, with_prologue
 from kzgraph.server import create_app
 from kzgraph.store import StoreError
 
