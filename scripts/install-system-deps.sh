@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Debian packages the integration tests need: a Java runtime for the HermiT reasoner.
-# Installs only what is missing, so repeated runs are quick.
+# Debian packages the integration tests need: a Java runtime for the HermiT reasoner, and the Virtuoso
+# server binaries (virtuoso-t) for the remote-store tests, which start their own server with their own
+# virtuoso.ini. Only virtuoso-opensource-7-bin is installed: the full virtuoso-opensource package would
+# also set up and start a system-wide server, which the tests do not use.
+# Installs only what is missing, so repeated runs are quick; never asks a question.
 set -euo pipefail
 packages=()
 command -v java >/dev/null 2>&1 || packages+=(default-jre-headless)
+command -v virtuoso-t >/dev/null 2>&1 || packages+=(virtuoso-opensource-7-bin)
 if [ ${#packages[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
     $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${packages[@]}"
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}"
 fi

@@ -23,7 +23,7 @@ from rdflib import Graph
 from . import provenance, stats
 from .derive import derive
 from .loading import DATA_DIR, PROJECT_ROOT, load_dataset, project_files
-from .store import KnowledgeGraph
+from .store import KnowledgeGraph, StoreError
 from .store import open as open_store
 from .validation import Report, validate_graph
 
@@ -155,12 +155,20 @@ class NoBuildError(Exception):
     """There is no successful build to use yet."""
 
 
-def open_build(store: str | Path | None = None, out: Path | None = None) -> KnowledgeGraph:
+def open_build(store: str | Path | None = None, out: Path | None = None):
     """Open the last successful build without rebuilding: its dump loaded into the chosen store.
 
-    ``store`` is None (Oxigraph in memory), ``"memory"`` (rdflib) or the path of a persistent Oxigraph
-    store, which is filled from the dump only when it is empty.
+    ``store`` is None (Oxigraph in memory), ``"memory"`` (rdflib), the path of a persistent Oxigraph
+    store, which is filled from the dump only when it is empty, or the http(s) URL of a remote SPARQL 1.1
+    store, which is queried as it is (``kzgraph push`` fills it) and must hold kzgraph's graphs.
     """
+    from .remote import is_remote
+
+    if is_remote(store):
+        kg = open_store(store)
+        if kg.is_empty():
+            raise StoreError(f"{store} holds no kzgraph graphs; upload the build with `kzgraph push {store}`")
+        return kg
     dump = current_build(out) / DUMP_NAME
     if not dump.is_file():
         raise NoBuildError(f"no build at {dump.parent}; run `kzgraph build` first")

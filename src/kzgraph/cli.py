@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import Optional
@@ -28,6 +29,20 @@ app = typer.Typer(help="kzgraph: a knowledge graph of Kazakhstan's international
 import_app = typer.Typer(help="Import external data sets.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
 err = Console(stderr=True)
+
+
+STORE_HELP = ("Persistent Oxigraph store path, 'memory' for rdflib, or the http(s) URL of a SPARQL 1.1 store "
+              "(credentials from KZGRAPH_STORE_USER/_PASSWORD/_AUTH or KZGRAPH_STORE_TOKEN).")
+
+
+class PushMethod(str, Enum):
+    update = "update"
+    gsp = "gsp"
+
+
+class AuthScheme(str, Enum):
+    basic = "basic"
+    digest = "digest"
 
 
 class QueryFormat(str, Enum):
@@ -108,7 +123,7 @@ def query(
     query: Optional[str] = typer.Argument(None, help="SPARQL text, a .rq file, or the name of a query in queries/."),
     format: str = typer.Option("table", "--format", "-f",
                                help="Result format: table, csv or json; with --list: table, markdown or json."),
-    store: Optional[str] = typer.Option(None, help="Persistent Oxigraph store path, or 'memory' for rdflib."),
+    store: Optional[str] = typer.Option(None, help=STORE_HELP),
     param: list[str] = typer.Option(None, "--param", "-p",
                                     help="NAME=VALUE for a parameter of a catalogue query (repeatable)."),
     list_queries: bool = typer.Option(False, "--list", help="List the named queries of the catalogue."),
@@ -140,7 +155,7 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
     timeout: float = typer.Option(30.0, help="Query timeout in seconds."),
-    store: Optional[str] = typer.Option(None, help="Persistent Oxigraph store path, or 'memory'."),
+    store: Optional[str] = typer.Option(None, help=STORE_HELP),
 ) -> None:
     """Serve the SPARQL 1.1 endpoint over the last build."""
     import uvicorn
@@ -163,7 +178,7 @@ def metrics(
     as_of: Optional[str] = typer.Option(None, "--as-of", help="One row: what was in force on this date (YYYY[-MM[-DD]])."),
     format: QueryFormat = typer.Option(QueryFormat.table, "--format", "-f"),
     chart: Optional[Path] = typer.Option(None, "--chart", help="Also write the charts (PNG and SVG) to this folder."),
-    store: Optional[str] = typer.Option(None, help="Persistent Oxigraph store path, or 'memory' for rdflib."),
+    store: Optional[str] = typer.Option(None, help=STORE_HELP),
 ) -> None:
     """Multivector metrics of a state's security cooperation per year, and for the whole period.
 
@@ -184,6 +199,8 @@ def metrics(
                 err.print(f"wrote {path}", highlight=False)
     except (metrics_module.MetricsError, ProjectionError) as error:
         fail(str(error), EXIT_USAGE)
+    except query_module.QueryError as error:  # a remote store rejected or failed on a query
+        fail(str(error), EXIT_FAILED)
     except (build_module.NoBuildError, StoreError) as error:
         fail(str(error), EXIT_MISSING)
 
@@ -204,9 +221,66 @@ def import_sipri(file: Path = typer.Argument(..., help="SIPRI trade register CSV
 
 
 @app.command()
-def push(url: str = typer.Argument(..., help="SPARQL 1.1 store to upload the build to.")) -> None:
-    """Upload the last build to a remote SPARQL store."""
-    not_implemented("push")
+def push(
+    url: str = typer.Argument(..., help="SPARQL 1.1 query endpoint of the store (used to check the counts)."),
+    method: PushMethod = typer.Option(PushMethod.update, help="update: SPARQL 1.1 Update; gsp: Graph Store Protocol."),
+    update_url: Optional[str] = typer.Option(None, "--update-url", help="SPARQL Update endpoint (default: URL)."),
+    graph_store: Optional[str] = typer.Option(None, "--graph-store", help="Graph Store Protocol URL (for --method gsp)."),
+    batch_size: int = typer.Option(2000, "--batch-size", min=1, help="Triples per request."),
+    user: Optional[str] = typer.Option(None, "--user", envvar="KZGRAPH_STORE_USER", help="User for HTTP authentication."),
+    password: Optional[str] = typer.Option(None, "--password", envvar="KZGRAPH_STORE_PASSWORD",
+                                           help="Password for HTTP authentication."),
+    auth: AuthScheme = typer.Option(AuthScheme.basic, "--auth", envvar="KZGRAPH_STORE_AUTH",
+                                    help="HTTP authentication scheme for --user/--password."),
+    token: Optional[str] = typer.Option(None, "--token", envvar="KZGRAPH_STORE_TOKEN", help="Bearer token instead of a password."),
+    timeout: float = typer.Option(120.0, help="Seconds to wait for each answer of the store."),
+    out: Optional[Path] = typer.Option(None, help="Build folder (default: $KZGRAPH_BUILD or ./build)."),
+) -> None:
+    """Upload the last build to a remote SPARQL 1.1 store, replacing kzgraph's graphs there.
+
+    Graphs go to staging graphs first and replace their targets only when all arrived; counts are checked.
+
+    See docs/remote-stores.md.
+    """
+    from . import push as push_module
+    from .remote import Credentials, Endpoint
+
+    if method is PushMethod.gsp and not graph_store:
+        fail("--method gsp needs --graph-store URL (the store's Graph Store Protocol endpoint)", EXIT_USAGE)
+    try:
+        credentials = Credentials(user, password, token, auth.value)
+    except ValueError as error:
+        fail(str(error), EXIT_USAGE)
+    dump = build_module.current_build(out) / build_module.DUMP_NAME
+    if not dump.is_file():
+        fail(f"no build at {dump.parent}; run `kzgraph build` first", EXIT_MISSING)
+    try:
+        endpoint = Endpoint(url, update_url, credentials, timeout)
+        with _push_progress() as progress:
+            report = push_module.push(dump, endpoint, method.value, graph_store, batch_size, progress)
+    except StoreError as error:
+        fail(str(error), EXIT_MISSING)
+    except push_module.PushError as error:
+        fail(str(error), EXIT_FAILED)
+    typer.echo(f"pushed {report.triples} triples in {len(report.graphs)} graphs to {report.url} "
+               f"({report.method}, {report.batches} requests, {report.seconds:.1f} s); "
+               "the store's count of every graph matches the build")
+    if report.removed:
+        typer.echo(f"removed {len(report.removed)} graph(s) the build no longer has: {', '.join(report.removed)}")
+
+
+@contextmanager
+def _push_progress():
+    """A progress bar on stderr when it is a terminal, as a callback ``(sent, total)``; else no callback."""
+    if not err.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("uploading"), BarColumn(), MofNCompleteColumn(), TextColumn("triples"),
+                  TimeRemainingColumn(), console=err, transient=True) as progress:
+        task = progress.add_task("push", total=None)
+        yield lambda sent, total: progress.update(task, completed=sent, total=total)
 
 
 def main() -> None:  # pragma: no cover - console entry point

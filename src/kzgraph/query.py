@@ -52,8 +52,12 @@ def resolve(text_or_name: str, queries: Path = QUERIES_DIR, params: dict[str, st
 
 def run(kg, sparql: str) -> Result:
     """Evaluate a query on a store, turning the engine's syntax errors into QueryError."""
+    from .store import StoreError
+
     try:
         return kg.query(sparql)
+    except (QueryError, StoreError):  # a remote store's answer, already explained and naming its URL
+        raise
     except SyntaxError as error:  # pyoxigraph reports parse errors with their position
         raise QueryError(f"SPARQL syntax error: {error}") from None
     except Exception as error:  # rdflib's pyparsing errors and evaluation errors

@@ -7,6 +7,8 @@ graphs (one named graph per source file, plus the graph of derived triples). Bac
   evaluated by Oxigraph's engine.
 * ``"memory"``: rdflib's own in-memory store and SPARQL engine.
 * a filesystem path: a persistent on-disk Oxigraph store at that path (created if missing).
+* an http(s) URL: a remote SPARQL 1.1 store, queried through SPARQLWrapper
+  (:class:`kzgraph.remote.RemoteKnowledgeGraph`, same query interface; fill it with ``kzgraph push``).
 """
 
 from __future__ import annotations
@@ -69,13 +71,27 @@ class KnowledgeGraph:
         self.dataset.close()
 
 
-def open(store: str | Path | None = None, *, dump: Path | None = None) -> KnowledgeGraph:
+def open(store: str | Path | None = None, *, dump: Path | None = None, credentials=None,
+         timeout: float | None = None):
     """Open a kzgraph store.
 
-    ``store`` is a backend name (``"oxigraph"``, the default, or ``"memory"``) or the path of a persistent
-    Oxigraph store. When ``dump`` is given and the store is empty, the dump (N-Quads) is loaded into it.
+    ``store`` is a backend name (``"oxigraph"``, the default, or ``"memory"``), the path of a persistent
+    Oxigraph store, or the http(s) URL of a remote SPARQL 1.1 store. When ``dump`` is given and a local
+    store is empty, the dump (N-Quads) is loaded into it; a remote store is never loaded from a dump.
+    ``credentials`` (:class:`kzgraph.remote.Credentials`, by default from the ``KZGRAPH_STORE_*``
+    environment variables) and ``timeout`` (seconds) apply to remote stores only.
     """
     store = "oxigraph" if store is None else store
+    from . import remote
+
+    if remote.is_remote(store):
+        if credentials is None:
+            try:
+                credentials = remote.Credentials.from_env()
+            except ValueError as error:
+                raise StoreError(f"store credentials in the environment: {error}") from None
+        endpoint = remote.Endpoint(store, credentials=credentials, timeout=timeout or remote.DEFAULT_TIMEOUT)
+        return remote.RemoteKnowledgeGraph(endpoint)
     if isinstance(store, str) and store in BACKENDS:
         if store == "memory":
             dataset = Dataset(default_union=True)
