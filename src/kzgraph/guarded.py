@@ -33,11 +33,11 @@ from .engine import Snapshot, write_snapshot
 from .guard import QueryRefused, QuerySyntaxError
 from .query import QueryError
 from .workers import Overloaded, QueryTimeout, Unavailable, WorkerConfig, WorkerCrashed, WorkerPool, context
-from .writes import Delta, PayloadError, Write, WriteRejected, apply_delta
+from .writes import Delta, GraphNotFound, PayloadError, Write, WriteRejected, apply_delta
 from . import writes as writes_module
 
 __all__ = ["GuardedStore", "Limits", "QueryTooLong", "QueryTimeout", "Overloaded", "Unavailable",
-           "WorkerCrashed", "WriteRejected", "PayloadError"]
+           "WorkerCrashed", "WriteRejected", "PayloadError", "GraphNotFound"]
 
 
 class QueryTooLong(QueryError):
@@ -178,14 +178,14 @@ class GuardedStore:
 
     def put_graph(self, name: str | None, payload: bytes, media_type: str, base: str | None = None) -> Delta:
         """Replace a graph's content with an RDF document (Graph Store Protocol §5.3)."""
-        return self.write(Write("put", graph=name, payload=payload, media_type=media_type, base=base or name))
+        return self.write(Write("put", graph=name, payloads=((payload, media_type),), base=base or name))
 
-    def post_graph(self, name: str | None, payload: bytes, media_type: str, base: str | None = None) -> Delta:
-        """Merge an RDF document into a graph (Graph Store Protocol §5.5)."""
-        return self.write(Write("post", graph=name, payload=payload, media_type=media_type, base=base or name))
+    def post_graph(self, name: str | None, payloads: Iterable[tuple[bytes, str]], base: str | None = None) -> Delta:
+        """Merge RDF documents, as (bytes, media type) pairs, into a graph (Graph Store Protocol §5.5)."""
+        return self.write(Write("post", graph=name, payloads=tuple(payloads), base=base or name))
 
     def delete_graph(self, name: str | None) -> Delta:
-        """Drop a named graph, or empty the unnamed graph (Graph Store Protocol §5.4)."""
+        """Drop a named graph (:class:`GraphNotFound` if there is none), or empty the unnamed graph (§5.4)."""
         return self.write(Write("delete", graph=name))
 
     def write(self, write: Write) -> Delta:
@@ -206,6 +206,8 @@ class GuardedStore:
                 raise QueryRefused(value)
             if kind == "payload":
                 raise PayloadError(value)
+            if kind == "missing":
+                raise GraphNotFound(value)
             if kind == "memory":
                 raise WorkerCrashed(value)
             if kind != "ok":

@@ -42,14 +42,13 @@ PAYLOAD_FORMATS = {
 @dataclass(frozen=True)
 class Write:
     """One write: ``kind`` is ``update`` (SPARQL text in ``text``, with the protocol's ``using_graphs`` and
-    ``using_named_graphs``) or a graph store operation — ``put`` (replace), ``post`` (merge) with an RDF
-    payload, or ``delete`` — on ``graph`` (None: the store's unnamed graph)."""
+    ``using_named_graphs``) or a graph store operation — ``put`` (replace) or ``post`` (merge) with RDF
+    ``payloads`` as (bytes, media type) pairs, or ``delete`` — on ``graph`` (None: the unnamed graph)."""
 
     kind: str
     text: str | None = None
     graph: str | None = None
-    payload: bytes | None = None
-    media_type: str | None = None
+    payloads: tuple[tuple[bytes, str], ...] = ()
     base: str | None = None
     prefixes: dict[str, str] = field(default_factory=dict)
     using_graphs: tuple[str, ...] = ()
@@ -82,6 +81,10 @@ class PayloadError(ValueError):
     """A Graph Store Protocol payload could not be read (unknown media type, syntax error)."""
 
 
+class GraphNotFound(LookupError):
+    """A Graph Store Protocol request names a graph the store does not hold."""
+
+
 def validate_candidate(kg: KnowledgeGraph) -> Report:
     """The SHACL validation a write must pass: the whole candidate store, as ``kzgraph build`` validates it.
 
@@ -98,17 +101,25 @@ def report_json(report: Report) -> list[dict]:
     return [asdict(result) for result in report.results]
 
 
-def _payload_quads(write: Write, graph):
-    media = (write.media_type or "").split(";")[0].strip().lower()
+def payload_format(media_type: str | None) -> ox.RdfFormat:
+    media = (media_type or "").split(";")[0].strip().lower()
     if media not in PAYLOAD_FORMATS:
         raise PayloadError(f"unsupported RDF media type {media or '(none)'!r}; send one of "
                            f"{', '.join(sorted(PAYLOAD_FORMATS))}")
-    try:
-        triples = ox.parse(write.payload or b"", format=PAYLOAD_FORMATS[media], base_iri=write.base,
-                           rename_blank_nodes=True, without_named_graphs=True)
-        return [ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]
-    except SyntaxError as error:
-        raise PayloadError(f"the {media} payload is not valid: {error}") from None
+    return PAYLOAD_FORMATS[media]
+
+
+def _payload_quads(write: Write, graph) -> list:
+    quads = []
+    for payload, media_type in write.payloads:
+        rdf_format = payload_format(media_type)
+        try:
+            triples = ox.parse(payload, format=rdf_format, base_iri=write.base, rename_blank_nodes=True,
+                               without_named_graphs=True)
+            quads += [ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]
+        except (SyntaxError, ValueError) as error:
+            raise PayloadError(f"the {media_type} payload is not valid: {error}") from None
+    return quads
 
 
 def apply(store: ox.Store, write: Write) -> None:
@@ -130,6 +141,8 @@ def apply(store: ox.Store, write: Write) -> None:
             store.add_graph(graph)
         store.extend(quads)
     elif write.kind == "delete":
+        if write.graph is not None and not store.contains_named_graph(graph):
+            raise GraphNotFound(f"the store has no graph <{write.graph}>")
         if write.graph is None:
             store.clear_graph(graph)
         else:
@@ -167,6 +180,8 @@ def perform(snapshot: Snapshot, write: Write):
         store, delta = candidate(snapshot, write)
     except PayloadError as error:
         return ("payload", str(error))
+    except GraphNotFound as error:
+        return ("missing", str(error))
     except QuerySyntaxError as error:
         return ("syntax", str(error))
     except QueryRefused as error:
