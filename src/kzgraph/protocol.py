@@ -115,8 +115,20 @@ def require_writer(request: Request) -> None:
 
 
 def choose(request: Request, offered) -> str:
+    """The media type to answer with: by the ``format`` parameter, else by the Accept header.
+
+    Some clients repeat ``format`` or give a list of media types in it (SPARQLWrapper sends
+    ``format=json-ld&format=application/ld+json,application/x-json+ld``): the first name offered wins.
+    """
+    names = [name.strip() for value in request.query_params.getlist("format") for name in value.split(",")]
+    names = [name for name in names if name]
+    for name in names:
+        try:
+            return negotiate(None, name, offered)
+        except NotAcceptable:
+            continue
     try:
-        return negotiate(request.headers.get("accept"), request.query_params.get("format"), offered)
+        return negotiate(request.headers.get("accept"), ", ".join(names) if names else None, offered)
     except NotAcceptable as error:
         raise ProtocolError(406, str(error)) from None
 
