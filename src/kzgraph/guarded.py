@@ -119,6 +119,11 @@ class GuardedStore:
     def backend(self) -> str:
         return self.kg.backend
 
+    @property
+    def busy(self) -> int:
+        """How many query workers are evaluating a request now."""
+        return self._pool.busy if self._pool is not None else 0
+
     def _write_snapshot(self, generation: int) -> Snapshot:
         path = self._folder / f"snapshot-{generation}.nq"
         snapshot = write_snapshot(self.kg.dataset, path, generation)

@@ -169,6 +169,11 @@ class WorkerPool:
         for _ in range(size):
             self._idle.put(QueryWorker(self._context, config, snapshot))
 
+    @property
+    def busy(self) -> int:
+        """How many workers are taken by a request now."""
+        return self.size - self._idle.qsize()
+
     def refresh(self, snapshot: Snapshot) -> None:
         """From now on, workers answer from this snapshot (each reloads before its next request)."""
         self._snapshot = snapshot
