@@ -181,6 +181,23 @@ def inspect_query(text: str, *, graphs: Iterable[str], allowed_services: Iterabl
     return QueryPlan(text, form, dataset, base, query)
 
 
+def _update_syntax_error(text: str) -> QuerySyntaxError | None:
+    """A syntax error that points into the failing operation: rdflib's update grammar may be empty, so its own
+    error stands at the start of the text; this stricter grammar needs an operation after each prologue."""
+    import pyparsing
+
+    p = sparql_parser
+    strict = p.Prologue + p.Update1 + pyparsing.ZeroOrMore(pyparsing.Literal(";") + p.Prologue + p.Update1) \
+        + pyparsing.Optional(pyparsing.Literal(";") + p.Prologue)
+    try:
+        strict.parse_string(text, parse_all=True)
+    except pyparsing.ParseBaseException as error:
+        return _syntax_error(error, "update")
+    except RecursionError:
+        return None
+    return None
+
+
 def inspect_update(text: str, *, graphs: Iterable[str], allowed_services: Iterable[str] = (),
                    base: str | None = None, prefixes: Mapping[str, str] | None = None,
                    using_graphs: Iterable[str] = (), using_named_graphs: Iterable[str] = ()) -> UpdatePlan:
@@ -191,8 +208,11 @@ def inspect_update(text: str, *, graphs: Iterable[str], allowed_services: Iterab
     operation and may not be combined with USING, USING NAMED or WITH in the request (Protocol §2.2.3).
     """
     text = expand_escapes(text)
-    update = _translate(translateUpdate, _parse(sparql_parser.UpdateUnit, text, "update")[0], base, prefixes,
-                        "update")
+    try:
+        parsed = _parse(sparql_parser.UpdateUnit, text, "update")[0]
+    except QuerySyntaxError as error:
+        raise _update_syntax_error(text) or error from None
+    update = _translate(translateUpdate, parsed, base, prefixes, "update")
     using_graphs, using_named_graphs = tuple(using_graphs), tuple(using_named_graphs)
     names = []
     for operation in update.algebra:

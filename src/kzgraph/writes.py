@@ -5,8 +5,11 @@ A write never touches the store before it is known to be valid. It runs in a wri
 
 1. the operation is applied to the copy — by Oxigraph, whatever the store's backend, so that updates have
    one meaning (SPARQL 1.1 Update, applied atomically);
-2. the copy is validated with :func:`validate_candidate`, the one entry point of write validation;
-3. a copy with a SHACL Violation is thrown away and the write rejected with the report; otherwise the
+2. in a store built by ``kzgraph build`` (one with the graph of derived triples), the derived triples are
+   computed afresh (:mod:`kzgraph.derive`), as the build computes them, so that shortcuts and the class
+   closure follow the write and validation sees what it sees in a build;
+3. the copy is validated with :func:`validate_candidate`, the one entry point of write validation;
+4. a copy with a SHACL Violation is thrown away and the write rejected with the report; otherwise the
    writer returns the difference (quads removed and added, named graphs created and dropped), which the
    server applies to its store under its write lock (:func:`apply_delta`) before it writes a new snapshot.
 
@@ -23,6 +26,7 @@ from oxrdflib import OxigraphStore
 from oxrdflib._converter import from_ox
 from rdflib import Dataset, URIRef
 
+from .derive import DERIVED_GRAPH, derive
 from .engine import Snapshot, read_snapshot
 from .guard import QueryRefused, QuerySyntaxError, inspect_update
 from .store import KnowledgeGraph
@@ -163,10 +167,18 @@ def candidate(snapshot: Snapshot, write: Write) -> tuple[ox.Store, Delta]:
         store.add_graph(ox.NamedNode(name))
     before, graphs_before = set(store), _named_graphs(store)
     apply(store, write)
+    if str(DERIVED_GRAPH) in graphs_before:
+        rederive(store)
     after, graphs_after = set(store), _named_graphs(store)
     return store, Delta(removed=list(before - after), added=list(after - before),
                         graphs_dropped=sorted(graphs_before - graphs_after),
                         graphs_created=sorted(graphs_after - graphs_before))
+
+
+def rederive(store: ox.Store) -> None:
+    """Compute the graph of derived triples afresh from the rest of the store (as ``kzgraph build`` does)."""
+    store.remove_graph(ox.NamedNode(str(DERIVED_GRAPH)))
+    derive(knowledge_graph(store))
 
 
 def knowledge_graph(store: ox.Store) -> KnowledgeGraph:
