@@ -161,11 +161,16 @@ def serve(
         kg = build_module.open_build(store)
     except (build_module.NoBuildError, StoreError) as error:
         fail(str(error), EXIT_MISSING)
-    app = create_app(kg, timeout=timeout, max_rows=max_rows or None, max_query_length=max_query_length,
-                     max_body_bytes=max_body, update_token=update_token or None,
-                     allowed_services=tuple(allow_service or ()), workers=workers,
-                     memory_limit_mb=worker_memory or None, write_timeout=write_timeout,
-                     void=build_module.current_build() / build_module.VOID_NAME)
+    from .guarded import NotServable
+
+    try:
+        app = create_app(kg, timeout=timeout, max_rows=max_rows or None, max_query_length=max_query_length,
+                         max_body_bytes=max_body, update_token=update_token or None,
+                         allowed_services=tuple(allow_service or ()), workers=workers,
+                         memory_limit_mb=worker_memory or None, write_timeout=write_timeout,
+                         void=build_module.current_build() / build_module.VOID_NAME)
+    except NotServable as error:
+        fail(str(error), EXIT_USAGE)
     mode = "read-write with the update token" if update_token else "read-only"
     typer.echo(f"serving {len(kg)} triples at http://{host}:{port}/sparql ({mode})")
     uvicorn.run(app, host=host, port=port, log_level="info")

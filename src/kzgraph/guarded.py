@@ -44,6 +44,10 @@ class QueryTooLong(QueryError):
     """The query text is longer than the endpoint accepts (HTTP 413)."""
 
 
+class NotServable(ValueError):
+    """The store is not one the endpoint can hold copies of (a remote store is an endpoint already)."""
+
+
 class WriteTimeout(Unavailable):
     """A write ran longer than the write time limit and was stopped; the store is unchanged."""
 
@@ -72,6 +76,9 @@ class GuardedStore:
     """A :class:`~kzgraph.store.KnowledgeGraph` behind the endpoint's guard; see the module docstring."""
 
     def __init__(self, kg, limits: Limits | None = None, allowed_services: Iterable[str] = ()):
+        if getattr(kg, "dataset", None) is None:
+            raise NotServable(f"the endpoint serves a local store (Oxigraph or rdflib's); {type(kg).__name__} is not "
+                              "one: query a remote store at its own endpoint")
         self.kg = kg
         self.limits = limits or Limits()
         prefixes = {prefix: str(namespace) for prefix, namespace in kg.dataset.namespaces()}
