@@ -150,12 +150,12 @@ def test_a_request_that_names_no_single_graph_gets_400(store, params):
 
 def test_writes_need_the_token_but_reads_do_not(store):
     service, _ = store
-    graph = "http://example.org/graphs/guarded"
+    graph, kept = "http://example.org/graphs/guarded", "http://example.org/graphs/kept"
+    assert send("PUT", service, JOHN, TURTLE, graph=kept).status_code == 201
     assert httpx.put(service, params={"graph": graph}, content=JOHN, headers=TURTLE).status_code == 401
-    assert httpx.delete(service, params={"graph": "http://example.org/graphs/person-1"},
-                        headers={"Authorization": "Bearer wrong"}).status_code == 403
+    assert httpx.delete(service, params={"graph": kept}, headers={"Authorization": "Bearer wrong"}).status_code == 403
     assert httpx.get(service, params={"graph": graph}).status_code == 404
-    assert httpx.get(service, params={"graph": "http://example.org/graphs/person-1"}).status_code == 200
+    assert httpx.get(service, params={"graph": kept}).status_code == 200
 
 
 def test_a_graph_store_write_is_validated_like_an_update():

@@ -23,6 +23,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import threading
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -33,8 +34,8 @@ from .engine import Snapshot, write_snapshot
 from .guard import QueryRefused, QuerySyntaxError
 from .query import QueryError
 from .workers import Overloaded, QueryTimeout, Unavailable, WorkerConfig, WorkerCrashed, WorkerPool, context
-from .writes import Delta, GraphNotFound, PayloadError, Write, WriteRejected, apply_delta
 from . import writes as writes_module
+from .writes import Delta, GraphNotFound, PayloadError, Write, WriteRejected, apply_delta
 
 __all__ = ["GuardedStore", "Limits", "QueryTooLong", "QueryTimeout", "Overloaded", "Unavailable",
            "WorkerCrashed", "WriteRejected", "PayloadError", "GraphNotFound"]
@@ -72,6 +73,11 @@ class Limits:
     memory_limit_mb: int | None = 4096
 
 
+def _release(pool: WorkerPool, folder: Path) -> None:
+    pool.close()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 class GuardedStore:
     """A :class:`~kzgraph.store.KnowledgeGraph` behind the endpoint's guard; see the module docstring."""
 
@@ -101,15 +107,15 @@ class GuardedStore:
                 self._folder = Path(tempfile.mkdtemp(prefix="kzgraph-endpoint-"))
                 self._snapshot = self._write_snapshot(0)
                 self._pool = WorkerPool(self.limits.workers, self.config, self._snapshot)
+                # stop the workers and remove the snapshots even if close() is never called
+                self._release = weakref.finalize(self, _release, self._pool, self._folder)
 
     def close(self) -> None:
         """Stop the workers and remove the snapshots (the store itself stays open)."""
         with self._start_lock:
             if self._pool is not None:
-                self._pool.close()
+                self._release()
                 self._pool = None
-            if self._folder is not None:
-                shutil.rmtree(self._folder, ignore_errors=True)
                 self._folder = None
 
     def __enter__(self) -> "GuardedStore":

@@ -133,9 +133,8 @@ def choose(request: Request, offered) -> str:
         raise ProtocolError(406, str(error)) from None
 
 
-async def graph_response(request: Request, graph, headers: dict[str, str] | None = None,
-                         body: bool = True) -> Response:
+async def graph_response(request: Request, graph, headers: dict[str, str] | None = None) -> Response:
     """An RDF graph in the type the client accepts (406 if none)."""
     media = choose(request, GRAPH_TYPES)
-    data = await run_in_threadpool(serialize_graph, graph, media) if body else b""
+    data = await run_in_threadpool(serialize_graph, graph, media)
     return Response(data, media_type=content_type(media), headers={"Vary": "Accept", **(headers or {})})

@@ -196,11 +196,14 @@ class WorkerPool:
         except queue.Empty:
             raise Overloaded(f"all {self.size} query workers stayed busy for {wait:g} s; try again later") from None
         try:
-            try:
-                worker.ensure(self._snapshot, self.startup_timeout)
-            except (TimeoutError, EOFError, OSError):
-                worker, code = self._replace(worker)
-                raise WorkerCrashed(f"a query worker did not start (exit code {code}); try again") from None
+            for attempt in (1, 2):  # a fresh worker may have missed a snapshot that a later write replaced
+                try:
+                    worker.ensure(self._snapshot, self.startup_timeout)
+                    break
+                except (TimeoutError, EOFError, OSError):
+                    worker, code = self._replace(worker)
+                    if attempt == 2:
+                        raise WorkerCrashed(f"a query worker did not start (exit code {code}); try again") from None
             try:
                 return worker.call(message, timeout)
             except TimeoutError:
