@@ -10,6 +10,7 @@ it does not hold. Every test starts from that store: after a test that wrote, th
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
@@ -25,7 +26,7 @@ from kzgraph.store import open as open_store
 from .helpers import serving
 from .w3c_manifest import REFERENCE, graph_iris_named, read_manifest
 
-FIXTURES = __import__("pathlib").Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parent / "fixtures"
 TOKEN = "w3c-test-token"
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 

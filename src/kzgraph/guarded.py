@@ -24,7 +24,7 @@ import shutil
 import tempfile
 import threading
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable
 
@@ -37,8 +37,8 @@ from .workers import Overloaded, QueryTimeout, Unavailable, WorkerConfig, Worker
 from . import writes as writes_module
 from .writes import Delta, GraphNotFound, PayloadError, Write, WriteRejected, apply_delta
 
-__all__ = ["GuardedStore", "Limits", "QueryTooLong", "QueryTimeout", "Overloaded", "Unavailable",
-           "WorkerCrashed", "WriteRejected", "PayloadError", "GraphNotFound"]
+__all__ = ["GuardedStore", "Limits", "QueryTooLong", "QueryTimeout", "Overloaded", "Unavailable", "WorkerCrashed",
+           "WriteTimeout", "WriteRejected", "PayloadError", "GraphNotFound", "NotServable"]
 
 
 class QueryTooLong(QueryError):
@@ -208,8 +208,6 @@ class GuardedStore:
 
     def write(self, write: Write) -> Delta:
         """Perform a write in a writer process, validate it there, and commit it here if it is valid."""
-        from dataclasses import replace
-
         write = replace(write, prefixes=self.config.prefixes, allowed_services=self.allowed_services)
         self.start()
         with self._write_lock:
