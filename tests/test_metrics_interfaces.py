@@ -145,7 +145,9 @@ def remote(server):
 def test_projections_of_a_remote_store_equal_the_local_ones(remote, multivector_graph, name):
     local, far = project(multivector_graph, name), project(remote, name)
     assert dict(far.nodes(data=True)) == dict(local.nodes(data=True))
-    key = (lambda e: (e[0], e[1], e[2])) if local.is_multigraph() else (lambda e: (e[0], e[1]))
+    # an undirected edge is the same edge either way round (its orientation follows the rows' order)
+    pair = (lambda e: (e[0], e[1])) if local.is_directed() else (lambda e: tuple(sorted((e[0], e[1]))))
+    key = (lambda e: (*pair(e), e[2])) if local.is_multigraph() else pair
     edges = (lambda g: {key(e): e[-1] for e in (g.edges(keys=True, data=True) if g.is_multigraph()
                                                  else g.edges(data=True))})
     assert edges(far) == edges(local) and len(local.edges) > 0

@@ -154,10 +154,21 @@ def query(
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
-    timeout: float = typer.Option(30.0, help="Query timeout in seconds."),
+    timeout: float = typer.Option(30.0, min=0.01, help="Seconds a query may run before it is stopped (503)."),
     store: Optional[str] = typer.Option(None, help=STORE_HELP),
+    update_token: Optional[str] = typer.Option(None, envvar="KZGRAPH_UPDATE_TOKEN",
+                                               help="Accept SPARQL Update and Graph Store writes from clients "
+                                                    "that send `Authorization: Bearer TOKEN` (default: read-only)."),
+    allow_service: list[str] = typer.Option(None, "--allow-service",
+                                            help="An endpoint SERVICE clauses may query (repeatable; default: none)."),
+    max_rows: int = typer.Option(10_000, min=0, help="Rows (or triples) of a result before it is cut; 0: no limit."),
+    max_query_length: int = typer.Option(100_000, min=1, help="Characters of a query or update."),
+    max_body: int = typer.Option(10 * 1024 * 1024, min=1, help="Bytes of a request body."),
+    workers: int = typer.Option(2, min=1, help="Query worker processes (each holds a copy of the store)."),
+    worker_memory: int = typer.Option(4096, min=0, help="MB of address space per worker process; 0: no limit."),
+    write_timeout: float = typer.Option(600.0, min=0.01, help="Seconds a write may take, validation included."),
 ) -> None:
-    """Serve the SPARQL 1.1 endpoint over the last build."""
+    """Serve the SPARQL 1.1 endpoint over the last build (docs/endpoint.md)."""
     import uvicorn
 
     from .server import create_app
@@ -166,8 +177,19 @@ def serve(
         kg = build_module.open_build(store)
     except (build_module.NoBuildError, StoreError) as error:
         fail(str(error), EXIT_MISSING)
-    typer.echo(f"serving {len(kg)} triples at http://{host}:{port}/sparql")
-    uvicorn.run(create_app(kg, timeout=timeout), host=host, port=port, log_level="info")
+    from .guarded import NotServable
+
+    try:
+        app = create_app(kg, timeout=timeout, max_rows=max_rows or None, max_query_length=max_query_length,
+                         max_body_bytes=max_body, update_token=update_token or None,
+                         allowed_services=tuple(allow_service or ()), workers=workers,
+                         memory_limit_mb=worker_memory or None, write_timeout=write_timeout,
+                         void=build_module.current_build() / build_module.VOID_NAME)
+    except NotServable as error:
+        fail(str(error), EXIT_USAGE)
+    mode = "read-write with the update token" if update_token else "read-only"
+    typer.echo(f"serving {len(kg)} triples at http://{host}:{port}/sparql ({mode})")
+    uvicorn.run(app, host=host, port=port, log_level="info")
 
 
 @app.command()

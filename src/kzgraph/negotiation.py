@@ -3,6 +3,12 @@
 A client names the format it wants by the ``Accept`` header with q-values (RFC 9110 §12.5.1) or, where a
 browser cannot set headers, by a ``format`` parameter, which takes precedence. Offers are ordered: the
 first one is the default when the client accepts anything.
+
+What is offered depends on the answer: SELECT results in the four SPARQL 1.1 results formats
+(:data:`RESULT_TYPES`); ASK results in the two that define a boolean (:data:`BOOLEAN_TYPES`; the CSV and TSV
+formats are for variable bindings only); graphs in four RDF syntaxes (:data:`GRAPH_TYPES`).
+:func:`content_type` gives the ``Content-Type`` header of a chosen type, with the charset that text types
+need (RFC 6657 §4: a text/* type without one would default to US-ASCII).
 """
 
 from __future__ import annotations
@@ -14,6 +20,9 @@ RESULT_TYPES = {
     "text/csv": "csv",
     "text/tab-separated-values": "tsv",
 }
+# ASK results: only the JSON and XML results formats define a boolean answer.
+BOOLEAN_TYPES = {media: RESULT_TYPES[media] for media in ("application/sparql-results+json",
+                                                          "application/sparql-results+xml")}
 # RDF graphs (CONSTRUCT, DESCRIBE, resource descriptions), media type -> rdflib serializer name.
 GRAPH_TYPES = {
     "text/turtle": "turtle",
@@ -35,6 +44,14 @@ FORMAT_NAMES = {
     "jsonld": "application/ld+json",
     "json-ld": "application/ld+json",
     "html": "text/html",
+    "rdf+xml": "application/rdf+xml",
+    "n3": "text/turtle",  # a Turtle document is an N3 document
+}
+# A short name that stands for another type where its first meaning is not offered: ``xml`` and ``json``
+# for graphs (RDF/XML, JSON-LD), as SPARQL clients such as SPARQLWrapper send ``format=xml`` for any query.
+FORMAT_FALLBACKS = {
+    "xml": "application/rdf+xml",
+    "json": "application/ld+json",
 }
 
 
@@ -97,8 +114,15 @@ def negotiate(accept: str | None, format_name: str | None, offered) -> str:
         media = FORMAT_NAMES.get(format_name.lower(), format_name.lower())
         if media in offered:
             return media
+        if FORMAT_FALLBACKS.get(format_name.lower()) in offered:
+            return FORMAT_FALLBACKS[format_name.lower()]
         raise NotAcceptable(f"format {format_name!r} is not offered here; offered: {', '.join(offered)}")
     media = choose(accept, offered)
     if media is None:
         raise NotAcceptable(f"none of the accepted types ({accept}) is offered; offered: {', '.join(offered)}")
     return media
+
+
+def content_type(media: str) -> str:
+    """The Content-Type header of a media type: text types with ``charset=utf-8`` (RFC 6657 §4)."""
+    return f"{media}; charset=utf-8" if media.startswith("text/") else media

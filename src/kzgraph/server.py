@@ -1,48 +1,78 @@
-"""The HTTP layer: a SPARQL 1.1 Protocol endpoint (https://www.w3.org/TR/sparql11-protocol/) on FastAPI."""
+"""The HTTP layer: a SPARQL 1.1 endpoint (https://www.w3.org/TR/sparql11-protocol/) on FastAPI.
+
+``create_app(kg)`` wraps the store in a :class:`~kzgraph.guarded.GuardedStore` — the one guarded way to
+query it, put into ``app.state.kg`` for every router — and includes the routers:
+
+* :mod:`kzgraph.sparql_api`: ``/sparql`` (query, update, service description), ``/void``;
+* :mod:`kzgraph.graph_store_api`: ``/rdf-graphs/service`` (Graph Store HTTP Protocol);
+* :mod:`kzgraph.metrics_api`: ``/metrics``.
+
+Cross-origin requests are allowed (CORS), so that browser applications can query the endpoint. The
+OpenAPI description is at ``/openapi.json``; the interactive documentation pages, which load their assets
+from a CDN, are switched off. See docs/endpoint.md.
+"""
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
+from dataclasses import replace
+
 from fastapi import FastAPI, Request
-from fastapi.responses import PlainTextResponse, Response
+from fastapi.middleware.cors import CORSMiddleware
 
-from . import metrics_api
-from . import query as query_module
-from .negotiation import GRAPH_TYPES, RESULT_TYPES, NotAcceptable, negotiate
+from . import graph_store_api, metrics_api, sparql_api
+from .guarded import GuardedStore, Limits
+from .protocol import ProtocolError, Settings, error_response
+from .query import QueryError
+from .workers import Unavailable
+
+__all__ = ["create_app", "Settings"]
 
 
-def create_app(kg, timeout: float = 30.0) -> FastAPI:
-    app = FastAPI(title="kzgraph SPARQL endpoint", version="0.1.0")
-    app.state.kg = kg
+def guard(kg, settings: Settings) -> GuardedStore:
+    """The store behind the guard, with the limits of the settings."""
+    limits = Limits(timeout=settings.timeout, max_rows=settings.max_rows, max_query_length=settings.max_query_length,
+                    workers=settings.workers, memory_limit_mb=settings.memory_limit_mb,
+                    write_timeout=settings.write_timeout)
+    return GuardedStore(kg, limits, allowed_services=settings.allowed_services)
+
+
+def create_app(kg, timeout: float = 30.0, settings: Settings | None = None, **options) -> FastAPI:
+    """The endpoint app over a store; ``options`` are fields of :class:`~kzgraph.protocol.Settings`."""
+    settings = replace(settings or Settings(), timeout=timeout, **options)
+    guarded = guard(kg, settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        guarded.start()
+        yield
+        guarded.close()
+
+    app = FastAPI(title="kzgraph SPARQL endpoint", version="0.1.0", lifespan=lifespan,
+                  docs_url=None, redoc_url=None, swagger_ui_oauth2_redirect_url=None)
+    app.state.kg = guarded
+    app.state.settings = settings
+    app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
+                       allow_methods=["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"], allow_headers=["*"],
+                       expose_headers=["X-Kzgraph-Truncated", "X-Kzgraph-Row-Limit", "Location"])
+    install_error_handlers(app)
+    app.include_router(sparql_api.router)
+    app.include_router(graph_store_api.router)
     app.include_router(metrics_api.router)
-
-    async def answer(request: Request, sparql: str | None) -> Response:
-        if not sparql:
-            return PlainTextResponse("missing query parameter", status_code=400)
-        try:
-            result = query_module.run(kg, sparql)
-        except query_module.QueryError as error:
-            return PlainTextResponse(str(error), status_code=400)
-        offered = GRAPH_TYPES if result.type in ("CONSTRUCT", "DESCRIBE") else RESULT_TYPES
-        try:
-            media = negotiate(request.headers.get("accept"), request.query_params.get("format"), offered)
-        except NotAcceptable as error:
-            return PlainTextResponse(str(error), status_code=406)
-        if result.type in ("CONSTRUCT", "DESCRIBE"):
-            return Response(result.graph.serialize(format=GRAPH_TYPES[media]), media_type=media)
-        return Response(result.serialize(format=RESULT_TYPES[media]), media_type=media)
-
-    @app.get("/sparql")
-    async def sparql_get(request: Request, query: str | None = None) -> Response:
-        return await answer(request, query)
-
-    @app.post("/sparql")
-    async def sparql_post(request: Request) -> Response:
-        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if content_type == "application/sparql-query":
-            return await answer(request, (await request.body()).decode("utf-8"))
-        if content_type == "application/x-www-form-urlencoded":
-            form = await request.form()
-            return await answer(request, form.get("query"))
-        return PlainTextResponse("unsupported content type", status_code=415)
-
     return app
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Protocol errors, bad queries (400) and an endpoint out of time or workers (503), as plain text."""
+
+    @app.exception_handler(ProtocolError)
+    async def protocol_error(request: Request, error: ProtocolError):
+        return error_response(error.status, str(error), error.headers)
+
+    @app.exception_handler(QueryError)
+    async def query_error(request: Request, error: QueryError):
+        return error_response(400, str(error))
+
+    @app.exception_handler(Unavailable)
+    async def unavailable(request: Request, error: Unavailable):
+        return error_response(503, str(error), {"Retry-After": "10"})

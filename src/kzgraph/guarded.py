@@ -1,0 +1,259 @@
+"""The store as the endpoint serves it: every query guarded, every write validated before it commits.
+
+:class:`GuardedStore` has the query interface of :class:`~kzgraph.store.KnowledgeGraph` —
+``.query(sparql) -> rdflib.query.Result`` — and is what ``create_app`` puts into ``app.state.kg``, so that
+every router (the SPARQL protocol, the metrics, the pages) is guarded the same way:
+
+* the query is at most ``max_query_length`` characters long (else :class:`QueryTooLong`);
+* it is parsed and inspected (:mod:`kzgraph.guard`): a syntax error or a reach outside the store (SERVICE
+  off the allow-list, a graph the store does not hold) raises a :class:`~kzgraph.query.QueryError`;
+* it is evaluated in a worker process (:mod:`kzgraph.workers`) and stopped after ``timeout`` seconds
+  (:class:`~kzgraph.workers.QueryTimeout`, an :class:`~kzgraph.workers.Unavailable`, as are a request that
+  finds every worker busy for as long and a worker that dies);
+* a result is cut after ``max_rows`` rows (or triples); ``result.truncated`` then says so.
+
+Writes (:meth:`GuardedStore.update` and the graph store operations) are validated first
+(:mod:`kzgraph.writes`) and applied under a lock, so that a reader sees the store before or after a write,
+never in between; a write with a SHACL Violation raises :class:`~kzgraph.writes.WriteRejected` and
+leaves the store unchanged. Who may write is the HTTP layer's decision (a token).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+import weakref
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Iterable
+
+from rdflib.query import Result
+
+from .engine import Snapshot, write_snapshot
+from .guard import QueryRefused, QuerySyntaxError
+from .query import QueryError
+from .workers import Overloaded, QueryTimeout, Unavailable, WorkerConfig, WorkerCrashed, WorkerPool, context
+from . import writes as writes_module
+from .writes import Delta, GraphNotFound, PayloadError, Write, WriteRejected, apply_delta
+
+__all__ = ["GuardedStore", "Limits", "QueryTooLong", "QueryTimeout", "Overloaded", "Unavailable", "WorkerCrashed",
+           "WriteTimeout", "WriteRejected", "PayloadError", "GraphNotFound", "NotServable"]
+
+
+class QueryTooLong(QueryError):
+    """The query text is longer than the endpoint accepts (HTTP 413)."""
+
+
+class NotServable(ValueError):
+    """The store is not one the endpoint can hold copies of (a remote store is an endpoint already)."""
+
+
+class WriteTimeout(Unavailable):
+    """A write ran longer than the write time limit and was stopped; the store is unchanged."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The limits of a guarded store.
+
+    ``timeout``: seconds a query may run; ``max_rows``: rows (or triples) of a result before it is cut
+    (None: no limit); ``max_query_length``: characters of a query or update text; ``wait``: seconds a
+    request waits for a free worker (default: ``timeout``); ``write_timeout``: seconds a write may take,
+    validation included; ``workers``: query worker processes; ``memory_limit_mb``: address space of each
+    worker and writer process (None: no limit).
+    """
+
+    timeout: float = 30.0
+    max_rows: int | None = 10_000
+    max_query_length: int = 100_000
+    wait: float | None = None
+    write_timeout: float = 600.0
+    workers: int = 2
+    memory_limit_mb: int | None = 4096
+
+
+def _release(pool: WorkerPool, folder: Path) -> None:
+    pool.close()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+class GuardedStore:
+    """A :class:`~kzgraph.store.KnowledgeGraph` behind the endpoint's guard; see the module docstring."""
+
+    def __init__(self, kg, limits: Limits | None = None, allowed_services: Iterable[str] = ()):
+        if getattr(kg, "dataset", None) is None:
+            raise NotServable(f"the endpoint serves a local store (Oxigraph or rdflib's); {type(kg).__name__} is not "
+                              "one: query a remote store at its own endpoint")
+        self.kg = kg
+        self.limits = limits or Limits()
+        prefixes = {prefix: str(namespace) for prefix, namespace in kg.dataset.namespaces()}
+        self.config = WorkerConfig(backend="memory" if kg.backend == "memory" else "oxigraph",
+                                   prefixes=prefixes, allowed_services=tuple(allowed_services),
+                                   memory_limit_mb=self.limits.memory_limit_mb)
+        self.allowed_services = tuple(allowed_services)
+        self.generation = 0  # how many writes committed since the server started
+        self._folder: Path | None = None
+        self._snapshot: Snapshot | None = None
+        self._pool: WorkerPool | None = None
+        self._start_lock = threading.Lock()
+        self._write_lock = threading.Lock()
+
+    # -- life cycle -------------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Write the first snapshot and start the workers (done by the first request if not called)."""
+        with self._start_lock:
+            if self._pool is None:
+                self._folder = Path(tempfile.mkdtemp(prefix="kzgraph-endpoint-"))
+                self._snapshot = self._write_snapshot(0)
+                self._pool = WorkerPool(self.limits.workers, self.config, self._snapshot)
+                # stop the workers and remove the snapshots even if close() is never called
+                self._release = weakref.finalize(self, _release, self._pool, self._folder)
+
+    def close(self) -> None:
+        """Stop the workers and remove the snapshots (the store itself stays open)."""
+        with self._start_lock:
+            if self._pool is not None:
+                self._release()
+                self._pool = None
+                self._folder = None
+
+    def __enter__(self) -> "GuardedStore":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __len__(self) -> int:
+        return len(self.kg)
+
+    @property
+    def backend(self) -> str:
+        return self.kg.backend
+
+    @property
+    def busy(self) -> int:
+        """How many query workers are evaluating a request now."""
+        return self._pool.busy if self._pool is not None else 0
+
+    def _write_snapshot(self, generation: int) -> Snapshot:
+        path = self._folder / f"snapshot-{generation}.nq"
+        snapshot = write_snapshot(self.kg.dataset, path, generation)
+        stale = self._folder / f"snapshot-{generation - 2}.nq"  # a worker may still be reading the last one
+        stale.unlink(missing_ok=True)
+        return snapshot
+
+    # -- reading ----------------------------------------------------------------------------------------
+    def _call(self, message, timeout: float | None):
+        self.start()
+        wait = self.limits.wait if self.limits.wait is not None else self.limits.timeout
+        return self._pool.call(message, timeout, wait)
+
+    def _check_length(self, text: str) -> None:
+        if len(text) > self.limits.max_query_length:
+            raise QueryTooLong(f"the request is {len(text)} characters long; this endpoint accepts at most "
+                               f"{self.limits.max_query_length}")
+
+    def query(self, sparql: str, *, base: str | None = None, default_graphs: Iterable[str] | None = None,
+              named_graphs: Iterable[str] | None = None) -> Result:
+        """Evaluate a SPARQL 1.1 query within the limits; see the module docstring for what it raises.
+
+        ``default_graphs`` / ``named_graphs`` give the dataset as the protocol's ``default-graph-uri`` /
+        ``named-graph-uri`` do; ``base`` resolves relative IRIs (the endpoint's URL over HTTP).
+        """
+        self._check_length(sparql)
+        request = {"query": sparql, "base": base, "max_rows": self.limits.max_rows,
+                   "default_graphs": None if default_graphs is None else list(default_graphs),
+                   "named_graphs": None if named_graphs is None else list(named_graphs)}
+        kind, value = self._call(("query", request), self.limits.timeout)
+        if kind == "ok":
+            return value.result()
+        if kind == "syntax":
+            raise QuerySyntaxError(value)
+        if kind == "refused":
+            raise QueryRefused(value)
+        if kind == "memory":
+            raise WorkerCrashed(value)
+        raise QueryError(value)
+
+    def graph_names(self) -> list[str]:
+        """The names of the store's named graphs, empty ones included."""
+        return self._call(("graphs", None), self.limits.timeout)[1]
+
+    def graph_triples(self, name: str | None) -> list[tuple] | None:
+        """The triples of a named graph (None: the store's unnamed graph), or None if the store has no such
+        graph. A whole graph, not cut by ``max_rows``."""
+        return self._call(("graph", name), self.limits.timeout)[1]
+
+    # -- writing ----------------------------------------------------------------------------------------
+    def update(self, sparql: str, *, base: str | None = None, using_graphs: Iterable[str] = (),
+               using_named_graphs: Iterable[str] = ()) -> Delta:
+        """Apply a SPARQL 1.1 Update request if the result validates; return what it changed."""
+        self._check_length(sparql)
+        return self.write(Write("update", text=sparql, base=base, using_graphs=tuple(using_graphs),
+                                using_named_graphs=tuple(using_named_graphs)))
+
+    def put_graph(self, name: str | None, payload: bytes, media_type: str, base: str | None = None) -> Delta:
+        """Replace a graph's content with an RDF document (Graph Store Protocol §5.3)."""
+        return self.write(Write("put", graph=name, payloads=((payload, media_type),), base=base or name))
+
+    def post_graph(self, name: str | None, payloads: Iterable[tuple[bytes, str]], base: str | None = None) -> Delta:
+        """Merge RDF documents, as (bytes, media type) pairs, into a graph (Graph Store Protocol §5.5)."""
+        return self.write(Write("post", graph=name, payloads=tuple(payloads), base=base or name))
+
+    def delete_graph(self, name: str | None) -> Delta:
+        """Drop a named graph (:class:`GraphNotFound` if there is none), or empty the unnamed graph (§5.4)."""
+        return self.write(Write("delete", graph=name))
+
+    def write(self, write: Write) -> Delta:
+        """Perform a write in a writer process, validate it there, and commit it here if it is valid."""
+        write = replace(write, prefixes=self.config.prefixes, allowed_services=self.allowed_services)
+        self.start()
+        with self._write_lock:
+            kind, value = self._run_writer(write)
+            if kind == "invalid":
+                violations = sum(1 for r in value if r["severity"] == "Violation")
+                raise WriteRejected(f"the write was rejected: SHACL validation found {violations} violation(s); "
+                                    "the store is unchanged", value)
+            if kind == "syntax":
+                raise QuerySyntaxError(value)
+            if kind == "refused":
+                raise QueryRefused(value)
+            if kind == "payload":
+                raise PayloadError(value)
+            if kind == "missing":
+                raise GraphNotFound(value)
+            if kind == "memory":
+                raise WorkerCrashed(value)
+            if kind != "ok":
+                raise QueryError(value)
+            if value:
+                apply_delta(self.kg, value)
+                self.generation += 1
+                self._snapshot = self._write_snapshot(self.generation)
+                self._pool.refresh(self._snapshot)
+            return value
+
+    def _run_writer(self, write: Write):
+        ctx = context()
+        connection, child = ctx.Pipe()
+        process = ctx.Process(target=writes_module.serve, daemon=True, name="kzgraph-writer",
+                              args=(child, self._snapshot, write, self.limits.memory_limit_mb))
+        process.start()
+        child.close()
+        try:
+            if not connection.poll(self.limits.write_timeout):
+                raise WriteTimeout(f"the write was stopped after {self.limits.write_timeout:g} s, the time limit "
+                                   "for writes; the store is unchanged")
+            try:
+                return connection.recv()
+            except EOFError:
+                process.join(5)
+                raise WorkerCrashed(f"the writer stopped (exit code {process.exitcode}); the store is "
+                                    "unchanged") from None
+        finally:
+            if process.is_alive():
+                process.kill()
+            process.join(5)
+            connection.close()

@@ -1,0 +1,123 @@
+"""`kzgraph serve` as a user runs it: a real process over a build, its options and its exit codes; and the
+endpoint over the real build answering like the Python API."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from rdflib import Namespace, URIRef
+
+from kzgraph.build import assemble
+from kzgraph.loading import project_files
+from kzgraph.query import resolve
+from kzgraph.server import create_app
+
+from .helpers import free_port, serving
+
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="module")
+def fixture_build(tmp_path_factory):
+    """A build folder whose dump is a small valid graph, as `kzgraph build` would publish it."""
+    folder = tmp_path_factory.mktemp("serve-build")
+    (folder / "current").mkdir()
+    kg = assemble(project_files(data=[FIXTURES / "csto-1992.ttl"]))
+    kg.dataset.serialize(destination=folder / "current" / "kzgraph.nq", format="nquads")
+    return folder
+
+
+def serve(build_dir, *args, env=None):
+    port = free_port()
+    environment = dict(os.environ, KZGRAPH_BUILD=str(build_dir), **(env or {}))
+    process = subprocess.Popen([sys.executable, "-m", "kzgraph", "serve", "--port", str(port), *args],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment,
+                               start_new_session=True)
+    return process, f"http://127.0.0.1:{port}"
+
+
+def wait_for(process, url: str) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.stderr.read()
+        try:
+            httpx.get(f"{url}/sparql", params={"query": "ASK {}"}, timeout=5)
+            return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise AssertionError("kzgraph serve did not start")
+
+
+def stop(process) -> str:
+    process.send_signal(signal.SIGINT)
+    try:
+        _, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    return err
+
+
+def test_serve_answers_with_its_limits_and_accepts_writes_with_the_token_from_the_environment(fixture_build):
+    process, url = serve(fixture_build, "--max-rows", "2", "--workers", "1", env={"KZGRAPH_UPDATE_TOKEN": "from-env"})
+    try:
+        wait_for(process, url)
+        rows = httpx.get(f"{url}/sparql", params={"query": "SELECT ?s WHERE { ?s ?p ?o }"})
+        assert len(rows.json()["results"]["bindings"]) == 2 and rows.headers["x-kzgraph-truncated"] == "true"
+        sd = httpx.get(f"{url}/sparql", headers={"Accept": "application/n-triples"}).text
+        assert str(SD.SPARQL11Update) in sd
+        write = httpx.post(f"{url}/sparql", content=b"INSERT DATA { GRAPH <http://example.org/g> { <http://a> <http://b> 1 } }",
+                           headers={"Content-Type": "application/sparql-update", "Authorization": "Bearer from-env"},
+                           timeout=300)
+        assert write.status_code == 200, write.text
+        written = httpx.get(f"{url}/sparql", params={"query": "ASK { GRAPH <http://example.org/g> { <http://a> <http://b> 1 } }"})
+        assert written.json()["boolean"] is True
+    finally:
+        err = stop(process)
+    assert "Traceback" not in err
+
+
+def test_serve_is_read_only_without_a_token(fixture_build):
+    process, url = serve(fixture_build, "--workers", "1", "--timeout", "10")
+    try:
+        wait_for(process, url)
+        write = httpx.post(f"{url}/sparql", content=b"CLEAR ALL", headers={"Content-Type": "application/sparql-update"})
+        assert write.status_code == 403
+        assert "SPARQL11Update" not in httpx.get(f"{url}/sparql", headers={"Accept": "text/turtle"}).text
+    finally:
+        stop(process)
+
+
+def test_serve_without_a_build_exits_3(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "kzgraph", "serve"], capture_output=True, text=True, timeout=120,
+                            env=dict(os.environ, KZGRAPH_BUILD=str(tmp_path)))
+    assert result.returncode == 3 and "kzgraph build" in result.stderr
+
+
+def test_serve_lists_its_options():
+    result = subprocess.run([sys.executable, "-m", "kzgraph", "serve", "--help"], capture_output=True, text=True,
+                            timeout=120, env=dict(os.environ, COLUMNS="200"))
+    for option in ("--timeout", "--store", "--update-token", "--allow-service", "--max-rows", "--max-query-length",
+                   "--max-body", "--workers", "--worker-memory", "--write-timeout"):
+        assert option in result.stdout
+
+
+def test_the_endpoint_over_the_real_build_answers_a_catalogue_query_like_the_python_api(real_graph):
+    sparql = resolve("arms-transfers-by-supplier")
+    expected = [[str(value) for value in row] for row in real_graph.query(sparql)]
+    with serving(create_app(real_graph, workers=1)) as url:
+        answer = httpx.get(f"{url}/sparql", params={"query": sparql}, timeout=120)
+        sd = httpx.get(f"{url}/sparql", headers={"Accept": "text/turtle"}, timeout=120)
+    assert answer.status_code == 200
+    variables = answer.json()["head"]["vars"]
+    got = [[b.get(v, {}).get("value", "None") for v in variables] for b in answer.json()["results"]["bindings"]]
+    assert got == [[value if value != "None" else "None" for value in row] for row in expected] and got
+    assert f"<{url}/sparql>" in sd.text and str(URIRef("https://w3id.org/kzgraph/graph/derived")) in sd.text
