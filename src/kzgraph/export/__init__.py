@@ -77,11 +77,10 @@ def atomic(path: Path):
         raise
 
 
-def stream(kg, fmt: str = "graphml", *, projection: str | None = None, graph: str | None = None,
-           start: int | None = None, end: int | None = None, as_of: int | str | dt.date | None = None,
-           state: str | None = None) -> GraphStream:
-    """The graph stream to export: projection ``projection`` (default ``cooperation``) in a window, the
-    ego network of ``state`` in it, or with ``graph="kg"`` the whole knowledge graph."""
+def check(fmt: str, projection: str | None = None, graph: str | None = None, start: int | None = None,
+          end: int | None = None, as_of: int | str | dt.date | None = None, state: str | None = None) -> None:
+    """Raise :class:`ExportError` for options that cannot go together or name nothing (before any store
+    is opened)."""
     if fmt not in WRITERS:
         raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if graph is not None:
@@ -93,15 +92,27 @@ def stream(kg, fmt: str = "graphml", *, projection: str | None = None, graph: st
         if any(v is not None for v in (start, end, as_of, state)):
             raise ExportError("the whole knowledge graph is exported without a time window or state; "
                               "drop --from, --to, --as-of and --state, or export a projection")
-        return property_graph(kg)
-    projection = projection or "cooperation"
-    if projection not in NAMES:
+        return
+    if (projection or "cooperation") not in NAMES:
         raise ExportError(f"unknown projection {projection!r}; choose one of {', '.join(NAMES)}")
+    if start is not None and end is not None and start > end:
+        raise ExportError(f"the window starts after it ends: from {start} to {end}")
     try:
-        year = as_year(as_of)
-        if start is not None and end is not None and start > end:
-            raise ExportError(f"the window starts after it ends: from {start} to {end}")
-        return network(Facts.fetch(kg), projection, start, end, year, state, dynamic=fmt == "gexf")
+        as_year(as_of)
+    except ProjectionError as error:
+        raise ExportError(str(error)) from None
+
+
+def stream(kg, fmt: str = "graphml", *, projection: str | None = None, graph: str | None = None,
+           start: int | None = None, end: int | None = None, as_of: int | str | dt.date | None = None,
+           state: str | None = None) -> GraphStream:
+    """The graph stream to export: projection ``projection`` (default ``cooperation``) in a window, the
+    ego network of ``state`` in it, or with ``graph="kg"`` the whole knowledge graph."""
+    check(fmt, projection, graph, start, end, as_of, state)
+    if graph is not None:
+        return property_graph(kg)
+    try:
+        return network(Facts.fetch(kg), projection or "cooperation", start, end, as_year(as_of), state, dynamic=fmt == "gexf")
     except (ProjectionError, MetricsError) as error:
         raise ExportError(str(error)) from None
 

@@ -22,8 +22,8 @@ from typing import BinaryIO
 
 from lxml import etree
 
-from .elements import GraphStream, Spell, name_token, text, typed
-from .xmlstream import element, write as write_element
+from .elements import Edge, GraphStream, Node, Spell, name_token, text, typed
+from .xmlstream import close, element, located, write as write_element
 
 NS = "http://gexf.net/1.3"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -54,6 +54,28 @@ def _attvalues(parent: etree._Element, attributes: dict, schema: dict, skip: tup
             holder.append(element("attvalue", {"for": name_token(name), "value": text(value)}))
 
 
+def _node(node: Node, stream: GraphStream, skip: tuple[str, ...]) -> etree._Element:
+    label = node.attributes.get("label")
+    made = element("node", {"id": node.id, "label": text(label) if label else node.id})
+    _attvalues(made, node.attributes, stream.node_schema, skip)
+    _spells(made, node.spells)
+    return made
+
+
+def _edge(edge: Edge, stream: GraphStream, skip: tuple[str, ...]) -> etree._Element:
+    relation = edge.attributes.get("relation")
+    weight = edge.attributes.get("weight")
+    made = element("edge", {
+        "id": edge.id, "source": edge.source, "target": edge.target,
+        "label": text(relation) if relation else None,
+        "kind": text(relation) if relation and stream.multigraph else None,
+        "weight": text(float(weight)) if weight is not None else None,
+    })
+    _attvalues(made, edge.attributes, stream.edge_schema, skip)
+    _spells(made, edge.spells)
+    return made
+
+
 def description(stream: GraphStream) -> str:
     """The graph-level attributes as one line of text (GEXF has no typed graph attributes)."""
     details = "; ".join(f"{k}={text(v)}" for k, v in stream.attributes.items() if v is not None)
@@ -72,13 +94,12 @@ def write(stream: GraphStream, out: BinaryIO) -> tuple[int, int]:
         xf.write_declaration()
         with xf.element(f"{{{NS}}}gexf", {f"{{{XSI}}}schemaLocation": SCHEMA_LOCATION, "version": "1.3"},
                         nsmap={None: NS, "xsi": XSI}):
-            xf.write("\n  ")
             meta = element("meta")
             meta.append(element("creator", text="kzgraph"))
             meta.append(element("description", text=description(stream)))
             write_element(xf, meta, 1)
+            xf.write("\n  ")
             with xf.element("graph", graph_attributes):
-                xf.write("\n    ")
                 for kind, schema, skip in (("node", stream.node_schema, node_skip),
                                            ("edge", stream.edge_schema, edge_skip)):
                     declared = element("attributes", {"class": kind, "mode": "static"})
@@ -87,31 +108,22 @@ def write(stream: GraphStream, out: BinaryIO) -> tuple[int, int]:
                             declared.append(element("attribute", {"id": name_token(name), "title": name,
                                                                   "type": TYPES[type_]}))
                     write_element(xf, declared, 2)
+                xf.write("\n    ")
                 with xf.element("nodes"):
-                    xf.write("\n      ")
                     for node in stream.nodes():
-                        label = node.attributes.get("label")
-                        made = element("node", {"id": node.id, "label": text(label) if label else node.id})
-                        _attvalues(made, node.attributes, stream.node_schema, node_skip)
-                        _spells(made, node.spells)
+                        with located("node", node.id):
+                            made = _node(node, stream, node_skip)
                         write_element(xf, made, 3)
                         nodes += 1
+                    close(xf, 2)
                 xf.write("\n    ")
                 with xf.element("edges"):
-                    xf.write("\n      ")
                     for edge in stream.edges():
-                        relation = edge.attributes.get("relation")
-                        weight = edge.attributes.get("weight")
-                        made = element("edge", {
-                            "id": edge.id, "source": edge.source, "target": edge.target,
-                            "label": text(relation) if relation else None,
-                            "kind": text(relation) if relation and stream.multigraph else None,
-                            "weight": text(float(weight)) if weight is not None else None,
-                        })
-                        _attvalues(made, edge.attributes, stream.edge_schema, edge_skip)
-                        _spells(made, edge.spells)
+                        with located("edge", edge.id):
+                            made = _edge(edge, stream, edge_skip)
                         write_element(xf, made, 3)
                         edges += 1
-                xf.write("\n  ")
-            xf.write("\n")
+                    close(xf, 2)
+                close(xf, 1)
+            close(xf, 0)
     return nodes, edges

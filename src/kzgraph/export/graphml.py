@@ -16,7 +16,7 @@ from typing import BinaryIO
 from lxml import etree
 
 from .elements import GraphStream, name_token, text, typed
-from .xmlstream import element, write as write_element
+from .xmlstream import close, element, located, write as write_element
 
 NS = "http://graphml.graphdrawing.org/xmlns"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -53,25 +53,27 @@ def write(stream: GraphStream, out: BinaryIO) -> tuple[int, int]:
         xf.write_declaration()
         with xf.element(f"{{{NS}}}graphml", {f"{{{XSI}}}schemaLocation": SCHEMA_LOCATION},
                         nsmap={None: NS, "xsi": XSI}):
-            xf.write("\n  ")
             for domain, _, schema in schemas:
                 for name, kind in schema.items():
                     write_element(xf, element("key", {"id": ids[domain][name], "for": domain,
                                                       "attr.name": name_token(name), "attr.type": kind}), 1)
+            xf.write("\n  ")
             with xf.element("graph", {"id": name_token(stream.name),
                                       "edgedefault": "directed" if stream.directed else "undirected"}):
-                xf.write("\n    ")
                 for name, value in typed(stream.attributes, graph_schema).items():
                     write_element(xf, element("data", {"key": ids["graph"][name]}, text(value)), 2)
                 for node in stream.nodes():
-                    made = element("node", {"id": node.id})
-                    _data(made, node.attributes, stream.node_schema, ids["node"])
+                    with located("node", node.id):
+                        made = element("node", {"id": node.id})
+                        _data(made, node.attributes, stream.node_schema, ids["node"])
                     write_element(xf, made, 2)
                     nodes += 1
                 for edge in stream.edges():
-                    made = element("edge", {"id": edge.id, "source": edge.source, "target": edge.target})
-                    _data(made, edge.attributes, stream.edge_schema, ids["edge"])
+                    with located("edge", edge.id):
+                        made = element("edge", {"id": edge.id, "source": edge.source, "target": edge.target})
+                        _data(made, edge.attributes, stream.edge_schema, ids["edge"])
                     write_element(xf, made, 2)
                     edges += 1
-            xf.write("\n")
+                close(xf, 1)
+            close(xf, 0)
     return nodes, edges

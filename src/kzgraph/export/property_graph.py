@@ -39,10 +39,10 @@ from .networks import DATASET
 QUERY_DIR = Path(__file__).resolve().parents[1] / "sparql" / "export"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 GRAPH_BASE = "https://w3id.org/kzgraph/graph/"
-INTEGERS = {XSD[n] for n in ("integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger",
+INTEGERS = {str(XSD[n]) for n in ("integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger",
                              "nonPositiveInteger", "negativeInteger", "unsignedLong", "unsignedInt",
                              "unsignedShort", "unsignedByte")}
-DOUBLES = {XSD.decimal, XSD.double, XSD.float}
+DOUBLES = {str(XSD.decimal), str(XSD.double), str(XSD.float)}
 SEPARATOR = " | "
 
 

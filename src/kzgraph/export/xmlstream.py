@@ -7,6 +7,8 @@ declares the format's namespace as the default one: they belong to it when the f
 
 from __future__ import annotations
 
+import contextlib
+
 from lxml import etree
 
 
@@ -19,7 +21,21 @@ def element(tag: str, attributes: dict | None = None, text: str | None = None) -
 
 
 def write(xf, made: etree._Element, level: int) -> None:
-    """Write one element indented at ``level`` (two spaces each), followed by a line break."""
+    """Write one element on a new line, indented at ``level`` (two spaces each)."""
     etree.indent(made, space="  ", level=level)
-    made.tail = "\n" + "  " * level
+    xf.write("\n" + "  " * level)
     xf.write(made)
+
+
+def close(xf, level: int) -> None:
+    """Put the closing tag of an element at ``level`` on a line of its own."""
+    xf.write("\n" + "  " * level)
+
+
+@contextlib.contextmanager
+def located(kind: str, identifier: str):
+    """Name the node or edge whose values XML cannot hold (control characters, lone surrogates)."""
+    try:
+        yield
+    except ValueError as error:
+        raise ValueError(f"{kind} {identifier}: {error}") from None
