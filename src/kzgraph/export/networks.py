@@ -29,7 +29,7 @@ import networkx as nx
 
 from .. import metrics
 from ..projections import Facts
-from .elements import Edge, GraphStream, Node, Spell, declare, node_id
+from .elements import Edge, GraphStream, Node, Spell, declare, name_token, node_id
 
 DATASET = "https://w3id.org/kzgraph/dataset"
 
@@ -79,7 +79,7 @@ def edge_key(graph: nx.Graph, u: str, v: str, data: dict) -> tuple[str, str, str
 
 def edge_id(key: tuple[str, str, str]) -> str:
     source, target, relation = key
-    return f"{node_id(source)}--{relation}--{node_id(target)}"
+    return f"{node_id(source)}--{name_token(str(relation))}--{node_id(target)}"
 
 
 def _append(spells: list[Spell], first: int, last: int) -> None:
@@ -144,25 +144,41 @@ def network(facts: Facts, name: str, start: int | None = None, end: int | None =
         graph = graph.subgraph(nx.ego_graph(view, iri) if iri in graph else [])
     frame = time_frame(facts, start, end, as_of) if dynamic else None
     node_spells, edge_spells = periods(facts, name, frame) if frame else ({}, {})
+    return from_networkx(graph, name, attributes, position, node_spells, edge_spells, frame)
+
+
+def from_networkx(graph: nx.Graph, name: str, attributes: dict | None = None, extra: dict | None = None,
+                  node_spells: dict | None = None, edge_spells: dict | None = None,
+                  time: tuple[int, int] | None = None) -> GraphStream:
+    """Any networkx graph whose node keys are IRIs as a graph stream: node attributes (plus ``extra[n]``),
+    edge attributes, and optionally the periods of nodes and of edge keys (:func:`edge_key`). Edges are
+    told apart by their ``relation`` attribute (the key of a multigraph when they have none). Nodes are
+    written in the order of their ids, edges in the order of their keys."""
+    extra, node_spells, edge_spells = extra or {}, node_spells or {}, edge_spells or {}
 
     def node_attributes(n: str) -> dict:
-        return {**graph.nodes[n], **position.get(n, {})}
+        return {**graph.nodes[n], **extra.get(n, {})}
 
-    def edge_items() -> Iterator[tuple[tuple, dict]]:
-        items = [(edge_key(graph, u, v, data), data) for u, v, data in graph.edges(data=True)]
-        return iter(sorted(items, key=lambda item: item[0]))
+    def keyed() -> list[tuple[tuple, dict]]:
+        if graph.is_multigraph():
+            found = [(edge_key(graph, u, v, {"relation": data.get("relation", k)}), data)
+                     for u, v, k, data in graph.edges(keys=True, data=True)]
+        else:
+            found = [(edge_key(graph, u, v, {"relation": data.get("relation", "")}), data)
+                     for u, v, data in graph.edges(data=True)]
+        return sorted(found, key=lambda item: item[0])
 
     def nodes() -> Iterator[Node]:
         for n in sorted(graph.nodes, key=node_id):
             yield Node(node_id(n), node_attributes(n), node_spells.get(n, []))
 
     def edges() -> Iterator[Edge]:
-        for key, data in edge_items():
-            yield Edge(edge_id(key), node_id(key[0]), node_id(key[1]), dict(data), edge_spells.get(key, []))
+        for key, data in keyed():
+            yield Edge(edge_id(key), node_id(key[0]), node_id(key[1]), data, edge_spells.get(key, []))
 
     return GraphStream(
-        name=name, directed=graph.is_directed(), multigraph=graph.is_multigraph(), attributes=attributes,
+        name=name, directed=graph.is_directed(), multigraph=graph.is_multigraph(), attributes=attributes or {},
         node_schema=declare(node_attributes(n) for n in graph.nodes),
         edge_schema=declare(data for _, _, data in graph.edges(data=True)),
-        nodes=nodes, edges=edges, time=frame,
+        nodes=nodes, edges=edges, time=time,
     )
