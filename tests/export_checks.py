@@ -8,7 +8,7 @@ kzgraph writes, one rule per line below:
 1. the root is ``gexf`` in the namespace ``http://gexf.net/1.3`` with ``version="1.3"``, and every element
    is in that namespace;
 2. the root holds an optional ``meta`` and then exactly one ``graph``;
-3. ``graph`` has ``defaultedgetype`` directed, undirected or mutual and ``mode`` static or dynamic; a
+3. ``graph`` has ``defaultedgetype`` directed, undirected or mutual and ``mode`` static, dynamic or slice; a
    dynamic graph has ``timeformat`` integer, double, date or dateTime, and ``start`` <= ``end`` when given;
 4. ``graph`` holds ``attributes`` elements, then ``nodes``, then ``edges``, and nothing else;
 5. each ``attributes`` has ``class`` node or edge; each ``attribute`` an ``id`` unique in its class, a
@@ -89,7 +89,7 @@ def gexf_problems(path: Path) -> list[str]:
     if graph.get("defaultedgetype", "undirected") not in ("directed", "undirected", "mutual"):
         problems.append(f"defaultedgetype {graph.get('defaultedgetype')!r}")
     mode = graph.get("mode", "static")
-    if mode not in ("static", "dynamic"):
+    if mode not in ("static", "dynamic", "slice"):
         problems.append(f"mode {mode!r}")
     parse_time = None
     if mode == "dynamic":
