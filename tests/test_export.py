@@ -316,3 +316,13 @@ def test_values_are_typed_and_missing_ones_left_out():
     schema = {"a": "int", "b": "double", "c": "string", "d": "boolean", "e": "string"}
     assert typed({"a": 3, "b": 2, "c": ["x", "y"], "d": False, "e": "", "f": 1, "g": math.nan}, schema) == \
         {"a": 3, "b": 2.0, "c": "x y", "d": False}
+
+
+def test_a_window_after_the_last_dated_year_keeps_what_is_still_in_force(multivector_graph, write):
+    graph = nx.read_gexf(write(multivector_graph, "gexf", projection="cooperation", start=2020), version="1.3")
+    assert (graph.graph["start"], graph.graph["end"]) == ("2020-01-01", "2020-12-31")
+    assert {(u, v, d["relation"]): years(d["spells"]) for u, v, d in graph.edges(data=True)} == {
+        ("state:KAZ", "state:RUS", "lease"): [(2020, 2020)],
+        ("state:KAZ", "state:RUS", "membership"): [(2020, 2020)],
+        ("state:CHN", "state:KAZ", "membership"): [(2020, 2020)],
+    }

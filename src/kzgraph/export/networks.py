@@ -95,7 +95,7 @@ def time_frame(facts: Facts, start: int | None = None, end: int | None = None,
     if not facts.years:
         return None
     first = start if start is not None else facts.years[0]
-    last = end if end is not None else facts.years[-1]
+    last = end if end is not None else max(facts.years[-1], first)  # ongoing facts reach past the last year
     if as_of is not None:
         last = as_of if end is None else min(end, as_of)
     return (first, last) if first <= last else None
