@@ -55,8 +55,14 @@ class Compactor:
 
     def __init__(self, namespaces):
         self.namespaces = sorted(((str(ns), prefix) for prefix, ns in namespaces if prefix), key=lambda p: -len(p[0]))
+        self.known: dict[str, str] = {}
 
     def __call__(self, iri: str) -> str:
+        if iri not in self.known:
+            self.known[iri] = self._compact(iri)
+        return self.known[iri]
+
+    def _compact(self, iri: str) -> str:
         for namespace, prefix in self.namespaces:
             local = iri[len(namespace):]
             if iri.startswith(namespace) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9._-]*", local):
