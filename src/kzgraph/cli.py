@@ -229,11 +229,35 @@ def metrics(
 
 @app.command()
 def export(
-    format: str = typer.Option(..., "--format", "-f", help="graphml, gexf or cyjs."),
-    output: Path = typer.Option(..., "--output", "-o", help="File to write."),
+    format: str = typer.Option(..., "--format", "-f", help="graphml, gexf (dynamic, with periods) or cyjs (Cytoscape.js JSON)."),
+    output: Path = typer.Option(..., "--output", "-o", help="File to write (replaced only when the export succeeds)."),
+    projection: Optional[str] = typer.Option(None, "--projection", "-p",
+                                             help="cooperation (default), membership or transfers."),
+    graph: Optional[str] = typer.Option(None, "--graph", help="kg: the whole knowledge graph as a property graph."),
+    from_year: Optional[int] = typer.Option(None, "--from", help="First year (inclusive)."),
+    to_year: Optional[int] = typer.Option(None, "--to", help="Last year (inclusive)."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="What was in force on this date (YYYY[-MM[-DD]])."),
+    state: Optional[str] = typer.Option(None, help="Only this state's ego network (ISO 3166-1 alpha-3 code)."),
+    store: Optional[str] = typer.Option(None, help=STORE_HELP),
 ) -> None:
-    """Export the partner networks for Gephi, Cytoscape, yEd and igraph."""
-    not_implemented("export")
+    """Export a partner network, or the whole graph, for Gephi, Cytoscape, yEd and igraph.
+
+    Formats, attributes, ids and time: docs/export.md.
+    """
+    from . import export as export_module
+
+    try:
+        export_module.check(format, projection, graph, from_year, to_year, as_of, state)
+        kg = build_module.open_build(store)
+        result = export_module.export(kg, format, output, projection=projection, graph=graph, start=from_year,
+                                      end=to_year, as_of=as_of, state=state)
+    except export_module.ExportError as error:
+        fail(str(error), EXIT_USAGE)
+    except (build_module.NoBuildError, StoreError) as error:
+        fail(str(error), EXIT_MISSING)
+    except (OSError, ValueError) as error:
+        fail(f"could not write {output}: {error}", EXIT_FAILED)
+    typer.echo(f"wrote {result.nodes} nodes and {result.edges} edges to {result.path} ({result.format})")
 
 
 @import_app.command("sipri")

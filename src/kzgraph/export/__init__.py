@@ -1,0 +1,125 @@
+"""Exports for network tools: the projections (docs/metrics.md) and the whole knowledge graph as a
+property graph, written as GraphML, GEXF 1.3 or Cytoscape.js JSON (docs/export.md).
+
+    from kzgraph.export import export
+    export(kg, "graphml", "cooperation.graphml", projection="cooperation", start=1992, end=2014)
+    export(kg, "gexf", "kg.gexf", graph="kg")
+
+One module per job: :mod:`.networks` and :mod:`.property_graph` turn a store into a
+:class:`~.elements.GraphStream` (attributes declared first, elements yielded one by one);
+:mod:`.graphml`, :mod:`.gexf` and :mod:`.cyjs` write a stream incrementally. :func:`export` writes to a
+temporary file beside the target and renames it into place, so that a failure leaves no half-written file
+and keeps an existing one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from ..metrics import MetricsError
+from ..projections import NAMES, Facts, ProjectionError, as_year
+from . import cyjs, gexf, graphml
+from .elements import GraphStream
+from .networks import network
+from .property_graph import property_graph
+
+WRITERS = {"graphml": graphml.write, "gexf": gexf.write, "cyjs": cyjs.write}
+FORMATS = tuple(WRITERS)
+GRAPHS = ("kg",)
+
+
+class ExportError(ValueError):
+    """An export was asked for with a wrong format, graph, window or output; the message says which."""
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path | None
+    format: str
+    nodes: int
+    edges: int
+
+
+def write(stream: GraphStream, fmt: str, out: BinaryIO) -> tuple[int, int]:
+    """Write a graph stream in format ``fmt`` to a binary file; return the numbers of nodes and edges."""
+    if fmt not in WRITERS:
+        raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    return WRITERS[fmt](stream, out)
+
+
+@contextlib.contextmanager
+def atomic(path: Path):
+    """A binary file that replaces ``path`` only when the block succeeds (temporary file, then rename)."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise ExportError(f"cannot write {path}: the folder {path.parent} does not exist")
+    if path.is_dir():
+        raise ExportError(f"cannot write {path}: it is a folder")
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+
+
+def check(fmt: str, projection: str | None = None, graph: str | None = None, start: int | None = None,
+          end: int | None = None, as_of: int | str | dt.date | None = None, state: str | None = None) -> None:
+    """Raise :class:`ExportError` for options that cannot go together or name nothing (before any store
+    is opened)."""
+    if fmt not in WRITERS:
+        raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if graph is not None:
+        if graph not in GRAPHS:
+            raise ExportError(f"unknown graph {graph!r}; give --graph kg for the whole knowledge graph, "
+                              f"or --projection {'|'.join(NAMES)}")
+        if projection is not None:
+            raise ExportError("give either a projection or --graph kg, not both")
+        if any(v is not None for v in (start, end, as_of, state)):
+            raise ExportError("the whole knowledge graph is exported without a time window or state; "
+                              "drop --from, --to, --as-of and --state, or export a projection")
+        return
+    if (projection or "cooperation") not in NAMES:
+        raise ExportError(f"unknown projection {projection!r}; choose one of {', '.join(NAMES)}")
+    if start is not None and end is not None and start > end:
+        raise ExportError(f"the window starts after it ends: from {start} to {end}")
+    try:
+        as_year(as_of)
+    except ProjectionError as error:
+        raise ExportError(str(error)) from None
+
+
+def stream(kg, fmt: str = "graphml", *, projection: str | None = None, graph: str | None = None,
+           start: int | None = None, end: int | None = None, as_of: int | str | dt.date | None = None,
+           state: str | None = None) -> GraphStream:
+    """The graph stream to export: projection ``projection`` (default ``cooperation``) in a window, the
+    ego network of ``state`` in it, or with ``graph="kg"`` the whole knowledge graph."""
+    check(fmt, projection, graph, start, end, as_of, state)
+    if graph is not None:
+        return property_graph(kg)
+    try:
+        return network(Facts.fetch(kg), projection or "cooperation", start, end, as_year(as_of), state, dynamic=fmt == "gexf")
+    except (ProjectionError, MetricsError) as error:
+        raise ExportError(str(error)) from None
+
+
+def export(kg, fmt: str, output: str | Path, **options) -> ExportResult:
+    """Export to the file ``output`` atomically (see :func:`stream` for the options)."""
+    chosen = stream(kg, fmt, **options)
+    with atomic(Path(output)) as out:
+        nodes, edges = write(chosen, fmt, out)
+    return ExportResult(Path(output), fmt, nodes, edges)

@@ -1,0 +1,41 @@
+"""Incremental XML writing shared by the GraphML and GEXF writers (lxml's ``etree.xmlfile``).
+
+Each node or edge is built as a small element, indented, written and dropped, so that memory does not grow
+with the graph. Elements are created without a namespace and written inside the root element, which
+declares the format's namespace as the default one: they belong to it when the file is read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from lxml import etree
+
+
+def element(tag: str, attributes: dict | None = None, text: str | None = None) -> etree._Element:
+    """An element with string attributes (None values left out) and optional text."""
+    made = etree.Element(tag, {k: v for k, v in (attributes or {}).items() if v is not None})
+    if text is not None:
+        made.text = text
+    return made
+
+
+def write(xf, made: etree._Element, level: int) -> None:
+    """Write one element on a new line, indented at ``level`` (two spaces each)."""
+    etree.indent(made, space="  ", level=level)
+    xf.write("\n" + "  " * level)
+    xf.write(made)
+
+
+def close(xf, level: int) -> None:
+    """Put the closing tag of an element at ``level`` on a line of its own."""
+    xf.write("\n" + "  " * level)
+
+
+@contextlib.contextmanager
+def located(kind: str, identifier: str):
+    """Name the node or edge whose values XML cannot hold (control characters, lone surrogates)."""
+    try:
+        yield
+    except ValueError as error:
+        raise ValueError(f"{kind} {identifier}: {error}") from None

@@ -1,0 +1,91 @@
+"""`kzgraph export` as scripts use it: real processes on a build of the fixture graph, files that only
+appear whole, and the exit codes of the command line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import networkx as nx
+import pytest
+
+from .export_checks import gexf_problems, graphml_errors
+
+
+def kzgraph(*args, build_dir):
+    env = dict(os.environ, KZGRAPH_BUILD=str(build_dir))
+    return subprocess.run([sys.executable, "-m", "kzgraph", *args], capture_output=True, text=True, env=env,
+                          timeout=300)
+
+
+@pytest.fixture(scope="module")
+def fixture_build(multivector_graph, tmp_path_factory):
+    """A build folder whose dump is the fixture graph, as `kzgraph build` would publish it."""
+    folder = tmp_path_factory.mktemp("export-build")
+    (folder / "current").mkdir()
+    multivector_graph.dataset.serialize(destination=folder / "current" / "kzgraph.nq", format="nquads")
+    return folder
+
+
+def test_export_writes_the_file_and_says_how_many_nodes_and_edges(fixture_build, tmp_path):
+    out = tmp_path / "transfers.graphml"
+    result = kzgraph("export", "--format", "graphml", "--output", str(out), "--projection", "transfers",
+                     build_dir=fixture_build)
+    assert result.returncode == 0, result.stderr
+    assert f"wrote 5 nodes and 4 edges to {out}" in result.stdout
+    assert graphml_errors(out) == []
+    assert set(nx.read_graphml(out).edges()) == {("state:RUS", "state:KAZ"), ("state:CHN", "state:KAZ"),
+                                                 ("state:TUR", "state:KAZ"), ("state:USA", "state:KAZ")}
+
+
+def test_export_of_a_window_as_gexf_replaces_an_existing_file(fixture_build, tmp_path):
+    out = tmp_path / "cooperation.gexf"
+    out.write_text("an older export", encoding="utf-8")
+    result = kzgraph("export", "-f", "gexf", "-o", str(out), "--from", "2011", "--to", "2012", "--state", "KAZ",
+                     build_dir=fixture_build)
+    assert result.returncode == 0, result.stderr
+    assert gexf_problems(out) == []
+    graph = nx.read_gexf(out, version="1.3")
+    assert (graph.graph["start"], graph.graph["end"]) == ("2011-01-01", "2012-12-31")
+    assert {d["relation"] for _, _, d in graph.edges(data=True)} == {"lease", "membership", "exercise", "transfer"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cooperation.gexf"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["-f", "pdf"], "unknown format 'pdf'"),
+    (["-f", "graphml", "--projection", "trade"], "unknown projection 'trade'"),
+    (["-f", "graphml", "--from", "2012", "--to", "2010"], "starts after it ends"),
+    (["-f", "cyjs", "--graph", "kg", "--as-of", "2010"], "without a time window"),
+])
+def test_wrong_usage_exits_2_with_the_reason_and_writes_nothing(fixture_build, tmp_path, args, message):
+    result = kzgraph("export", *args, "-o", str(tmp_path / "out"), build_dir=fixture_build)
+    assert result.returncode == 2 and message in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_export_without_a_build_exits_3(tmp_path):
+    result = kzgraph("export", "-f", "graphml", "-o", str(tmp_path / "out.graphml"), build_dir=tmp_path / "none")
+    assert result.returncode == 3 and "no build" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_data_that_xml_cannot_hold_exits_1_and_keeps_the_existing_file(tmp_path):
+    from kzgraph.build import assemble
+    from kzgraph.loading import project_files
+
+    from .conftest import FIXTURES
+
+    bad = tmp_path / "bad.ttl"
+    bad.write_text(FIXTURES.joinpath("export-labels.ttl").read_text(encoding="utf-8")
+                   .replace("Ltd's", "Ltd\\u0007s"), encoding="utf-8")
+    build_dir = tmp_path / "build"
+    (build_dir / "current").mkdir(parents=True)
+    assemble(project_files(data=[bad])).dataset.serialize(destination=build_dir / "current" / "kzgraph.nq",
+                                                          format="nquads")
+    out = tmp_path / "transfers.gexf"
+    out.write_text("an older export", encoding="utf-8")
+    result = kzgraph("export", "-f", "gexf", "-o", str(out), "--projection", "transfers", build_dir=build_dir)
+    assert result.returncode == 1 and "node company:shield-and-sword" in result.stderr
+    assert out.read_text(encoding="utf-8") == "an older export"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.ttl", "build", "transfers.gexf"]

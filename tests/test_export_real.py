@@ -1,0 +1,96 @@
+"""The exports of the real build: every projection and the whole graph, in every format, valid and read
+back with the counts and values of the projections; windows give the projection's subsets."""
+
+from __future__ import annotations
+
+import json
+
+import igraph
+import networkx as nx
+import pytest
+
+from kzgraph.export import export
+from kzgraph.export.elements import node_id
+from kzgraph.projections import project
+
+from .export_checks import cyjs_problems, gexf_problems, graphml_errors
+
+NAMES = ("cooperation", "membership", "transfers")
+GRAPHS = [{"projection": name} for name in NAMES] + [{"graph": "kg"}]
+
+
+@pytest.fixture(scope="module")
+def files(real_graph, tmp_path_factory):
+    """Every projection and the whole graph exported once in every format."""
+    folder = tmp_path_factory.mktemp("real-exports")
+    made = {}
+    for options in GRAPHS:
+        name = options.get("projection") or options["graph"]
+        for fmt in ("graphml", "gexf", "cyjs"):
+            made[name, fmt] = folder / f"{name}.{fmt}"
+            export(real_graph, fmt, made[name, fmt], **options)
+    return made
+
+
+def edge_ids(graph: nx.Graph) -> set:
+    directed = graph.is_directed()
+    return {(node_id(u), node_id(v), d["relation"]) if directed else (*sorted((node_id(u), node_id(v))), d["relation"])
+            for u, v, d in graph.edges(data=True)}
+
+
+@pytest.mark.parametrize("name", [*NAMES, "kg"])
+def test_every_graphml_file_of_the_real_build_validates_and_loads_alike_in_networkx_and_igraph(files, name):
+    path = files[name, "graphml"]
+    assert graphml_errors(path) == []
+    ours, theirs = nx.read_graphml(path), igraph.Graph.Read_GraphML(str(path))
+    assert (ours.number_of_nodes(), ours.number_of_edges()) == (theirs.vcount(), theirs.ecount())
+    for vertex in theirs.vs:
+        for attribute, value in ours.nodes[vertex["id"]].items():
+            assert vertex[attribute] == (float(value) if isinstance(value, int) and not isinstance(value, bool)
+                                         else value), (vertex["id"], attribute)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_export_of_a_projection_has_the_projection_s_nodes_and_edges(real_graph, files, name):
+    graph = project(real_graph, name)
+    nodes = {node_id(n) for n in graph}
+    read = nx.read_graphml(files[name, "graphml"])
+    assert set(read) == nodes
+    assert {n: read.nodes[n]["label"] for n in read} == {node_id(n): d["label"] for n, d in graph.nodes(data=True)}
+    gexf = nx.read_gexf(files[name, "gexf"], version="1.3")
+    assert set(gexf) == nodes and gexf.number_of_edges() == graph.number_of_edges()
+    document = json.loads(files[name, "cyjs"].read_text(encoding="utf-8"))
+    assert {n["data"]["id"] for n in document["elements"]["nodes"]} == nodes
+    assert len(document["elements"]["edges"]) == graph.number_of_edges()
+
+
+@pytest.mark.parametrize("name", [*NAMES, "kg"])
+def test_every_gexf_and_cytoscape_file_of_the_real_build_follows_its_format(files, name):
+    assert gexf_problems(files[name, "gexf"]) == []
+    assert cyjs_problems(files[name, "cyjs"]) == []
+
+
+def test_the_whole_graph_keeps_kazakhstan_s_memberships_as_edges_and_their_dates_as_attributes(files):
+    graph = nx.read_graphml(files["kg", "graphml"])
+    kaz_csto = [n for n, d in graph.nodes(data=True)
+                if d.get("type") == "Membership" and graph.has_edge(n, "state:KAZ") and graph.has_edge(n, "org:CSTO")]
+    assert kaz_csto, "a membership of Kazakhstan in the CSTO"
+    membership = graph.nodes[kaz_csto[0]]
+    assert membership["citations"] >= 1 and membership["sources"] >= 1 and "kz:startDate" in membership
+    assert graph.has_edge("state:KAZ", "org:CSTO")  # the derived shortcut kz:memberOf
+    assert graph.nodes["state:KAZ"]["label"] == "Kazakhstan"
+
+
+@pytest.mark.parametrize("name, window", [("cooperation", {"start": 1992, "end": 2000}),
+                                          ("transfers", {"start": 2010, "end": 2020}),
+                                          ("membership", {"as_of": "2014-05-01"})])
+def test_a_window_of_the_real_build_exports_exactly_the_projection_of_that_window(real_graph, tmp_path, name, window):
+    path = tmp_path / f"{name}.gexf"
+    export(real_graph, "gexf", path, projection=name, **window)
+    assert gexf_problems(path) == []
+    read = nx.read_gexf(path, version="1.3")
+    expected = project(real_graph, name, **window)
+    directed = expected.is_directed()
+    got = {(u, v, d["relation"]) if directed else (*sorted((u, v)), d["relation"]) for u, v, d in read.edges(data=True)}
+    assert got == edge_ids(expected)
+    assert edge_ids(expected) <= edge_ids(project(real_graph, name))
