@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse, Response
 
-from . import metrics_api
+from . import catalogue_api, linked_data_api, metrics_api, pages
 from . import query as query_module
 from .negotiation import GRAPH_TYPES, RESULT_TYPES, NotAcceptable, negotiate
 
@@ -14,6 +14,9 @@ def create_app(kg, timeout: float = 30.0) -> FastAPI:
     app = FastAPI(title="kzgraph SPARQL endpoint", version="0.1.0")
     app.state.kg = kg
     app.include_router(metrics_api.router)
+    app.include_router(pages.router)
+    app.include_router(catalogue_api.router)
+    app.include_router(linked_data_api.router)
 
     async def answer(request: Request, sparql: str | None) -> Response:
         if not sparql:
