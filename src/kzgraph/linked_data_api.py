@@ -61,7 +61,7 @@ def similar(kg, iri: str) -> tuple[list[URIRef], int, str]:
 
 
 def not_found(request: Request, kg, iri: str, media: str, reason: str | None = None) -> Response:
-    message = reason or f"the graph knows no resource {iri}"
+    message = reason or f"The graph knows no resource {iri}"
     if media != HTML:
         return PlainTextResponse(message + "\n", status_code=404, headers=VARY)
     suggestions, count, prefix = ([], 0, None) if reason else similar(kg, iri)
@@ -159,7 +159,7 @@ def named_graph(request: Request, path: str, kg=Depends(get_store)) -> Response:
     except NotAnIri as error:
         return not_found(request, kg, iri, media, reason=str(error))
     if not len(description.graph):
-        return not_found(request, kg, iri, media, reason=f"the store has no named graph {iri}")
+        return not_found(request, kg, iri, media, reason=f"The store has no named graph {iri}")
     if media != HTML:
         return rdf(description.graph, media)
     root = root_of(request)
@@ -195,6 +195,6 @@ def _void_resource(request: Request, kg, iri: str) -> Response:
     except NotAnIri as error:
         return not_found(request, kg, iri, media, reason=str(error))
     if not description.known:
-        return not_found(request, kg, iri, media, reason=f"the VoID description has no resource {iri}")
+        return not_found(request, kg, iri, media, reason=f"The VoID description has no resource {iri}")
     return page(request, description, media)
 

@@ -14,16 +14,18 @@ import jinja2
 from fastapi import HTTPException, Request
 from fastapi.templating import Jinja2Templates
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import RDF, RDFS, SKOS, NamespaceManager
+from rdflib.namespace import RDF, RDFS, SKOS, XSD, NamespaceManager
 
 from .linked_data import local_path
-from .namespaces import PREFIXES
+from .namespaces import BASE, PREFIXES
 from .negotiation import GRAPH_TYPES, RESULT_TYPES
 
 TEMPLATES = Path(__file__).parent / "templates"
 HTML = "text/html"
 # The rows of a result table shown on a page; the full result is one download away.
 TABLE_LIMIT = 1000
+# Datatypes not worth showing next to a value.
+PLAIN = (XSD.string, XSD.integer)
 # Properties shown first in a description, in this order; the others follow by label.
 LEADING = (RDF.type, RDFS.label, SKOS.prefLabel, SKOS.altLabel)
 
@@ -44,11 +46,12 @@ def get_store(request: Request):
 
 
 def curie(iri: str) -> str:
-    """A prefixed name for an IRI where a known prefix fits (``state:KAZ``, ``rdfs:label``), else the IRI."""
+    """A short name for an IRI: a prefixed name where a known prefix fits (``state:KAZ``, ``rdfs:label``),
+    else the path after the kzgraph base (``id/membership/kaz-csto-member``), else the IRI."""
     try:
         return _names.curie(iri, generate=False)
     except (KeyError, ValueError):
-        return iri
+        return iri[len(BASE):] if iri.startswith(BASE) and len(iri) > len(BASE) else iri
 
 
 def href(iri: str, root: str = "") -> str | None:
@@ -100,7 +103,7 @@ def term(value, labels: dict | None = None, root: str = "", graph: Graph | None 
         short = curie(iri)
         return Term("iri", best_label(labels.get(value)) or short, iri=iri, href=href(iri, root), curie=short)
     if isinstance(value, Literal):
-        datatype = curie(str(value.datatype)) if value.datatype is not None else None
+        datatype = curie(str(value.datatype)) if value.datatype not in (None, *PLAIN) else None
         return Term("literal", str(value), language=value.language, datatype=datatype)
     if isinstance(value, BNode):
         nested = rows(graph, value, labels, root, seen | {value}) if graph is not None and value not in seen else []
@@ -109,7 +112,15 @@ def term(value, labels: dict | None = None, root: str = "", graph: Graph | None 
 
 
 def _value_key(value: Term):
+    """IRIs first, then literals (English first), then blank nodes in the order of what they hold."""
+    if value.kind == "blank":
+        return (2, False, "", _nested_key(value))
     return (value.kind != "iri", value.language not in ("en", None), value.language or "", value.text.lower())
+
+
+def _nested_key(value: Term):
+    return tuple((row.property.text, tuple(int(v.text) if v.text.isdigit() else 0 for v in row.values),
+                  tuple(v.text for v in row.values)) for row in value.rows)
 
 
 def rows(graph: Graph, subject, labels: dict | None = None, root: str = "", seen: frozenset = frozenset()) -> list[Row]:
