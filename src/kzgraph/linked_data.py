@@ -13,7 +13,9 @@ holds
 * the labels (``rdfs:label``, ``skos:prefLabel``) of every IRI shown, and the citations (document and line
   range, ``kz:citation [ kz:document; kz:lineStart; kz:lineEnd ]``) of every fact shown.
 
-Every query goes through the store's ``.query(sparql)``; nothing scans the graph in Python.
+Every query goes through the store's ``.query(sparql)``; nothing scans the graph in Python. Every result
+is read to its end: a pyoxigraph result left half-read is freed by the garbage collector, perhaps on
+another thread than the one that made it, which pyoxigraph refuses.
 """
 
 from __future__ import annotations
@@ -125,7 +127,7 @@ def incoming(kg, iri: URIRef, limit: int = INCOMING_LIMIT) -> tuple[list[tuple],
             for row in kg.query(pattern + f"ORDER BY ?property ?via ?subject LIMIT {limit + 1}")]
     if len(rows) <= limit:
         return rows, len(rows)
-    (total,) = next(iter(kg.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}")))
+    [(total,)] = list(kg.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}"))
     return rows[:limit], int(total)
 
 
@@ -225,7 +227,7 @@ def ontology_terms(description: Description) -> list[URIRef]:
 
 def named_graphs(kg) -> list[URIRef]:
     """The names of the store's named graphs, in order."""
-    return sorted(row[0] for row in kg.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"))
+    return sorted(row[0] for row in kg.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }"))
 
 
 def describe_graph(kg, iri: str) -> Description:

@@ -7,7 +7,7 @@ Standard §4.10.21.7) runs a query on ``request.app.state.kg`` and shows the res
 the store refuses is shown with the engine's message and status 400. The page lists the catalogue's named
 queries as examples (each link fills the form and runs it, or opens the named query) and links to the
 service description (``/sparql``), the catalogue (``/queries``), the ontology, the VoID description
-(``/dataset``) and the OpenAPI description (``/openapi.json``). The page is rendered on the server: it needs
+(``/dataset``), the named graphs and the OpenAPI description (``/openapi.json``). The page is rendered on the server: it needs
 no JavaScript and loads nothing from elsewhere.
 """
 
@@ -18,10 +18,11 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from . import linked_data
 from . import query as query_module
 from .catalogue import CatalogueError
 from .catalogue_api import get_catalogue
-from .web import get_store, render, root_of, table
+from .web import get_store, render, root_of, table, term
 
 router = APIRouter(tags=["pages"])
 
@@ -57,8 +58,9 @@ def page(request: Request, kg, catalogue, sparql: str | None, status: int = 200,
             result = table(query_module.run(kg, sparql), root=root_of(request))
         except query_module.QueryError as failure:
             error, status = str(failure), 400
+    graphs = [term(g, root=root_of(request)) for g in linked_data.named_graphs(kg)]
     return render(request, "query.html", status_code=status, query=sparql if sparql else EXAMPLE,
-                  asked=bool(sparql and sparql.strip()), table=result, error=error, examples=examples(catalogue))
+                  table=result, error=error, examples=examples(catalogue), graphs=graphs)
 
 
 @router.get("/", name="query_page")
