@@ -10,7 +10,7 @@ holds
   the engine; Oxigraph and rdflib both answer with the CBD). The RDF formats serve exactly this graph;
 * the incoming links: named resources that point to it, directly or through one blank node (a fact that
   cites a source document through its citation);
-* the labels (``rdfs:label``, ``skos:prefLabel``) of every IRI shown, and the citations (document and line
+* the labels (``rdfs:label``, ``skos:prefLabel``, ``dcterms:title``) of every IRI shown, and the citations (document and line
   range, ``kz:citation [ kz:document; kz:lineStart; kz:lineEnd ]``) of every fact shown.
 
 Every query goes through the store's ``.query(sparql)``; nothing scans the graph in Python. Every result
@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import RDFS, SKOS, VOID
+from rdflib.namespace import DCTERMS, RDFS, SKOS, VOID
 
 from . import stats
 from .catalogue import ABSOLUTE_IRI
@@ -34,7 +34,7 @@ from .namespaces import BASE, KZ, PREFIXES
 ONTOLOGY = URIRef(str(KZ))  # the ontology's own IRI is the namespace ``…/ontology#``
 GRAPH_BASE = BASE + "graph/"
 INCOMING_LIMIT = 500
-LABEL_PROPERTIES = (RDFS.label, SKOS.prefLabel)
+LABEL_PROPERTIES = (RDFS.label, SKOS.prefLabel, DCTERMS.title)
 
 
 class NotAnIri(ValueError):
@@ -132,7 +132,7 @@ def incoming(kg, iri: URIRef, limit: int = INCOMING_LIMIT) -> tuple[list[tuple],
 
 
 def labels(kg, iris) -> dict[URIRef, list[Literal]]:
-    """The ``rdfs:label`` and ``skos:prefLabel`` literals of each IRI (one query for all of them)."""
+    """The label literals (LABEL_PROPERTIES) of each IRI, with one query for all of them."""
     iris = sorted({iri for iri in iris if isinstance(iri, URIRef) and ABSOLUTE_IRI.fullmatch(str(iri))})
     found: dict[URIRef, list[Literal]] = defaultdict(list)
     if not iris:
@@ -259,16 +259,18 @@ def void(kg, endpoint: str | None = None) -> Graph:
     return bind_prefixes(graph)
 
 
-def describe_in(graph: Graph, kg, iri: str) -> Description:
-    """The description of a resource of a graph held outside the store (the VoID): its CBD in that graph,
-    the links to it from that graph, and labels from the store."""
+def describe_in(graph: Graph, kg, iri: str, whole: bool = False) -> Description:
+    """The description of a resource of a graph held outside the store (the VoID): its CBD in that graph
+    (or, with ``whole``, the whole graph), the links to it from that graph, and labels from the store and
+    the graph."""
     iri = checked_iri(iri)
     description = Description(iri, bind_prefixes(Graph()))
-    for triple in graph.cbd(iri):
+    for triple in graph if whole else graph.cbd(iri):
         description.graph.add(triple)
     description.incoming = sorted(((s, p, None) for s, p in graph.subject_predicates(iri) if not isinstance(s, BNode)),
                                   key=lambda row: (str(row[1]), str(row[0])))
     description.incoming_total = len(description.incoming)
-    description.labels = labels(kg, shown_iris(description.graph) | {s for s, _, _ in description.incoming})
+    shown = shown_iris(description.graph) | {s for s, _, _ in description.incoming}
+    description.labels = {**labels(kg, shown), **labels(graph, shown)}
     return description
 

@@ -70,7 +70,8 @@ def not_found(request: Request, kg, iri: str, media: str, reason: str | None = N
                   suggestions=[term(s, labels, root_of(request)) for s in suggestions], count=count, prefix=prefix)
 
 
-def page(request: Request, description: Description, media: str, template: str = "resource.html", **context):
+def page(request: Request, description: Description, media: str, template: str = "resource.html",
+         inline: bool = False, **context):
     """A description as the negotiated RDF format, or as an HTML page."""
     if media != HTML:
         return rdf(description.graph, media)
@@ -85,7 +86,7 @@ def page(request: Request, description: Description, media: str, template: str =
                 for s, p, v in description.incoming]
     return render(request, template, headers=VARY, iri=str(description.iri),
                   title=best_label(labels.get(description.iri)) or str(description.iri)[len(BASE):],
-                  other_labels=others, types=types, rows=rows(description.graph, description.iri, labels, root),
+                  other_labels=others, types=types, rows=rows(description.graph, description.iri, labels, root, inline=inline),
                   sources=[cited(c, labels, root) for c in description.citations.get(description.iri, [])],
                   incoming=incoming, incoming_total=description.incoming_total,
                   formats=FORMAT_LINKS, **context)
@@ -188,13 +189,12 @@ def _void_resource(request: Request, kg, iri: str) -> Response:
     except NotAcceptable as error:
         return PlainTextResponse(str(error), status_code=406, headers=VARY)
     void = linked_data.void(kg, endpoint=str(request.base_url) + "sparql")
-    if iri == stats.DATASET and media != HTML:
-        return rdf(void, media)
+    whole = iri == stats.DATASET  # the dataset's page and RDF are the whole VoID description
     try:
-        description = linked_data.describe_in(void, kg, iri)
+        description = linked_data.describe_in(void, kg, iri, whole=whole)
     except NotAnIri as error:
         return not_found(request, kg, iri, media, reason=str(error))
     if not description.known:
         return not_found(request, kg, iri, media, reason=f"The VoID description has no resource {iri}")
-    return page(request, description, media)
+    return page(request, description, media, inline=whole)
 

@@ -95,27 +95,31 @@ class Row:
 
 
 def term(value, labels: dict | None = None, root: str = "", graph: Graph | None = None,
-         seen: frozenset = frozenset()) -> Term:
+         seen: frozenset = frozenset(), inline: bool = False) -> Term:
     """A term fit to show: IRIs with their label and link, literals with language or datatype, blank
-    nodes (when ``graph`` holds their triples) with their own rows."""
+    nodes (when ``graph`` holds their triples) with their own rows; with ``inline``, IRIs described in
+    ``graph`` bring their rows too (the partitions of the VoID description)."""
     labels = labels or {}
     if isinstance(value, URIRef):
         iri = str(value)
         short = curie(iri)
-        return Term("iri", best_label(labels.get(value)) or short, iri=iri, href=href(iri, root), curie=short)
+        nested = rows(graph, value, labels, root, seen | {value}, inline) \
+            if inline and graph is not None and value not in seen and (value, None, None) in graph else []
+        return Term("iri", best_label(labels.get(value)) or short, iri=iri, href=href(iri, root), curie=short,
+                    rows=nested)
     if isinstance(value, Literal):
         datatype = curie(str(value.datatype)) if value.datatype not in (None, *PLAIN) else None
         return Term("literal", str(value), language=value.language, datatype=datatype)
     if isinstance(value, BNode):
-        nested = rows(graph, value, labels, root, seen | {value}) if graph is not None and value not in seen else []
+        nested = rows(graph, value, labels, root, seen | {value}, inline) if graph is not None and value not in seen else []
         return Term("blank", "_:" + str(value), rows=nested)
     return Term("literal", "" if value is None else str(value))
 
 
 def _value_key(value: Term):
     """IRIs first, then literals (English first), then blank nodes in the order of what they hold."""
-    if value.kind == "blank":
-        return (2, False, "", _nested_key(value))
+    if value.rows:
+        return (2 if value.kind == "blank" else 1, False, "", _nested_key(value))
     return (value.kind != "iri", value.language not in ("en", None), value.language or "", value.text.lower())
 
 
@@ -124,14 +128,16 @@ def _nested_key(value: Term):
                   tuple(v.text for v in row.values)) for row in value.rows)
 
 
-def rows(graph: Graph, subject, labels: dict | None = None, root: str = "", seen: frozenset = frozenset()) -> list[Row]:
+def rows(graph: Graph, subject, labels: dict | None = None, root: str = "", seen: frozenset = frozenset(),
+         inline: bool = False) -> list[Row]:
     """The property rows of a subject in a description graph: leading properties first, then by label."""
     grouped: dict = {}
     for predicate, value in graph.predicate_objects(subject):
         grouped.setdefault(predicate, []).append(value)
     out = []
+    seen = seen | {subject}
     for predicate, values in grouped.items():
-        shown = sorted((term(v, labels, root, graph, seen) for v in values), key=_value_key)
+        shown = sorted((term(v, labels, root, graph, seen, inline) for v in values), key=_value_key)
         out.append(Row(term(predicate, labels, root), shown))
     lead = {p: i for i, p in enumerate(LEADING)}
     out.sort(key=lambda row: (lead.get(URIRef(row.property.iri), len(lead)), row.property.text.lower()))
