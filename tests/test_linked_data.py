@@ -178,6 +178,12 @@ def test_unknown_iris_are_404_for_tools_too(server, path):
     assert answer.status_code == 404 and answer.headers["content-type"].startswith("text/plain")
 
 
+def test_an_iri_known_only_as_an_object_resolves_with_its_incoming_links(server):
+    assert len(rdf(server, "/ontology/1.0.0")) == 0
+    document = page(server, "/ontology/1.0.0")
+    assert document.xpath(".//table[@class='incoming']//td[1]/a/@href") == ["/ontology#"]
+
+
 # --- every link resolves ------------------------------------------------------------------------------------
 
 def test_every_local_link_of_a_fact_page_resolves(server):

@@ -107,6 +107,12 @@ def cbd(kg, iri: URIRef) -> Graph:
     return graph
 
 
+def is_known(kg, iri: str) -> bool:
+    """Whether the graph has a triple with the IRI as subject or object."""
+    iri = checked_iri(iri).n3()
+    return bool(kg.query(f"ASK {{ {{ {iri} ?p ?o }} UNION {{ ?s ?p {iri} }} }}").askAnswer)
+
+
 INCOMING = """
 SELECT DISTINCT ?subject ?property ?via WHERE {
   { ?subject ?property %(iri)s FILTER(!isBlank(?subject)) }

@@ -117,13 +117,17 @@ def _resource(request: Request, iri: str, kg) -> Response:
     except NotAcceptable as error:
         return PlainTextResponse(str(error), status_code=406, headers=VARY)
     try:
+        if media != HTML:  # tools get the CBD alone: no incoming links, labels or citations to gather
+            graph = linked_data.cbd(kg, URIRef(iri))
+            if not len(graph) and not linked_data.is_known(kg, iri):
+                return not_found(request, kg, iri, media)
+            return rdf(graph, media)
         description = linked_data.describe(kg, iri)
     except NotAnIri as error:
         return not_found(request, kg, iri, media, reason=str(error))
     if not description.known:
         return not_found(request, kg, iri, media)
-    query = f"DESCRIBE <{iri}>"
-    return page(request, description, media, query=query)
+    return page(request, description, media, query=f"DESCRIBE <{iri}>")
 
 
 @router.get("/ontology")
