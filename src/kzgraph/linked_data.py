@@ -33,7 +33,7 @@ from .namespaces import BASE, KZ, PREFIXES
 
 ONTOLOGY = URIRef(str(KZ))  # the ontology's own IRI is the namespace ``…/ontology#``
 GRAPH_BASE = BASE + "graph/"
-INCOMING_LIMIT = 500
+INCOMING_LIMIT = 200
 LABEL_PROPERTIES = (RDFS.label, SKOS.prefLabel, DCTERMS.title)
 
 
@@ -113,13 +113,17 @@ def is_known(kg, iri: str) -> bool:
     return bool(kg.query(f"ASK {{ {{ {iri} ?p ?o }} UNION {{ ?s ?p {iri} }} }}").askAnswer)
 
 
-INCOMING = """
-SELECT DISTINCT ?subject ?property ?via WHERE {
+INCOMING = """{
   { ?subject ?property %(iri)s FILTER(!isBlank(?subject)) }
   UNION
   { ?subject ?property ?node . ?node ?via %(iri)s FILTER(isBlank(?node) && !isBlank(?subject)) }
-}
-"""
+}"""
+
+
+def incoming_query(iri: str) -> str:
+    """The SPARQL query for every incoming link of a resource, ordered by property (see :func:`incoming`)."""
+    pattern = INCOMING % {"iri": checked_iri(str(iri)).n3()}
+    return f"SELECT DISTINCT ?subject ?property ?via WHERE {pattern}\nORDER BY ?property ?via ?subject\n"
 
 
 def incoming(kg, iri: URIRef, limit: int = INCOMING_LIMIT) -> tuple[list[tuple], int]:
@@ -128,12 +132,11 @@ def incoming(kg, iri: URIRef, limit: int = INCOMING_LIMIT) -> tuple[list[tuple],
     ``via`` is the property from the blank node to the resource when the link goes through one blank node
     (``?fact kz:citation [ kz:document <source> ]`` gives ``(fact, kz:citation, kz:document)``), else None.
     """
-    pattern = INCOMING % {"iri": checked_iri(str(iri)).n3()}
-    rows = [(row.subject, row.property, row.via)
-            for row in kg.query(pattern + f"ORDER BY ?property ?via ?subject LIMIT {limit + 1}")]
+    query = incoming_query(iri)
+    rows = [(row.subject, row.property, row.via) for row in kg.query(query + f"LIMIT {limit + 1}")]
     if len(rows) <= limit:
         return rows, len(rows)
-    [(total,)] = list(kg.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}"))
+    [(total,)] = list(kg.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {query} }}"))
     return rows[:limit], int(total)
 
 

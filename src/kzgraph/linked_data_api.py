@@ -127,7 +127,8 @@ def _resource(request: Request, iri: str, kg) -> Response:
         return not_found(request, kg, iri, media, reason=str(error))
     if not description.known:
         return not_found(request, kg, iri, media)
-    return page(request, description, media, query=f"DESCRIBE <{iri}>")
+    return page(request, description, media, query=f"DESCRIBE <{iri}>",
+                incoming_query=linked_data.incoming_query(iri))
 
 
 @router.get("/ontology")

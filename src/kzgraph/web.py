@@ -7,6 +7,7 @@ http(s) IRIs, and IRIs under the kzgraph base (``https://w3id.org/kzgraph/``) li
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +47,7 @@ def get_store(request: Request):
     return kg
 
 
+@functools.lru_cache(maxsize=8192)
 def curie(iri: str) -> str:
     """A short name for an IRI: a prefixed name where a known prefix fits (``state:KAZ``, ``rdfs:label``),
     else the path after the kzgraph base (``id/membership/kaz-csto-member``), else the IRI."""
