@@ -157,3 +157,8 @@ def test_without_a_store_the_page_answers_503():
     app.include_router(pages.router)
     with serving(app) as url:
         assert httpx.get(url + "/").status_code == 503
+
+
+def test_the_openapi_description_linked_from_the_page_lists_the_pages(server):
+    paths = httpx.get(server + "/openapi.json").json()["paths"]
+    assert {"/", "/queries", "/queries/{name}", "/id/{path}", "/ontology", "/graph/{path}", "/dataset"} <= set(paths)
