@@ -7,6 +7,7 @@ themselves are checked in tests/test_catalogue.py); parameters are bound by the 
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import xml.etree.ElementTree as ElementTree
 
@@ -23,6 +24,9 @@ from kzgraph.server import create_app
 from kzgraph.store import open as open_store
 
 from .helpers import serving
+
+# A request waits as long as the machine needs; speed is measured in benchmarks/, not here.
+get = functools.partial(httpx.get, timeout=300)
 
 CATALOGUE = load_catalogue(QUERIES_DIR)
 BROWSER = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
@@ -51,7 +55,7 @@ def expected_rows(kg, name, **params) -> list[tuple]:
 # --- the list -----------------------------------------------------------------------------------------------
 
 def test_the_list_gives_every_query_with_title_description_parameters_and_the_url_that_runs_it(server):
-    answer = httpx.get(server + "/queries")
+    answer = get(server + "/queries")
     assert answer.status_code == 200 and answer.headers["content-type"] == "application/json"
     listed = {record["name"]: record for record in answer.json()}
     assert list(listed) == list(CATALOGUE)
@@ -64,24 +68,24 @@ def test_the_list_gives_every_query_with_title_description_parameters_and_the_ur
 
 
 def test_the_list_is_a_page_for_browsers_and_by_format_html(server):
-    for answer in (httpx.get(server + "/queries", headers=BROWSER),
-                   httpx.get(server + "/queries", params={"format": "html"})):
+    for answer in (get(server + "/queries", headers=BROWSER),
+                   get(server + "/queries", params={"format": "html"})):
         assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/html")
         links = {a.get("href") for a in lxml.html.fromstring(answer.text).xpath(".//a")}
         assert {f"{server}/queries/{name}" for name in CATALOGUE} <= links
-    assert httpx.get(server + "/queries", params={"format": "json"}, headers=BROWSER).json()[0]["name"]
+    assert get(server + "/queries", params={"format": "json"}, headers=BROWSER).json()[0]["name"]
 
 
 def test_a_list_format_that_is_not_offered_gets_406(server):
-    assert httpx.get(server + "/queries", params={"format": "csv"}).status_code == 406
-    assert httpx.get(server + "/queries", headers={"accept": "text/csv"}).status_code == 406
+    assert get(server + "/queries", params={"format": "csv"}).status_code == 406
+    assert get(server + "/queries", headers={"accept": "text/csv"}).status_code == 406
 
 
 # --- running a query ----------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name", sorted(CATALOGUE))
 def test_every_named_query_over_http_gives_the_rows_of_kzgraph_query(server, real_graph, name):
-    rows = rows_of(httpx.get(f"{server}/queries/{name}"))
+    rows = rows_of(get(f"{server}/queries/{name}"))
     assert rows == expected_rows(real_graph, name)
     assert rows, f"{name} answers rows on the real data"
 
@@ -93,13 +97,13 @@ def test_every_named_query_over_http_gives_the_rows_of_kzgraph_query(server, rea
     ("organisations-of-state-by-year", {"state": "https://w3id.org/kzgraph/id/state/KAZ", "year": "1995"}),
 ])
 def test_parameters_in_the_query_string_are_bound_as_kzgraph_query_binds_them(server, real_graph, name, params):
-    rows = rows_of(httpx.get(f"{server}/queries/{name}", params=params))
+    rows = rows_of(get(f"{server}/queries/{name}", params=params))
     assert rows == expected_rows(real_graph, name, **params)
     assert rows != expected_rows(real_graph, name), "the parameters change the answer"
 
 
 def test_an_empty_value_counts_as_not_given(server, real_graph):
-    rows = rows_of(httpx.get(f"{server}/queries/memberships-over-time", params={"state": ""}))
+    rows = rows_of(get(f"{server}/queries/memberships-over-time", params={"state": ""}))
     assert rows == expected_rows(real_graph, "memberships-over-time")
 
 
@@ -110,7 +114,7 @@ def test_an_empty_value_counts_as_not_given(server, real_graph):
     ("*/*", SPARQL_JSON),
 ])
 def test_answers_are_negotiated_like_the_sparql_endpoint(server, accept, media):
-    answer = httpx.get(f"{server}/queries/csto-members-timeline", headers={"accept": accept})
+    answer = get(f"{server}/queries/csto-members-timeline", headers={"accept": accept})
     assert answer.status_code == 200 and answer.headers["content-type"].startswith(media)
     assert "Accept" in answer.headers["vary"]
     if media == "text/csv":
@@ -121,7 +125,7 @@ def test_answers_are_negotiated_like_the_sparql_endpoint(server, accept, media):
 
 @pytest.mark.parametrize("format_name", ["xml", "tsv"])
 def test_xml_and_tsv_answers_hold_the_same_rows_with_unbound_values_left_empty(server, real_graph, format_name):
-    answer = httpx.get(f"{server}/queries/csto-members-timeline", params={"format": format_name})
+    answer = get(f"{server}/queries/csto-members-timeline", params={"format": format_name})
     parsed = Result.parse(io.BytesIO(answer.content), format=format_name)
     rows = [tuple(row[var] for var in parsed.vars) for row in parsed]
     expected = expected_rows(real_graph, "csto-members-timeline")
@@ -129,7 +133,7 @@ def test_xml_and_tsv_answers_hold_the_same_rows_with_unbound_values_left_empty(s
 
 
 def test_format_in_the_query_string_wins_and_is_no_query_parameter(server, real_graph):
-    answer = httpx.get(f"{server}/queries/memberships-over-time",
+    answer = get(f"{server}/queries/memberships-over-time",
                        params={"state": "state:UZB", "format": "csv"}, headers=BROWSER)
     assert answer.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(answer.text)))
@@ -143,7 +147,7 @@ def test_no_catalogue_parameter_is_named_like_a_reserved_query_string_key():
 
 
 def test_browsers_get_a_page_with_the_parameter_form_the_result_table_and_the_query_as_run(server, real_graph):
-    answer = httpx.get(f"{server}/queries/memberships-over-time", params={"state": "state:UZB"}, headers=BROWSER)
+    answer = get(f"{server}/queries/memberships-over-time", params={"state": "state:UZB"}, headers=BROWSER)
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/html")
     document = lxml.html.fromstring(answer.text)
     assert document.xpath(".//input[@name='state']/@value") == ["state:UZB"]
@@ -155,9 +159,9 @@ def test_browsers_get_a_page_with_the_parameter_form_the_result_table_and_the_qu
 # --- refusals -----------------------------------------------------------------------------------------------
 
 def test_an_unknown_query_is_404(server):
-    answer = httpx.get(f"{server}/queries/no-such-query")
+    answer = get(f"{server}/queries/no-such-query")
     assert answer.status_code == 404 and "no-such-query" in answer.text
-    assert httpx.get(f"{server}/queries/no-such-query", headers=BROWSER).status_code == 404
+    assert get(f"{server}/queries/no-such-query", headers=BROWSER).status_code == 404
 
 
 @pytest.mark.parametrize("params, named", [
@@ -166,22 +170,22 @@ def test_an_unknown_query_is_404(server):
     ({"state": "<https://w3id.org/kzgraph/id/state/KAZ> } ?s ?p ?o . {"}, "state"),
 ])
 def test_an_unknown_parameter_or_a_bad_value_is_400_naming_the_parameter(server, params, named):
-    answer = httpx.get(f"{server}/queries/memberships-over-time", params=params)
+    answer = get(f"{server}/queries/memberships-over-time", params=params)
     assert answer.status_code == 400 and f"'{named}'" in answer.text
 
 
 def test_a_year_that_tries_to_extend_the_query_is_refused(server):
-    answer = httpx.get(f"{server}/queries/agreements-by-year", params={"from_year": "1992 } UNION { ?s ?p ?o"})
+    answer = get(f"{server}/queries/agreements-by-year", params={"from_year": "1992 } UNION { ?s ?p ?o"})
     assert answer.status_code == 400 and "'from_year'" in answer.text and "not a year" in answer.text
 
 
 def test_a_parameter_given_twice_is_400(server):
-    answer = httpx.get(f"{server}/queries/memberships-over-time?state=state:KAZ&state=state:UZB")
+    answer = get(f"{server}/queries/memberships-over-time?state=state:KAZ&state=state:UZB")
     assert answer.status_code == 400 and "'state'" in answer.text and "twice" in answer.text
 
 
 def test_a_browser_sees_the_refusal_on_the_page_with_status_400(server):
-    answer = httpx.get(f"{server}/queries/memberships-over-time", params={"state": "<b>bold</b>"}, headers=BROWSER)
+    answer = get(f"{server}/queries/memberships-over-time", params={"state": "<b>bold</b>"}, headers=BROWSER)
     assert answer.status_code == 400
     document = lxml.html.fromstring(answer.text)
     assert "'state'" in document.xpath(".//*[@id='error']")[0].text_content()
@@ -213,14 +217,14 @@ def echo_server(tmp_path_factory):
 
 @pytest.mark.parametrize("value", ['"} DROP ALL #', '" . } SELECT * WHERE { ?s ?p ?o } #', "\\\" ) } #", "<x> ' \n"])
 def test_a_string_value_that_tries_to_end_the_literal_is_bound_as_that_very_string(echo_server, value):
-    answer = httpx.get(f"{echo_server}/queries/echo", params={"text": value})
+    answer = get(f"{echo_server}/queries/echo", params={"text": value})
     [(text, length)] = rows_of(answer)
     assert str(text) == value and int(length) == len(value)
 
 
 def test_a_string_with_tabs_quotes_and_newlines_comes_back_whole_in_tsv(echo_server):
     value = 'a\tb "c"\nd\\'
-    answer = httpx.get(f"{echo_server}/queries/echo", params={"text": value, "format": "tsv"})
+    answer = get(f"{echo_server}/queries/echo", params={"text": value, "format": "tsv"})
     assert answer.status_code == 200 and answer.text.count("\n") == 2
     [row] = list(Result.parse(io.BytesIO(answer.content), format="tsv"))
     assert str(row[0]) == value
