@@ -163,7 +163,8 @@ def test_typed_values_are_bound_as_typed_literals(tmp_path, type_, value, term):
 INJECTIONS = ['"} DROP ALL ; INSERT DATA { <a:b> <a:c> <a:d> } #',
               "x\" } } ; CLEAR DEFAULT #",
               "line\nbreak \\ and 'quotes' \"\"\"",
-              "} UNION { ?member ?p ?org }"]
+              "} UNION { ?member ?p ?org }",
+              "tab\there, form feed\f, carriage return\r"]
 
 
 @pytest.mark.parametrize("value", INJECTIONS)

@@ -97,11 +97,29 @@ class NamedQuery:
                 term = parameter.term(parameter.default)
             else:
                 continue
-            blocks.append(f"  VALUES ?{parameter.name} {{ {term.n3()} }}")
+            blocks.append(f"  VALUES ?{parameter.name} {{ {sparql_term(term)} }}")
         if not blocks:
             return self.sparql
         lines = self.sparql.split("\n")
         return "\n".join(lines[: self.where_line + 1] + blocks + lines[self.where_line + 1:])
+
+
+# SPARQL 1.1 Query §19.7 (ECHAR): the escapes that keep a string literal on one line, its quotes inside.
+ECHAR = str.maketrans({"\\": "\\\\", '"': '\\"', "\t": "\\t", "\n": "\\n", "\r": "\\r",
+                       "\b": "\\b", "\f": "\\f"})
+
+
+def sparql_term(term) -> str:
+    """A term in SPARQL (and Turtle) syntax, a literal as one short string with its control characters
+    escaped: ``Literal.n3()`` keeps tabs and line breaks raw in a long string, which some parsers alter."""
+    if isinstance(term, Literal):
+        text = '"' + str(term).translate(ECHAR) + '"'
+        if term.language:
+            return f"{text}@{term.language}"
+        if term.datatype is not None and term.datatype != XSD.string:
+            return f"{text}^^{URIRef(term.datatype).n3()}"
+        return text
+    return term.n3()
 
 
 def to_term(name: str, type_: str, value: str):

@@ -107,6 +107,9 @@ def choose(accept: str | None, offered) -> str | None:
 def negotiate(accept: str | None, format_name: str | None, offered) -> str:
     """The media type to answer with: the ``format`` parameter if given, else the Accept header.
 
+    A short ``format`` name stands for the media type of FORMAT_NAMES when that is offered, else for an
+    offered type with that subtype (``json`` for ``application/json`` where no SPARQL results are offered).
+
     Raises :class:`NotAcceptable` naming what was asked for and what is offered.
     """
     offered = list(offered)
@@ -116,6 +119,9 @@ def negotiate(accept: str | None, format_name: str | None, offered) -> str:
             return media
         if FORMAT_FALLBACKS.get(format_name.lower()) in offered:
             return FORMAT_FALLBACKS[format_name.lower()]
+        for candidate in offered:  # a short name also names a plain type: json -> application/json
+            if candidate.partition("/")[2] == format_name.lower():
+                return candidate
         raise NotAcceptable(f"format {format_name!r} is not offered here; offered: {', '.join(offered)}")
     media = choose(accept, offered)
     if media is None:

@@ -20,7 +20,7 @@ from dataclasses import replace
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 
-from . import graph_store_api, metrics_api, sparql_api
+from . import catalogue_api, graph_store_api, linked_data_api, metrics_api, pages, sparql_api
 from .guarded import GuardedStore, Limits
 from .protocol import ProtocolError, Settings, error_response
 from .query import QueryError
@@ -59,6 +59,9 @@ def create_app(kg, timeout: float = 30.0, settings: Settings | None = None, **op
     app.include_router(sparql_api.router)
     app.include_router(graph_store_api.router)
     app.include_router(metrics_api.router)
+    app.include_router(pages.router)
+    app.include_router(catalogue_api.router)
+    app.include_router(linked_data_api.router)
     return app
 
 

@@ -1,0 +1,169 @@
+"""The HTML query page at `/`, served by uvicorn over the real build and read with httpx as a browser would."""
+
+from __future__ import annotations
+
+import functools
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import lxml.html
+import pytest
+from fastapi import FastAPI
+
+from kzgraph import pages, query as query_module
+from kzgraph.catalogue import load_catalogue
+from kzgraph.server import create_app
+from kzgraph.store import open as open_store
+
+from .helpers import serving
+
+# A request waits as long as the machine needs; speed is measured in benchmarks/, not here.
+get = functools.partial(httpx.get, timeout=300)
+post = functools.partial(httpx.post, timeout=300)
+
+BROWSER = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+CATALOGUE = load_catalogue(query_module.QUERIES_DIR)
+MEMBERSHIPS = """PREFIX kz: <https://w3id.org/kzgraph/ontology#>
+SELECT ?organisation WHERE { <https://w3id.org/kzgraph/id/state/KAZ> kz:memberOf ?organisation }
+ORDER BY ?organisation"""
+
+
+@pytest.fixture(scope="module")
+def server(real_graph):
+    with serving(create_app(real_graph)) as url:
+        yield url
+
+
+def html(answer: httpx.Response):
+    assert answer.headers["content-type"].startswith("text/html")
+    return lxml.html.fromstring(answer.text)
+
+
+def result_cells(document) -> list[list[str]]:
+    """The text of every data cell of the result table, row by row."""
+    return [[cell.text_content().strip() for cell in row.findall("td")]
+            for row in document.xpath(".//table[@class='results']//tr")[1:]]
+
+
+def test_the_page_offers_a_query_form_and_links_to_the_service_description_catalogue_void_and_openapi(server):
+    document = html(get(server + "/", headers=BROWSER))
+    form = document.xpath(".//form")[0]
+    assert form.get("action").endswith("/") and document.xpath(".//textarea[@name='query']")
+    assert document.xpath(".//button[@type='submit']")
+    links = {a.get("href") for a in document.xpath(".//a")}
+    assert {"/sparql", "/queries", "/dataset", "/openapi.json", "/ontology"} <= links
+
+
+def test_the_page_loads_nothing_from_elsewhere(server):
+    document = html(get(server + "/", headers=BROWSER))
+    assert not document.xpath(".//script[@src] | .//link | .//img | .//iframe")
+    for style in document.xpath(".//style"):
+        assert "@import" not in style.text and "url(" not in style.text
+
+
+def test_a_query_in_the_url_is_answered_as_a_table_with_the_rows_of_the_store(server, real_graph):
+    document = html(get(server + "/", params={"query": MEMBERSHIPS}, headers=BROWSER))
+    expected = [str(row.organisation) for row in real_graph.query(MEMBERSHIPS)]
+    links = [row.xpath(".//td//a")[0].get("title") for row in document.xpath(".//table[@class='results']//tr")[1:]]
+    assert links == expected and len(expected) > 5
+    assert document.xpath(".//textarea")[0].text.strip() == MEMBERSHIPS.strip()
+
+
+def test_result_iris_under_the_base_link_to_the_local_server(server):
+    document = html(get(server + "/", params={"query": MEMBERSHIPS}, headers=BROWSER))
+    hrefs = {a.get("href") for a in document.xpath(".//table[@class='results']//a")}
+    assert "/id/org/CSTO" in hrefs
+
+
+def test_a_query_sent_by_form_post_is_answered_like_one_in_the_url(server):
+    by_get = get(server + "/", params={"query": MEMBERSHIPS}, headers=BROWSER)
+    by_post = post(server + "/", data={"query": MEMBERSHIPS}, headers=BROWSER)
+    assert by_post.status_code == 200
+    assert result_cells(html(by_post)) == result_cells(html(by_get))
+
+
+def test_a_form_in_another_encoding_than_url_encoding_is_refused_with_415(server):
+    answer = post(server + "/", content=MEMBERSHIPS, headers={"content-type": "application/sparql-query"})
+    assert answer.status_code == 415
+    assert "application/x-www-form-urlencoded" in html(answer).xpath(".//*[@id='error']")[0].text_content()
+
+
+def test_a_bad_query_is_shown_with_the_parsers_message_and_status_400(server, real_graph):
+    bad = "SELECT ?x WHERE { ?x ?y }"
+    with pytest.raises(query_module.QueryError) as parser:
+        query_module.run(real_graph, bad)
+    answer = get(server + "/", params={"query": bad}, headers=BROWSER)
+    assert answer.status_code == 400
+    document = html(answer)
+    assert document.xpath(".//*[@id='error']")[0].text_content() == str(parser.value)
+    assert document.xpath(".//textarea")[0].text.strip() == bad, "the query stays in the form to be mended"
+
+
+def test_ask_and_construct_results_are_shown_too(server):
+    ask = html(get(server + "/", params={"query": "ASK { ?s a <https://w3id.org/kzgraph/ontology#State> }"}))
+    assert "Answer: yes" in ask.text_content()
+    construct = html(get(server + "/", params={
+        "query": "CONSTRUCT { <https://w3id.org/kzgraph/id/state/KAZ> ?p ?o } WHERE { <https://w3id.org/kzgraph/id/state/KAZ> ?p ?o }"}))
+    assert [th.text for th in construct.xpath(".//table[@class='results']//th")] == ["subject", "predicate", "object"]
+    assert len(construct.xpath(".//table[@class='results']//tr")) > 10
+
+
+def test_every_catalogue_example_fills_the_form_and_runs_or_opens_the_named_query(server):
+    document = html(get(server + "/", headers=BROWSER))
+    examples = document.xpath(".//ul[@class='examples']/li")
+    assert len(examples) == len(CATALOGUE)
+    for item, named in zip(examples, CATALOGUE.values()):
+        run_link, named_link = item.xpath(".//a")
+        assert parse_qs(urlsplit(run_link.get("href")).query)["query"] == [named.bind({})]
+        assert named_link.get("href") == f"/queries/{named.name}"
+    first = next(iter(CATALOGUE.values()))
+    ran = html(get(server + examples[0].xpath(".//a")[0].get("href"), headers=BROWSER))
+    assert ran.xpath(".//textarea")[0].text.strip() == first.bind({}).strip()
+    assert result_cells(ran), f"the example {first.name} answers rows on the real data"
+
+
+def test_results_link_to_their_download_from_the_sparql_endpoint(server):
+    document = html(get(server + "/", params={"query": MEMBERSHIPS}, headers=BROWSER))
+    downloads = [a.get("href") for a in document.xpath(".//a") if a.get("href", "").startswith("/sparql?")]
+    formats = [parse_qs(urlsplit(link).query)["format"][0] for link in downloads]
+    assert formats == ["json", "xml", "csv", "tsv"]
+    assert parse_qs(urlsplit(downloads[2]).query)["query"] == [MEMBERSHIPS]
+
+
+TRICKY = '<script>alert("x")</script> & "quoted"'
+
+
+def test_values_and_queries_with_markup_are_escaped(server):
+    query = 'SELECT ?label WHERE { BIND("%s" AS ?label) }' % TRICKY.replace('"', '\\"')
+    answer = get(server + "/", params={"query": query}, headers=BROWSER)
+    assert answer.status_code == 200
+    assert "<script>" not in answer.text
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &#34;quoted&#34;" in answer.text
+    assert result_cells(html(answer)) == [[TRICKY]]
+    assert html(answer).xpath(".//textarea")[0].text.strip() == query
+
+
+def test_a_bad_query_with_markup_is_escaped_in_the_error_too(server):
+    answer = get(server + "/", params={"query": "SELECT <script>x</script>"}, headers=BROWSER)
+    assert answer.status_code == 400 and "<script>" not in answer.text
+
+
+def test_the_page_works_on_any_store_given_as_app_state_kg():
+    app = FastAPI()
+    app.include_router(pages.router)
+    app.state.kg = open_store("memory")
+    with serving(app) as url:
+        answer = get(url + "/", params={"query": "ASK { ?s ?p ?o }"})
+    assert answer.status_code == 200 and "Answer: no" in html(answer).text_content()
+
+
+def test_without_a_store_the_page_answers_503():
+    app = FastAPI()
+    app.include_router(pages.router)
+    with serving(app) as url:
+        assert get(url + "/").status_code == 503
+
+
+def test_the_openapi_description_linked_from_the_page_lists_the_pages(server):
+    paths = get(server + "/openapi.json").json()["paths"]
+    assert {"/", "/queries", "/queries/{name}", "/id/{path}", "/ontology", "/graph/{path}", "/dataset"} <= set(paths)
