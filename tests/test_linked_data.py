@@ -252,14 +252,15 @@ class CountingStore:
     def __init__(self, kg):
         self.kg, self.queries = kg, []
 
-    def query(self, sparql):
+    def query(self, sparql, **dataset):
         self.queries.append(sparql)
-        return self.kg.query(sparql)
+        return self.kg.query(sparql, **dataset)
 
 
 def test_a_resource_page_runs_a_few_queries_on_the_store(real_graph):
-    store = CountingStore(real_graph)
-    with serving(create_app(store)) as url:
+    app = create_app(real_graph)
+    app.state.kg = store = CountingStore(app.state.kg)
+    with serving(app) as url:
         for path in ("/id/state/KAZ", "/id/source/dissertation-diversification", "/id/membership/kaz-pfp-partner-1995"):
             store.queries.clear()
             assert get(url + path, headers=BROWSER).status_code == 200

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from rdflib import OWL, RDF, RDFS, BNode, Literal, URIRef
+from rdflib import OWL, RDF, RDFS, Literal, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
 from kzgraph.loading import load_files, ontology_files

@@ -29,7 +29,8 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from . import query as query_module
 from .catalogue import CatalogueError, NamedQuery, catalogue_json, load_catalogue
 from .negotiation import RESULT_TYPES, NotAcceptable, negotiate
-from .web import HTML, get_store, render, root_of, serialize, table
+from .serialization import serialize_result
+from .web import HTML, get_store, render, root_of, table
 
 router = APIRouter(tags=["named queries"])
 
@@ -113,4 +114,4 @@ def run_named_query(request: Request, name: str, kg=Depends(get_store),
     if media == HTML:
         return render(request, "named_query.html", headers=VARY, named=named, error=None, values=values,
                       sparql=sparql, table=table(result, root=root_of(request)))
-    return Response(serialize(result, media), media_type=media, headers=VARY)
+    return Response(serialize_result(result, media), media_type=media, headers=VARY)

@@ -6,7 +6,6 @@ implemented yet; 3 a prerequisite is missing (no build yet, no sources folder, a
 
 from __future__ import annotations
 
-import json
 import sys
 from contextlib import contextmanager
 from enum import Enum

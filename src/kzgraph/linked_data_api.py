@@ -24,8 +24,9 @@ from rdflib.namespace import RDF
 
 from . import linked_data, stats
 from .linked_data import Description, NotAnIri
-from .namespaces import BASE, PREFIXES
+from .namespaces import BASE
 from .negotiation import GRAPH_TYPES, NotAcceptable, negotiate
+from .serialization import serialize_graph
 from .web import HTML, best_label, get_store, render, root_of, rows, term
 
 router = APIRouter(tags=["linked data"])
@@ -41,10 +42,7 @@ def media_for(request: Request) -> str:
 
 def rdf(graph: Graph, media: str) -> Response:
     """A graph serialised in a negotiated RDF media type (JSON-LD compacted with the project's prefixes)."""
-    options = {"context": {p: str(ns) for p, ns in PREFIXES.items()}, "auto_compact": True} \
-        if GRAPH_TYPES[media] == "json-ld" else {}
-    body = graph.serialize(format=GRAPH_TYPES[media], encoding="utf-8", **options)
-    return Response(body, media_type=media, headers=VARY)
+    return Response(serialize_graph(graph, media), media_type=media, headers=VARY)
 
 
 def similar(kg, iri: str) -> tuple[list[URIRef], int, str]:

@@ -25,17 +25,26 @@ JSON = "application/sparql-results+json"
 
 
 def serialize_graph(graph: Graph, media: str) -> bytes:
-    """A graph in one of :data:`~kzgraph.negotiation.GRAPH_TYPES`, kzgraph's prefixes bound for Turtle."""
+    """A graph in one of :data:`~kzgraph.negotiation.GRAPH_TYPES`, written with kzgraph's prefixes: bound for
+    Turtle, as the compacting context for JSON-LD."""
     if media == "text/turtle":
         for prefix, namespace in PREFIXES.items():
             graph.bind(prefix, namespace)
-    return graph.serialize(format=GRAPH_TYPES[media], encoding="utf-8")
+    options = {}
+    if GRAPH_TYPES[media] == "json-ld":
+        options = {"context": {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}, "auto_compact": True}
+    return graph.serialize(format=GRAPH_TYPES[media], encoding="utf-8", **options)
 
 
 def serialize_result(result: Result, media: str) -> bytes:
     """A query result in the media type chosen by content negotiation."""
     if result.type in ("CONSTRUCT", "DESCRIBE"):
         return serialize_graph(result.graph, media)
+    if result.type == "SELECT":
+        # An unbound variable is left out of its solution (SPARQL 1.1 Query Results XML §2.3.1); Oxigraph's
+        # results carry it as None, which rdflib's XML writer refuses.
+        result.bindings = [{var: value for var, value in solution.items() if value is not None}
+                           for solution in result.bindings]
     if media == TSV:
         solutions = ox.parse_query_results(result.serialize(format="json"), format=ox.QueryResultsFormat.JSON)
         return solutions.serialize(format=ox.QueryResultsFormat.TSV)

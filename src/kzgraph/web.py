@@ -17,10 +17,8 @@ from fastapi.templating import Jinja2Templates
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS, XSD, NamespaceManager
 
-from .catalogue import sparql_term
 from .linked_data import local_path
 from .namespaces import BASE, PREFIXES
-from .negotiation import GRAPH_TYPES, RESULT_TYPES
 
 TEMPLATES = Path(__file__).parent / "templates"
 HTML = "text/html"
@@ -176,33 +174,6 @@ def table(result, root: str = "", limit: int = TABLE_LIMIT) -> Table:
         if total <= limit:
             shown.append([None if v is None else term(v, root=root) for v in values])
     return Table(result.type, columns, shown, total)
-
-
-def serialize(result, media: str) -> bytes:
-    """A SPARQL result in a negotiated media type: results formats for SELECT and ASK, RDF for graphs."""
-    if result.type in ("CONSTRUCT", "DESCRIBE"):
-        return result.graph.serialize(format=GRAPH_TYPES[media], encoding="utf-8")
-    if result.type == "SELECT":
-        # An unbound variable is left out of its solution (SPARQL 1.1 Query Results XML §2.3.1); Oxigraph's
-        # results carry it as None, which rdflib's XML writer refuses.
-        result.bindings = [{var: value for var, value in solution.items() if value is not None}
-                           for solution in result.bindings]
-    if RESULT_TYPES[media] == "tsv":
-        return tsv(result)
-    return result.serialize(format=RESULT_TYPES[media])
-
-
-def tsv(result) -> bytes:
-    """SELECT results as TSV (SPARQL 1.1 Query Results CSV and TSV Formats §4): a header of ``?variables``,
-    then one line per solution with the terms in Turtle syntax, an unbound variable as an empty field."""
-    lines = ["\t".join("?" + str(var) for var in result.vars)]
-    for row in result:
-        lines.append("\t".join(_tsv_term(row[var]) for var in result.vars))
-    return ("\n".join(lines) + "\n").encode("utf-8")
-
-
-def _tsv_term(value) -> str:
-    return "" if value is None else sparql_term(value)
 
 
 def root_of(request: Request) -> str:
