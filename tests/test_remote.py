@@ -10,11 +10,12 @@ import sys
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
-from rdflib import BNode, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
 from kzgraph import store as store_module
 from kzgraph.build import open_build
+from kzgraph.namespaces import STATE
 from kzgraph.push import gsp_batches, insert_data, read_dump, update_batches
 from kzgraph.query import QueryError
 from kzgraph.remote import SKOLEM_PREFIX, Credentials, as_local_term, with_prologue
@@ -156,3 +157,45 @@ def test_open_build_refuses_a_store_without_kzgraph_graphs(fussy_store, monkeypa
     monkeypatch.setenv("KZGRAPH_STORE_TOKEN", "secret")  # the credentials of --store URL
     with pytest.raises(StoreError, match=f"holds no kzgraph graphs; upload the build with `kzgraph push {fussy_store}"):
         open_build(f"{fussy_store}/sparql")
+
+
+# --- the endpoint and the exports over a remote store ------------------------------------------------------
+
+def test_the_endpoint_serves_a_remote_store_with_the_answers_of_the_local_one(endpoint, multivector_graph):
+    import httpx
+
+    remote = store_module.open(endpoint, credentials=Credentials())
+    sparql = "SELECT ?org WHERE { state:KAZ kz:memberOf ?org } ORDER BY ?org"
+    with serving(create_app(remote)) as url:
+        answer = httpx.get(f"{url}/sparql", params={"query": sparql},
+                           headers={"accept": "application/sparql-results+json"}, timeout=60)
+        refused = httpx.get(f"{url}/sparql", params={"query": "SELECT * WHERE { SERVICE <http://example.org/sparql> "
+                                                              "{ ?s ?p ?o } }"}, timeout=60)
+        page = httpx.get(f"{url}/id/state/KAZ", headers={"accept": "text/turtle"}, timeout=60)
+    assert answer.status_code == 200
+    served = [binding["org"]["value"] for binding in answer.json()["results"]["bindings"]]
+    assert served == [str(row.org) for row in multivector_graph.query(sparql)] and served
+    assert refused.status_code == 400 and "SERVICE" in refused.text
+    assert page.status_code == 200
+    assert (STATE.KAZ, URIRef(KZ + "memberOf"), None) in Graph().parse(data=page.text, format="turtle")
+
+
+def test_a_remote_store_is_served_read_only(endpoint):
+    from kzgraph.guarded import NotServable
+
+    remote = store_module.open(endpoint, credentials=Credentials())
+    with pytest.raises(NotServable, match="read-only"):
+        create_app(remote, update_token="secret")
+
+
+def test_the_whole_graph_exported_from_a_remote_store_equals_the_local_export(endpoint, multivector_graph):
+    import io
+
+    from kzgraph.export import stream, write
+
+    remote = store_module.open(endpoint, credentials=Credentials())
+    local_file, remote_file = io.BytesIO(), io.BytesIO()
+    local_counts = write(stream(multivector_graph, "cyjs", graph="kg"), "cyjs", local_file)
+    remote_counts = write(stream(remote, "cyjs", graph="kg"), "cyjs", remote_file)
+    assert remote_counts == local_counts and local_counts[0] > 0
+    assert remote_file.getvalue() == local_file.getvalue()

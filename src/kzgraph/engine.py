@@ -8,7 +8,9 @@ list of named graphs, since N-Quads cannot carry an empty graph — into the eng
 * :class:`RdflibEngine` (``memory``): rdflib evaluates the inspected algebra, without its dataset clause, on
   a dataset built from the held graphs; rdflib's graph loading is switched off as well.
 
-Answers are plain, picklable values (:class:`Answer`) that the parent turns into rdflib Results.
+:class:`RemoteEngine` holds no copy: it sends the inspected text, with its dataset, to a remote SPARQL 1.1
+store (:mod:`kzgraph.remote`), which evaluates it. Answers are plain, picklable values (:class:`Answer`)
+that the parent turns into rdflib Results.
 """
 
 from __future__ import annotations
@@ -205,3 +207,41 @@ def load_engine(backend: str, snapshot: Snapshot, prefixes: dict[str, str]):
         return RdflibEngine(snapshot, prefixes)
     return OxigraphEngine(snapshot, prefixes)
 
+
+class RemoteEngine:
+    """A remote SPARQL 1.1 store (:class:`~kzgraph.remote.RemoteKnowledgeGraph`) evaluating inspected queries.
+
+    The dataset of the plan is sent as the protocol's ``default-graph-uri`` / ``named-graph-uri``
+    (Protocol §2.1.4); the service default is kzgraph's graphs, as default and as named graphs. The store
+    applies its own time limits; the client waits for the knowledge graph's timeout.
+    """
+
+    name = "remote"
+
+    def __init__(self, kg):
+        self.kg = kg
+
+    def graphs(self) -> frozenset[str]:
+        return frozenset(self.kg.graphs)
+
+    def evaluate(self, plan: QueryPlan, max_rows: int | None) -> Answer:
+        dataset = plan.dataset
+        text = f"BASE <{plan.base}>\n{plan.text}" if plan.base else plan.text
+        if dataset.is_service_default:
+            result = self.kg.query(text)
+        else:
+            result = self.kg.query(text, default_graphs=dataset.default or (), named_graphs=dataset.named or ())
+        if result.type == "ASK":
+            return Answer("ASK", boolean=bool(result.askAnswer))
+        if result.type in ("CONSTRUCT", "DESCRIBE"):
+            triples, truncated = _limited(iter(result.graph), max_rows)
+            return Answer(result.type, triples=triples, truncated=truncated)
+        variables = [str(v) for v in result.vars]
+        rows, truncated = _limited((tuple(row[v] for v in result.vars) for row in result), max_rows)
+        return Answer("SELECT", variables=variables, rows=rows, truncated=truncated)
+
+    def graph_triples(self, name: str | None) -> list[tuple] | None:
+        if name is None or name not in self.graphs():
+            return None
+        text = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}"
+        return list(self.kg.query(text, default_graphs=(), named_graphs=(name,)).graph)

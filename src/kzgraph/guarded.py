@@ -46,7 +46,7 @@ class QueryTooLong(QueryError):
 
 
 class NotServable(ValueError):
-    """The store is not one the endpoint can hold copies of (a remote store is an endpoint already)."""
+    """The store cannot be served as asked (for instance: writes to a remote store)."""
 
 
 class WriteTimeout(Unavailable):
@@ -83,8 +83,8 @@ class GuardedStore:
 
     def __init__(self, kg, limits: Limits | None = None, allowed_services: Iterable[str] = ()):
         if getattr(kg, "dataset", None) is None:
-            raise NotServable(f"the endpoint serves a local store (Oxigraph or rdflib's); {type(kg).__name__} is not "
-                              "one: query a remote store at its own endpoint")
+            raise NotServable(f"a GuardedStore holds copies of a local store (Oxigraph or rdflib's); "
+                              f"{type(kg).__name__} is not one: serve a remote store with RemoteGuardedStore")
         self.kg = kg
         self.limits = limits or Limits()
         prefixes = {prefix: str(namespace) for prefix, namespace in kg.dataset.namespaces()}
@@ -257,3 +257,72 @@ class GuardedStore:
                 process.kill()
             process.join(5)
             connection.close()
+
+
+class RemoteGuardedStore:
+    """A remote SPARQL 1.1 store (:class:`~kzgraph.remote.RemoteKnowledgeGraph`) behind the endpoint's guard.
+
+    Queries pass the same checks as on a :class:`GuardedStore` (length, syntax, SERVICE allow-list, graphs the
+    store holds) and the same row limit; the remote store evaluates them, and a request that waits longer
+    than ``timeout`` seconds for its answer is given up (:class:`~kzgraph.workers.QueryTimeout`) — stopping the
+    evaluation itself is the remote store's business. It is read-only: writes go to the remote store itself
+    (``kzgraph push``, or its own update endpoint).
+    """
+
+    backend = "remote"
+    busy = 0
+    generation = 0
+
+    def __init__(self, kg, limits: Limits | None = None, allowed_services: Iterable[str] = ()):
+        from .engine import RemoteEngine
+        from .namespaces import PREFIXES
+        from .remote import Endpoint, RemoteKnowledgeGraph
+
+        self.limits = limits or Limits()
+        endpoint = kg.endpoint
+        timed = Endpoint(endpoint.url, endpoint.update_url, endpoint.credentials, timeout=self.limits.timeout)
+        self.kg = RemoteKnowledgeGraph(timed)
+        self.engine = RemoteEngine(self.kg)
+        self.prefixes = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
+        self.allowed_services = tuple(allowed_services)
+
+    def start(self) -> None:
+        """Nothing to start: every request opens its own connection."""
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+    def __len__(self) -> int:
+        return len(self.kg)
+
+    def query(self, sparql: str, *, base: str | None = None, default_graphs: Iterable[str] | None = None,
+              named_graphs: Iterable[str] | None = None) -> Result:
+        """Inspect a query as :meth:`GuardedStore.query` does, then have the remote store evaluate it."""
+        from .guard import inspect_query
+        from .remote import RemoteTimeout
+        from .store import StoreError
+
+        if len(sparql) > self.limits.max_query_length:
+            raise QueryTooLong(f"the request is {len(sparql)} characters long; this endpoint accepts at most "
+                               f"{self.limits.max_query_length}")
+        plan = inspect_query(sparql, graphs=self.engine.graphs(), allowed_services=self.allowed_services,
+                             base=base, prefixes=self.prefixes, default_graphs=default_graphs,
+                             named_graphs=named_graphs)
+        try:
+            return self.engine.evaluate(plan, self.limits.max_rows).result()
+        except RemoteTimeout as error:
+            raise QueryTimeout(str(error)) from None
+        except StoreError as error:  # the store went away or refuses us
+            raise Unavailable(str(error)) from None
+
+    def graph_names(self) -> list[str]:
+        return sorted(self.engine.graphs())
+
+    def graph_triples(self, name: str | None) -> list[tuple] | None:
+        return self.engine.graph_triples(name)
+
+    def _read_only(self, *args, **kwargs):
+        raise NotServable("this endpoint serves a remote store read-only: write to that store itself "
+                          "(`kzgraph push`, or its own update endpoint)")
+
+    update = put_graph = post_graph = delete_graph = write = _read_only

@@ -60,6 +60,10 @@ GRAPH_FORMS = ("CONSTRUCT", "DESCRIBE")
 VIRTUOSO_ASK = "__ASK_RETVAL"
 
 
+class RemoteTimeout(StoreError):
+    """The store did not answer within the client's timeout."""
+
+
 def is_remote(store) -> bool:
     """True when ``store`` names a remote SPARQL store (an http or https URL)."""
     return isinstance(store, str) and re.match(r"https?://", store, re.IGNORECASE) is not None
@@ -178,10 +182,10 @@ class Endpoint:
         except urllib.error.URLError as error:
             reason = error.reason
             if isinstance(reason, (TimeoutError, socket.timeout)):
-                raise StoreError(f"{url} did not answer within {self.timeout:g} s") from None
+                raise RemoteTimeout(f"{url} did not answer within {self.timeout:g} s") from None
             raise StoreError(f"cannot reach the SPARQL store at {url}: {reason}") from None
         except (TimeoutError, socket.timeout):
-            raise StoreError(f"{url} did not answer within {self.timeout:g} s") from None
+            raise RemoteTimeout(f"{url} did not answer within {self.timeout:g} s") from None
         except (ConnectionError, http.client.HTTPException) as error:
             raise StoreError(f"the connection to {url} failed: {error or type(error).__name__}") from None
         except SPARQLWrapperException as error:
@@ -281,16 +285,22 @@ class RemoteKnowledgeGraph:
     def is_empty(self) -> bool:
         return not self.sizes
 
-    def query(self, sparql: str, bindings: Mapping | None = None) -> Result:
-        """Evaluate a SPARQL 1.1 query (SELECT, ASK, CONSTRUCT or DESCRIBE) over kzgraph's graphs."""
+    def query(self, sparql: str, bindings: Mapping | None = None, *, default_graphs: Iterable[str] | None = None,
+              named_graphs: Iterable[str] | None = None) -> Result:
+        """Evaluate a SPARQL 1.1 query (SELECT, ASK, CONSTRUCT or DESCRIBE) over kzgraph's graphs.
+
+        ``default_graphs`` / ``named_graphs`` narrow the dataset to some of kzgraph's graphs (Protocol
+        section 2.1.4); by default the dataset is all of them, as default and as named graphs.
+        """
         text = with_values(with_prologue(sparql), dict(bindings or {}))
         form = SPARQLWrapper(self.endpoint.url)
         form.setQuery(text)
         if form.isSparqlUpdateRequest():
             raise QueryError("a knowledge graph answers queries only; updates go through `kzgraph push`")
-        graphs = self.graphs
-        body = self.endpoint.request(text, graph=form.queryType in GRAPH_FORMS, default_graphs=graphs,
-                                     named_graphs=graphs)
+        default = self.graphs if default_graphs is None else list(default_graphs)
+        named = self.graphs if named_graphs is None else list(named_graphs)
+        body = self.endpoint.request(text, graph=form.queryType in GRAPH_FORMS, default_graphs=default,
+                                     named_graphs=named)
         if form.queryType in GRAPH_FORMS:
             return _graph_result(form.queryType, body, self.endpoint.url)
         result = _results(body, self.endpoint.url)

@@ -21,19 +21,26 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 
 from . import catalogue_api, graph_store_api, linked_data_api, metrics_api, pages, sparql_api
-from .guarded import GuardedStore, Limits
+from .guarded import GuardedStore, Limits, NotServable, RemoteGuardedStore
 from .protocol import ProtocolError, Settings, error_response
 from .query import QueryError
+from .remote import RemoteKnowledgeGraph
 from .workers import Unavailable
 
 __all__ = ["create_app", "Settings"]
 
 
-def guard(kg, settings: Settings) -> GuardedStore:
-    """The store behind the guard, with the limits of the settings."""
+def guard(kg, settings: Settings) -> GuardedStore | RemoteGuardedStore:
+    """The store behind the guard, with the limits of the settings: a local store in worker processes, or a
+    remote store queried through its endpoint (read-only)."""
     limits = Limits(timeout=settings.timeout, max_rows=settings.max_rows, max_query_length=settings.max_query_length,
                     workers=settings.workers, memory_limit_mb=settings.memory_limit_mb,
                     write_timeout=settings.write_timeout)
+    if isinstance(kg, RemoteKnowledgeGraph):
+        if settings.update_token:
+            raise NotServable("a remote store is served read-only: write to that store itself (`kzgraph push`, or "
+                              "its own update endpoint); leave out the update token")
+        return RemoteGuardedStore(kg, limits, allowed_services=settings.allowed_services)
     return GuardedStore(kg, limits, allowed_services=settings.allowed_services)
 
 

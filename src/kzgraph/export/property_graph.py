@@ -31,8 +31,9 @@ from collections.abc import Iterator
 from itertools import groupby
 from pathlib import Path
 
-from rdflib import XSD, Literal
+from rdflib import XSD, Graph, Literal, URIRef
 
+from ..namespaces import PREFIXES
 from .elements import INT32, Edge, GraphStream, Node, Schema, name_token, node_id, widen
 from .networks import DATASET
 
@@ -50,8 +51,16 @@ def sparql(name: str) -> str:
     return (QUERY_DIR / f"{name}.rq").read_text(encoding="utf-8")
 
 
+def project_namespaces() -> list[tuple[str, URIRef]]:
+    """kzgraph's prefixes with rdflib's standard ones (rdf, rdfs, owl, xsd, skos …): the same on every store."""
+    graph = Graph()
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace)
+    return list(graph.namespaces())
+
+
 class Compactor:
-    """Compact IRIs ``prefix:local`` from the store's namespace bindings (the longest namespace wins)."""
+    """Compact IRIs ``prefix:local`` from namespace bindings (the longest namespace wins)."""
 
     def __init__(self, namespaces):
         self.namespaces = sorted(((str(ns), prefix) for prefix, ns in namespaces if prefix), key=lambda p: -len(p[0]))
@@ -144,7 +153,7 @@ class _Cursor:
 
 def property_graph(kg) -> GraphStream:
     """The whole knowledge graph behind ``kg`` (anything with ``.query``) as a graph stream."""
-    compact = Compactor(kg.dataset.namespaces() if hasattr(kg, "dataset") else kg.namespaces())
+    compact = Compactor(project_namespaces())
     literals, joined = literal_schema(kg, compact)
     node_schema = Schema({"label": "string", "type": "string", "iri": "string", "iso": "string",
                           "vector": "string"})
