@@ -49,3 +49,12 @@ def multivector_graph():
     from kzgraph.loading import project_files
 
     return assemble(project_files(data=[FIXTURES / "multivector.ttl"]))
+
+
+@pytest.fixture(scope="session")
+def fixture_build(multivector_graph, tmp_path_factory):
+    """A build folder whose dump is the fixture graph, as `kzgraph build` would publish it."""
+    folder = tmp_path_factory.mktemp("fixture-build")
+    (folder / "current").mkdir()
+    multivector_graph.dataset.serialize(destination=folder / "current" / "kzgraph.nq", format="nquads")
+    return folder

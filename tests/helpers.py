@@ -1,9 +1,13 @@
-"""Test helpers shared by the test modules: a real uvicorn server on a free loopback port."""
+"""Test helpers shared by the test modules: a real uvicorn server on a free loopback port, and the command line
+in a process of its own."""
 
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 
@@ -32,3 +36,10 @@ def serving(app):
     finally:
         running.should_exit = True
         thread.join()
+
+
+def kzgraph(*args: str, build_dir, check: bool = False, timeout: float = 600, **env: str) -> subprocess.CompletedProcess:
+    """Run the ``kzgraph`` command line in a process of its own, with ``build_dir`` as its build folder
+    (``KZGRAPH_BUILD``) and ``env`` as further environment variables."""
+    return subprocess.run([sys.executable, "-m", "kzgraph", *args], capture_output=True, text=True, check=check,
+                          env=dict(os.environ, KZGRAPH_BUILD=str(build_dir), **env), timeout=timeout)

@@ -7,10 +7,7 @@ curated data keeps growing.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +17,8 @@ from rdflib.plugins.sparql import prepareQuery
 from kzgraph.catalogue import (CatalogueError, catalogue_markdown, load_catalogue, parse_params,
                                parse_query_file, render_catalogue)
 from kzgraph.query import QUERIES_DIR, QueryError, resolve
+
+from .helpers import kzgraph
 
 ROOT = Path(__file__).resolve().parents[1]
 KZ = Namespace("https://w3id.org/kzgraph/ontology#")
@@ -237,30 +236,24 @@ def test_docs_list_the_catalogue_as_generated_from_the_headers():
     assert catalogue_markdown(CATALOGUE) in (ROOT / "docs" / "queries.md").read_text(encoding="utf-8")
 
 
-def run_cli(*args, build_dir):
-    env = dict(os.environ, KZGRAPH_BUILD=str(build_dir))
-    return subprocess.run([sys.executable, "-m", "kzgraph", *args], capture_output=True, text=True, env=env,
-                          timeout=300)
-
-
 def test_kzgraph_query_list_prints_the_catalogue_in_every_list_format(tmp_path):
-    markdown = run_cli("query", "--list", "--format", "markdown", build_dir=tmp_path)
+    markdown = kzgraph("query", "--list", "--format", "markdown", build_dir=tmp_path)
     assert markdown.returncode == 0 and markdown.stdout == render_catalogue(CATALOGUE, "markdown")
-    table = run_cli("query", "--list", build_dir=tmp_path)
+    table = kzgraph("query", "--list", build_dir=tmp_path)
     assert table.returncode == 0 and "memberships-over-time" in table.stdout
-    assert run_cli("query", "--list", "--format", "yaml", build_dir=tmp_path).returncode == 1
+    assert kzgraph("query", "--list", "--format", "yaml", build_dir=tmp_path).returncode == 1
 
 
 def test_kzgraph_query_name_binds_parameters_and_refuses_unknown_ones(real_build):
     build_dir = real_build.folder.parent
-    answer = run_cli("query", "memberships-over-time", "--param", "state=state:UZB", "--format", "csv",
+    answer = kzgraph("query", "memberships-over-time", "--param", "state=state:UZB", "--format", "csv",
                      build_dir=build_dir)
     assert answer.returncode == 0, answer.stderr
     assert f"{ID}membership/uzb-csto-withdrawal-2012" in answer.stdout
     assert f"{ID}membership/kaz-csto-founding-member-1992" not in answer.stdout
-    unknown = run_cli("query", "leases", "--param", "colour=red", build_dir=build_dir)
+    unknown = kzgraph("query", "leases", "--param", "colour=red", build_dir=build_dir)
     assert unknown.returncode == 1 and "colour" in unknown.stderr
-    bad = run_cli("query", "memberships-over-time", "-p", "state=https://x.org/a> } DROP ALL {",
+    bad = kzgraph("query", "memberships-over-time", "-p", "state=https://x.org/a> } DROP ALL {",
                   build_dir=build_dir)
     assert bad.returncode == 1 and "state" in bad.stderr
 

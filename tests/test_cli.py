@@ -5,19 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
+from .helpers import kzgraph
+
 MEMBERS_QUERY = "PREFIX kz: <https://w3id.org/kzgraph/ontology#> SELECT ?member ?org WHERE { ?member kz:memberOf ?org }"
-
-
-def kzgraph(*args, build_dir, check=False):
-    env = dict(os.environ, KZGRAPH_BUILD=str(build_dir))
-    return subprocess.run([sys.executable, "-m", "kzgraph", *args], capture_output=True, text=True, env=env,
-                          check=check, timeout=300)
 
 
 @pytest.fixture

@@ -3,29 +3,13 @@ appear whole, and the exit codes of the command line."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 
 import networkx as nx
 import pytest
 
+from .helpers import kzgraph
+
 from .export_checks import gexf_problems, graphml_errors
-
-
-def kzgraph(*args, build_dir):
-    env = dict(os.environ, KZGRAPH_BUILD=str(build_dir))
-    return subprocess.run([sys.executable, "-m", "kzgraph", *args], capture_output=True, text=True, env=env,
-                          timeout=300)
-
-
-@pytest.fixture(scope="module")
-def fixture_build(multivector_graph, tmp_path_factory):
-    """A build folder whose dump is the fixture graph, as `kzgraph build` would publish it."""
-    folder = tmp_path_factory.mktemp("export-build")
-    (folder / "current").mkdir()
-    multivector_graph.dataset.serialize(destination=folder / "current" / "kzgraph.nq", format="nquads")
-    return folder
 
 
 def test_export_writes_the_file_and_says_how_many_nodes_and_edges(fixture_build, tmp_path):

@@ -6,9 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import subprocess
-import sys
 import xml.etree.ElementTree as ElementTree
 
 import httpx
@@ -20,24 +17,9 @@ from kzgraph import metrics, metrics_api
 from kzgraph.projections import project
 from kzgraph.server import create_app
 
-from .helpers import serving
+from .helpers import kzgraph, serving
 
 ID = "https://w3id.org/kzgraph/id/"
-
-
-def kzgraph(*args, build_dir):
-    env = dict(os.environ, KZGRAPH_BUILD=str(build_dir))
-    return subprocess.run([sys.executable, "-m", "kzgraph", *args], capture_output=True, text=True, env=env,
-                          timeout=300)
-
-
-@pytest.fixture(scope="module")
-def fixture_build(multivector_graph, tmp_path_factory):
-    """A build folder whose dump is the fixture graph, as `kzgraph build` would publish it."""
-    folder = tmp_path_factory.mktemp("metrics-build")
-    (folder / "current").mkdir()
-    multivector_graph.dataset.serialize(destination=folder / "current" / "kzgraph.nq", format="nquads")
-    return folder
 
 
 def test_metrics_prints_the_hand_computed_rows_as_csv(fixture_build):

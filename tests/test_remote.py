@@ -3,9 +3,6 @@ endpoint on a real uvicorn server, a closed port, and a small real HTTP server t
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 
 import pytest
 from fastapi import FastAPI, Request
@@ -22,7 +19,7 @@ from kzgraph.remote import SKOLEM_PREFIX, Credentials, as_local_term, with_prolo
 from kzgraph.server import create_app
 from kzgraph.store import StoreError
 
-from .helpers import free_port, serving
+from .helpers import free_port, kzgraph, serving
 
 KZ = "https://w3id.org/kzgraph/ontology#"
 
@@ -124,11 +121,6 @@ def test_batches_cover_every_quad_once_and_blank_nodes_become_skolem_iris(real_b
     assert all(len({q[0] for q in batch}) == 1 for batch in gsp_batches(quads, 1000))
     request = insert_data(quads[:3], lambda graph: graph + "-staging")
     assert request.startswith("INSERT DATA {") and f"GRAPH <{quads[0][0]}-staging>" in request
-
-
-def kzgraph(*args, build_dir):
-    return subprocess.run([sys.executable, "-m", "kzgraph", *args], capture_output=True, text=True,
-                          env=dict(os.environ, KZGRAPH_BUILD=str(build_dir)), timeout=300)
 
 
 @pytest.mark.parametrize("args, code, message", [

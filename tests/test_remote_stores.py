@@ -3,10 +3,7 @@ started here on free 127.0.0.1 ports, answers every named query exactly as the e
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from collections import Counter
 
 import pytest
@@ -19,6 +16,8 @@ from kzgraph.push import STAGING_PREFIX, PushError, push, read_dump
 from kzgraph.query import QUERIES_DIR
 from kzgraph.remote import Credentials, Endpoint, graph_sizes
 from kzgraph.store import StoreError
+
+from .helpers import kzgraph
 
 from . import remote_stores
 
@@ -164,11 +163,6 @@ def test_every_projection_query_answers_identically_on_the_embedded_and_the_remo
     assert there.vars == here.vars
     assert concatenations_as_sets(there) == concatenations_as_sets(here)
     assert terms(here), f"{name} answers nothing, so the comparison proves nothing"
-
-
-def kzgraph(*args, build_dir, **env):
-    return subprocess.run([sys.executable, "-m", "kzgraph", *args], capture_output=True, text=True,
-                          env=dict(os.environ, KZGRAPH_BUILD=str(build_dir), **env), timeout=600)
 
 
 def test_kzgraph_query_with_a_store_url_answers_from_the_remote_store(virtuoso_server, tmp_path):

@@ -97,6 +97,18 @@ def _limited(items, max_rows: int | None) -> tuple[list, bool]:
     return taken[:max_rows], len(taken) > max_rows
 
 
+def answer_of(result: Result, max_rows: int | None) -> Answer:
+    """An rdflib Result as an :class:`Answer`, cut after ``max_rows`` rows (or triples)."""
+    if result.type == "ASK":
+        return Answer("ASK", boolean=bool(result.askAnswer))
+    if result.type in ("CONSTRUCT", "DESCRIBE"):
+        triples, truncated = _limited(iter(result.graph), max_rows)
+        return Answer(result.type, triples=triples, truncated=truncated)
+    variables = [str(v) for v in result.vars]
+    rows, truncated = _limited((tuple(row[v] for v in result.vars) for row in result), max_rows)
+    return Answer("SELECT", variables=variables, rows=rows, truncated=truncated)
+
+
 class OxigraphEngine:
     """pyoxigraph's in-memory store and SPARQL engine."""
 
@@ -183,15 +195,7 @@ class RdflibEngine:
         union = plan.dataset.is_service_default
         rdflib.plugins.sparql.SPARQL_DEFAULT_GRAPH_UNION = union
         target = self.dataset if union else self._view(plan)
-        result = target.query(plan.algebra, base=plan.base)
-        if result.type == "ASK":
-            return Answer("ASK", boolean=bool(result.askAnswer))
-        if result.type in ("CONSTRUCT", "DESCRIBE"):
-            triples, truncated = _limited(iter(result.graph), max_rows)
-            return Answer(result.type, triples=triples, truncated=truncated)
-        variables = [str(v) for v in result.vars]
-        rows, truncated = _limited((tuple(row[v] for v in result.vars) for row in result), max_rows)
-        return Answer("SELECT", variables=variables, rows=rows, truncated=truncated)
+        return answer_of(target.query(plan.algebra, base=plan.base), max_rows)
 
     def graph_triples(self, name: str | None) -> list[tuple] | None:
         if name is None:
@@ -231,14 +235,7 @@ class RemoteEngine:
             result = self.kg.query(text)
         else:
             result = self.kg.query(text, default_graphs=dataset.default or (), named_graphs=dataset.named or ())
-        if result.type == "ASK":
-            return Answer("ASK", boolean=bool(result.askAnswer))
-        if result.type in ("CONSTRUCT", "DESCRIBE"):
-            triples, truncated = _limited(iter(result.graph), max_rows)
-            return Answer(result.type, triples=triples, truncated=truncated)
-        variables = [str(v) for v in result.vars]
-        rows, truncated = _limited((tuple(row[v] for v in result.vars) for row in result), max_rows)
-        return Answer("SELECT", variables=variables, rows=rows, truncated=truncated)
+        return answer_of(result, max_rows)
 
     def graph_triples(self, name: str | None) -> list[tuple] | None:
         if name is None or name not in self.graphs():
