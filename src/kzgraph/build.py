@@ -24,7 +24,7 @@ from .derive import derive
 from .loading import DATA_DIR, PROJECT_ROOT, load_dataset, project_files
 from .store import KnowledgeGraph
 from .store import open as open_store
-from .validation import Report, validate_graph
+from .validation import DEFAULT_ENGINE, Report, validate_store
 
 DUMP_NAME = "kzgraph.nq"
 VOID_NAME = "void.ttl"
@@ -86,8 +86,11 @@ def assemble(files: list[Path] | None = None, backend: str = "oxigraph", progres
 
 
 def build(out: Path | None = None, backend: str = "oxigraph", sources: Path | None = None,
-          data_dir: Path = DATA_DIR, check_provenance: bool = True, show_progress: bool = False) -> BuildResult:
+          data_dir: Path = DATA_DIR, check_provenance: bool = True, show_progress: bool = False,
+          engine: str = DEFAULT_ENGINE) -> BuildResult:
     """Run the whole build and publish it to ``out/current``; raise :class:`BuildError` on any failure.
+
+    ``engine`` is the SHACL engine (:data:`kzgraph.validation.ENGINES`).
 
     The coverage report is also written to ``data_dir/COVERAGE.md``, to be committed with the data.
     """
@@ -99,7 +102,7 @@ def build(out: Path | None = None, backend: str = "oxigraph", sources: Path | No
         kg = assemble(files, backend, progress)
         graph = union_graph(kg)
         task = progress.add_task("validating (SHACL)", total=None) if progress else None
-        report = validate_graph(graph, query=kg.query)
+        report = validate_store(kg, engine=engine)
         if progress:
             progress.update(task, total=1, completed=1)
     if not report.conforms:

@@ -35,7 +35,7 @@ def render_report(report: Report, fmt: str, graph: Graph | None = None, location
     if fmt == "json":
         return json.dumps({
             "conforms": report.conforms,
-            "results": [dict(r.__dict__, label=_label(graph, r.focus), location=where(r) or None)
+            "results": [dict(r.as_dict(), label=_label(graph, r.focus), location=where(r) or None)
                         for r in report.results],
         }, indent=2, ensure_ascii=False) + "\n"
     lines = []
