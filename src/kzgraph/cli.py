@@ -80,9 +80,10 @@ def build(
     except UnsupportedShapeError as error:
         fail(f"build failed: {error}; the previous build is unchanged", EXIT_FAILED)
     except build_module.BuildError as error:
+        from .locations import LocationIndex
         from .reporting import print_problems
 
-        print_problems(error, err)
+        print_problems(error, err, LocationIndex(project_files(data_dir=data_dir)))
         fail(f"build failed: {error}; the previous build is unchanged", EXIT_FAILED)
     warnings = [r for r in result.report.results if r.severity != "Violation"]
     typer.echo(f"built {result.triples} triples from {len(result.files)} files in {result.seconds:.1f} s "

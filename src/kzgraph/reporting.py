@@ -57,9 +57,11 @@ def render_report(report: Report, fmt: str, graph: Graph | None = None, location
     return "\n".join(lines) + "\n"
 
 
-def print_problems(error, console) -> None:
-    """Print what made a build fail: the SHACL report or the provenance problems."""
+def print_problems(error, console, locations=None) -> None:
+    """Print what made a build fail: the SHACL report (with the file and line of each focus node when
+    ``locations`` is given) or the provenance problems."""
     if getattr(error, "report", None) is not None:
-        console.print(render_report(error.report, "text"), highlight=False, markup=False)
+        console.print(render_report(error.report, "text", locations=locations), highlight=False, markup=False,
+                      soft_wrap=True)
     for problem in getattr(error, "problems", [])[:200]:
-        console.print(str(problem), highlight=False, markup=False)
+        console.print(str(problem), highlight=False, markup=False, soft_wrap=True)
