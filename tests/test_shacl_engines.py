@@ -194,9 +194,9 @@ LITERALS = [Literal(v) for v in (0, 1, 7, -3, 1999, 2100, 12, "text", "1999-06")
     Literal("1999", datatype=XSD.gYear), Literal("1400", datatype=XSD.gYear), Literal("2200", datatype=XSD.gYear),
     Literal("1999-06", datatype=XSD.gYearMonth), Literal("1999-06-15", datatype=XSD.date),
     Literal("2020-02-30", datatype=XSD.date), Literal("x1", datatype=XSD.integer)]
-#: Years and dates are compared with numbers only where SHACL and pySHACL agree (both fail a minimum,
-#: see pyshacl-differs-incomparable.ttl): not as values of properties with a maximum.
-NUMBERS_AND_TEXT = [lit for lit in LITERALS if lit.datatype not in (XSD.gYear, XSD.gYearMonth, XSD.date)]
+#: Years, dates and booleans are compared with numbers only where SHACL and pySHACL agree (both fail a
+#: minimum, see pyshacl-differs-incomparable.ttl): not as values of properties with a maximum.
+NUMBERS_AND_TEXT = [lit for lit in LITERALS if lit.datatype not in (XSD.gYear, XSD.gYearMonth, XSD.date, XSD.boolean)]
 
 
 def _project_vocabulary():
@@ -232,6 +232,8 @@ def project_data(draw) -> Graph:
 def same_results(data: Graph, shapes: Graph) -> None:
     kg = stored(data)
     fast, reference = (comparable(validate_store(kg, shapes, engine=e), shapes) for e in ("sparql", "pyshacl"))
+    if fast != reference:  # shown with the failure: the shapes and data of the smallest example found
+        print(shapes.serialize(format="turtle"), data.serialize(format="turtle"), sep="\n")
     assert fast == reference
 
 
@@ -244,12 +246,14 @@ def test_both_engines_agree_on_random_data_against_the_project_shapes(data):
 # -- both engines on random shapes -----------------------------------------------------------------
 
 SMALL_NODES = ["ex:a", "ex:b", "ex:c", "ex:d", "_:x", "_:y"]
+#: Values of random data; no booleans, years nor dates, which pySHACL compares with numbers where SPARQL
+#: cannot (pyshacl-differs-incomparable.ttl).
 SMALL_VALUES = SMALL_NODES + ["0", "1", "5", "-2", "2.5", '"abc"', '"ABC"', '"hello"@en', '"hallo"@de',
-                              '"hi"@en-us', "true", '"1999"^^xsd:gYear', '"1999-06-15"^^xsd:date',
+                              '"hi"@en-us',
                               '"x"^^xsd:integer', "ex:A", "ex:B"]
 #: sh:in and sh:hasValue members: terms a store returns unchanged (no plain strings, see
 #: pyshacl-differs-plain-strings.ttl, nor decimals, which a store writes in canonical form).
-MEMBERS = ["ex:a", "ex:b", "ex:c", "0", "1", '"hello"@en', "true"]
+MEMBERS = ["ex:a", "ex:b", "ex:c", "0", "1", '"hello"@en']
 PREDICATES = ["ex:p", "ex:q"]
 PATH_TEXTS = PREDICATES + ["[ sh:inversePath ex:p ]", "( ex:p ex:q )", "[ sh:alternativePath ( ex:p ex:q ) ]",
                            "[ sh:zeroOrMorePath ex:p ]", "[ sh:oneOrMorePath ex:q ]", "[ sh:zeroOrOnePath ex:p ]"]
@@ -290,8 +294,15 @@ def property_constraint(shape):
     return st.one_of(value_constraint(shape), counts, qualified, has_value)
 
 
+def parameter(constraint: str) -> str:
+    """What a shape may not repeat: most parameters take one value per shape (SHACL §4); shapes may have
+    several property shapes."""
+    return constraint if constraint.startswith("sh:property") else constraint.split()[0]
+
+
 def property_shape(shape):
-    return st.tuples(st.sampled_from(PATH_TEXTS), st.lists(property_constraint(shape), min_size=1, max_size=3)) \
+    return st.tuples(st.sampled_from(PATH_TEXTS),
+                     st.lists(property_constraint(shape), min_size=1, max_size=3, unique_by=parameter)) \
         .map(lambda t: "[ sh:path " + t[0] + " ; " + " ; ".join(t[1]) + " ]")
 
 
@@ -300,7 +311,7 @@ def node_shapes(depth: int):
     inner = st.just("[ sh:nodeKind sh:IRI ]") if depth == 0 else node_shapes(depth - 1)
     parts = st.one_of(value_constraint(inner), property_shape(inner).map(lambda p: f"sh:property {p}"),
                       st.sampled_from(MEMBERS).map(lambda m: f"sh:hasValue {m}"))
-    return st.lists(parts, min_size=1, max_size=2).map(lambda ps: "[ " + " ; ".join(ps) + " ]")
+    return st.lists(parts, min_size=1, max_size=2, unique_by=parameter).map(lambda ps: "[ " + " ; ".join(ps) + " ]")
 
 
 @st.composite
@@ -310,7 +321,7 @@ def shapes_and_data(draw) -> tuple[Graph, Graph]:
                                              "sh:targetSubjectsOf ex:p", "sh:targetObjectsOf ex:q"]),
                             min_size=1, max_size=2, unique=True))
     parts = draw(st.lists(st.one_of(value_constraint(nested), property_shape(nested).map(lambda p: f"sh:property {p}")),
-                          min_size=1, max_size=3))
+                          min_size=1, max_size=3, unique_by=parameter))
     severity = draw(st.sampled_from(["", " ; sh:severity sh:Warning", " ; sh:severity sh:Info"]))
     shapes_text = (PREAMBLE + "@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .\n"
                    + "ex:S a sh:NodeShape ; " + " ; ".join(targets + parts) + severity + " .")
@@ -321,7 +332,7 @@ def shapes_and_data(draw) -> tuple[Graph, Graph]:
     return Graph().parse(data=shapes_text, format="turtle"), Graph().parse(data=data_text, format="turtle")
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(shapes_and_data())
 def test_both_engines_agree_on_random_shapes_and_data(case):
     shapes, data = case

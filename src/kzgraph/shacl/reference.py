@@ -42,7 +42,9 @@ class PreparedQueryGraph(Graph):
 
 def validate(data: Graph, shapes: Graph) -> list[Result]:
     """Validate a data graph against a shapes graph with pySHACL, without inference (SHACL §3)."""
-    _, report, _ = pyshacl_validate(PreparedQueryGraph(data), shacl_graph=shapes, inference="none", advanced=False,
+    own_copy = Graph()  # pySHACL adds axioms (owl:Class rdfs:subClassOf rdfs:Class …) to the shapes graph
+    own_copy += shapes
+    _, report, _ = pyshacl_validate(PreparedQueryGraph(data), shacl_graph=own_copy, inference="none", advanced=False,
                                     inplace=True, allow_warnings=True, meta_shacl=False)
     if not isinstance(report, Graph):
         raise ValueError(f"the shapes are not valid SHACL: {report}")
