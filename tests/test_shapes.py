@@ -140,6 +140,13 @@ def reporting_constraints() -> list[tuple[str, str]]:
     return found
 
 
+def test_the_table_of_shapes_in_the_documentation_is_generated_from_the_shapes():
+    from kzgraph.shacl.shapes_doc import shapes_table
+
+    documented = (Path(__file__).parents[1] / "docs" / "shacl.md").read_text(encoding="utf-8")
+    assert documented.endswith("\n\n" + shapes_table(SHAPES)), "run: python -m kzgraph.shacl.shapes_doc"
+
+
 def test_every_constraint_that_reports_a_result_has_its_own_english_message():
     missing = [f"{local_name(str(owner))} {getattr(item, 'path', None) or 'sh:sparql'}"
                for item, owner in reporting_constraints()
