@@ -19,6 +19,10 @@ follow W3C SHACL (https://www.w3.org/TR/shacl/), cited per component below:
 * SHACL-SPARQL constraints (§5) run once over all focus nodes: the pre-bound ``$this`` (§5.3.1) becomes a
   variable joined with the shape's focus nodes.
 
+A query over the values of a predicate path that exist starts from the predicate's triples and keeps those
+of focus nodes (few facts have a ``kz:quantity``); a query that a missing value breaks starts from the
+focus nodes.
+
 The one part evaluated outside SPARQL is whether a literal is ill-typed (§4.1.2): SPARQL has no test for
 it, so the literals of the constrained datatypes are read once and checked with rdflib's lexical-to-value
 mapping, the one pySHACL relies on; the ill-typed ones are named in the queries.
@@ -66,7 +70,6 @@ NODE_KIND_TESTS = {
 }
 RANGE_OPERATORS = {SH.MinInclusiveConstraintComponent: "<=", SH.MaxInclusiveConstraintComponent: ">=",
                    SH.MinExclusiveConstraintComponent: "<", SH.MaxExclusiveConstraintComponent: ">"}
-
 
 
 @dataclass(frozen=True)
@@ -123,12 +126,18 @@ class Check:
 class Compiler:
     """Compiles the shapes of a shapes graph into :class:`Check` queries."""
 
-    def __init__(self, shapes_graph: Graph, ill_typed: dict[URIRef, set[Literal]] | None = None):
+    def __init__(self, shapes_graph: Graph):
         self.graph = shapes_graph
         self.shapes = read_shapes(shapes_graph)
-        self.ill_typed = ill_typed or {}
+        self.ill_typed: dict[URIRef, set[Literal]] = {}
         self.subclasses: dict[URIRef, set[URIRef]] = {}
         self._names = itertools.count()
+
+    def read_data(self, query) -> None:
+        """Read what the queries need to know of the data: its ill-typed literals of the datatypes the
+        shapes name, and the sub-classes of the target classes."""
+        self.ill_typed = ill_typed_literals(query, self.datatypes())
+        self.subclasses = subclasses(query, self.target_classes())
 
     # -- naming ---------------------------------------------------------------------------------------
 
@@ -530,6 +539,5 @@ def validate(shapes_graph: Graph, query, restrict: str = "") -> list[Result]:
     default) for the SHACL Core constraints; SHACL-SPARQL constraints always check all their focus nodes.
     """
     compiler = Compiler(shapes_graph)
-    compiler.ill_typed = ill_typed_literals(query, compiler.datatypes())
-    compiler.subclasses = subclasses(query, compiler.target_classes())
+    compiler.read_data(query)
     return run_checks(shapes_graph, compiler.checks(restrict), query)
