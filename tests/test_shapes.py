@@ -275,6 +275,33 @@ def test_validate_names_file_line_node_and_rule_of_an_undated_exercise_as_text(b
     assert "does not conform: 1 violation(s)" in run.stdout
 
 
+TWO_ROLES = """@prefix kz:         <https://w3id.org/kzgraph/ontology#> .
+@prefix kzc:        <https://w3id.org/kzgraph/id/concept/> .
+@prefix src:        <https://w3id.org/kzgraph/id/source/> .
+@prefix state:      <https://w3id.org/kzgraph/id/state/> .
+@prefix io:         <https://w3id.org/kzgraph/id/org/> .
+@prefix membership: <https://w3id.org/kzgraph/id/membership/> .
+
+membership:kaz-csto-two-roles a kz:Membership ;
+    kz:member state:KAZ ; kz:organisation io:CSTO ; kz:role kzc:role-member , kzc:role-observer ;
+    kz:startDate "2002"^^<http://www.w3.org/2001/XMLSchema#gYear> ;
+    kz:citation [ kz:document src:dissertation-diversification ; kz:lineStart 6491 ; kz:lineEnd 6500 ] .
+"""
+
+
+def test_validate_names_file_line_node_path_and_rule_of_a_membership_with_two_roles(tmp_path):
+    broken = tmp_path / "two-roles.ttl"
+    broken.write_text(TWO_ROLES, encoding="utf-8")
+    run = kzgraph_validate(broken, "text")
+    assert run.returncode == 1
+    block = run.stdout[run.stdout.index("A membership has exactly one role"):]
+    assert block.startswith("A membership has exactly one role from the scheme kzc:role")
+    assert "[https://w3id.org/kzgraph/shapes#MembershipShape]" in block.splitlines()[0]
+    assert "  - https://w3id.org/kzgraph/id/membership/kaz-csto-two-roles" in block
+    assert f"defined at: {broken}:8" in block
+    assert "path: https://w3id.org/kzgraph/ontology#role" in block
+
+
 def test_validate_reports_an_undated_exercise_as_json(broken_exercise):
     run = kzgraph_validate(broken_exercise, "json")
     assert run.returncode == 1

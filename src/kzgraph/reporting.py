@@ -21,7 +21,7 @@ def _label(graph: Graph | None, iri: str) -> str:
 
 
 def render_report(report: Report, fmt: str, graph: Graph | None = None, locations=None) -> str:
-    """The report as text (grouped by shape), JSON, or the standard sh:ValidationReport in Turtle.
+    """The report as text (grouped by shape and rule), JSON, or the standard sh:ValidationReport in Turtle.
 
     ``locations`` (a :class:`~kzgraph.locations.LocationIndex`) adds the file and line where each focus
     node is defined.
@@ -39,9 +39,14 @@ def render_report(report: Report, fmt: str, graph: Graph | None = None, location
                         for r in report.results],
         }, indent=2, ensure_ascii=False) + "\n"
     lines = []
-    for shape, results in groupby(report.results, key=lambda r: r.shape):
+    rank = {"Violation": 0, "Warning": 1, "Info": 2}
+
+    def rule(r):  # one group per shape and rule: its severity and message
+        return rank.get(r.severity, 3), r.shape or "", r.message
+
+    for (_, shape, message), results in groupby(sorted(report.results, key=rule), key=rule):
         results = list(results)
-        lines.append(f"{results[0].severity}: {results[0].message}  [{shape}] ({len(results)})")
+        lines.append(f"{results[0].severity}: {message}  [{shape}] ({len(results)})")
         for r in results:
             label = _label(graph, r.focus)
             lines.append(f"  - {r.focus}" + (f" ({label})" if label else ""))
