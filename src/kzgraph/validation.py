@@ -196,18 +196,22 @@ def _reach(compiler: sparql_engine.Compiler) -> int | None:
 def affected_focus(kg, added: Iterable, removed: Iterable, shapes: Graph | None = None) -> set[Node] | None:
     """The nodes whose SHACL Core results a change can alter, or None when only a full validation can say.
 
-    A node is affected when it is the subject or object of a changed triple, or reaches such a subject in
-    at most as many steps as the shapes read from a focus node (:func:`_reach`); steps are followed
-    backwards in the store after the change (a removed step is itself a changed triple, nearer to the
-    node). A change of ``rdfs:subClassOf`` alters class membership everywhere: None.
+    A node is affected when it is the subject of a changed triple (or its object, where shapes target the
+    objects of a property), or reaches such a subject in at most as many steps as the shapes read from a
+    focus node (:func:`_reach`); steps are followed backwards in the store after the change (a removed
+    step is itself a changed triple, nearer to the node). A change of ``rdfs:subClassOf`` alters class
+    membership everywhere, and inverse or repeated paths read in any direction: None.
     """
     changed = list(added) + list(removed)
     if any(p == RDFS.subClassOf for _, p, _ in changed):
         return None
-    reach = _reach(sparql_engine.Compiler(shapes if shapes is not None else shapes_graph()))
+    compiler = sparql_engine.Compiler(shapes if shapes is not None else shapes_graph())
+    reach = _reach(compiler)
     if reach is None:
         return None
-    frontier = {s for s, _, _ in changed} | {o for _, _, o in changed if not isinstance(o, Literal)}
+    frontier = {s for s, _, _ in changed}
+    if any(kind == SH.targetObjectsOf for shape in compiler.shapes.values() for kind, _ in shape.targets):
+        frontier |= {o for _, _, o in changed if not isinstance(o, Literal)}
     affected = set(frontier)
     for _ in range(max(reach, 0)):
         frontier = {s for node in frontier for s in kg.dataset.subjects(None, node)} - affected

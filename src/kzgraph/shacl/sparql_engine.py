@@ -310,7 +310,7 @@ class Compiler:
             scope = restrict.replace("?this", var) if restrict else ""
             return f"{{ SELECT DISTINCT {var} WHERE {{ {scope} {union} }} }}"
 
-        def member(var: str) -> str:
+        def member(var: str) -> str:  # unrestricted only: a restriction is few nodes, best bound first
             tests = []
             for kind, target in shape.targets:
                 if kind == SH.targetClass and target in self.subclasses:  # §2.1.3.3, the closure read before
@@ -321,10 +321,9 @@ class Compiler:
                     tests.append(f"sameTerm({var}, {target.n3()})")
                 else:
                     tests.append(f"EXISTS {{ {branches(var)[shape.targets.index((kind, target))]} }}")
-            test = "(" + " || ".join(tests) + ")"
-            return f"{test} && EXISTS {{ {restrict.replace('?this', var)} }}" if restrict else test
+            return "(" + " || ".join(tests) + ")"
 
-        return Focus(bind, member)
+        return Focus(bind) if restrict else Focus(bind, member)
 
     def checks(self, restrict: str = "") -> list[Check]:
         """The checks of every shape with targets; ``restrict`` (a pattern on ``?this``) limits the focus
