@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from rdflib import RDF, RDFS, BNode, Literal, URIRef
+from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
 from kzgraph.build import assemble
@@ -17,6 +17,7 @@ from kzgraph.loading import project_files
 from kzgraph.namespaces import KZ
 from kzgraph.store import open as open_store
 from kzgraph.validation import affected_focus, shapes_graph, validate_changes, validate_store
+from tests.test_shacl_engines import PREDICATES, SMALL_NODES, SMALL_VALUES, shapes_and_data, stored
 
 FIXTURE = Path(__file__).parent / "fixtures" / "multivector.ttl"
 SHAPES = shapes_graph()
@@ -115,3 +116,30 @@ def test_validating_random_changes_gives_the_results_of_a_full_validation(quads)
         assert results(validate_changes(kg, before, added, removed, SHAPES)) == results(validate_store(kg, SHAPES))
 
     check()
+
+
+@st.composite
+def shapes_data_and_change(draw):
+    """Random shapes and data (as in tests/test_shacl_engines.py) and a random change of the data."""
+    shapes, data = draw(shapes_and_data())
+    triples = sorted(data, key=str)
+    removed = draw(st.lists(st.sampled_from(triples), max_size=3, unique=True)) if triples else []
+    terms = Graph().parse(data="@prefix ex: <http://example.org/ns#> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
+                          + "\n".join(f"<urn:t> <urn:v> {t} ." for t in SMALL_NODES + SMALL_VALUES
+                                      if not t.startswith("_:")), format="turtle")
+    values = sorted(terms.objects(), key=str)
+    subjects = [v for v in values if isinstance(v, URIRef)]
+    predicates = [URIRef(p.replace("ex:", "http://example.org/ns#")) for p in PREDICATES] + [RDF.type]
+    added = draw(st.lists(st.tuples(st.sampled_from(subjects), st.sampled_from(predicates), st.sampled_from(values)),
+                          max_size=3, unique=True))
+    return shapes, data, added, removed
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(shapes_data_and_change())
+def test_validating_a_random_change_against_random_shapes_gives_the_results_of_a_full_validation(case):
+    shapes, data, added, removed = case
+    kg = stored(data)
+    before = validate_store(kg, shapes)
+    apply(kg, added, removed)
+    assert results(validate_changes(kg, before, added, removed, shapes)) == results(validate_store(kg, shapes))

@@ -29,7 +29,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from rdflib import RDFS, BNode, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
+from rdflib.collection import Collection
 from rdflib.term import Node
 
 from .loading import ONTOLOGY_DIR, load_files
@@ -142,12 +143,18 @@ def _reach(compiler: sparql_engine.Compiler) -> int | None:
     values for counts). Inverse and repeated paths make the reach unbounded.
     """
     def path_length(path) -> int | None:
+        """Steps of a predicate or sequence path (SHACL §2.3.1.1); alternatives take the longest."""
         if isinstance(path, URIRef):
             return 1
-        text = sparql_engine.sparql_path(compiler.graph, path)
-        if any(mark in text for mark in ("^", "*", "+", "?", "|")):
-            return None
-        return text.count("/") + 1
+        graph = compiler.graph
+        if graph.value(path, RDF.first) is not None:
+            lengths = [path_length(p) for p in Collection(graph, path)]
+            return None if None in lengths else sum(lengths)
+        alternatives = graph.value(path, SH.alternativePath)
+        if alternatives is not None:
+            lengths = [path_length(p) for p in Collection(graph, alternatives)]
+            return None if None in lengths else max(lengths)
+        return None  # inverse, zero-or-more, one-or-more, zero-or-one
 
     def shape_reach(node, stack=()) -> int | None:
         if node in stack:
@@ -211,10 +218,11 @@ def affected_focus(kg, added: Iterable, removed: Iterable, shapes: Graph | None 
         return None
     frontier = {s for s, _, _ in changed}
     if any(kind == SH.targetObjectsOf for shape in compiler.shapes.values() for kind, _ in shape.targets):
-        frontier |= {o for _, _, o in changed if not isinstance(o, Literal)}
+        frontier |= {o for _, _, o in changed}
     affected = set(frontier)
     for _ in range(max(reach, 0)):
-        frontier = {s for node in frontier for s in kg.dataset.subjects(None, node)} - affected
+        frontier = {s for node in frontier if not isinstance(node, Literal)
+                    for s in kg.dataset.subjects(None, node)} - affected
         affected |= frontier
     return affected
 
