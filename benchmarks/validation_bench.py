@@ -1,18 +1,19 @@
-"""Time and peak memory of SHACL validation (W3C SHACL) with the hybrid and the pyshacl engine.
+"""Time and peak memory of SHACL validation (W3C SHACL) with the sparql and the pyshacl engine.
 
 Cases, each in its own Python process (so that peak memory is the case's own) with a time limit:
 
-* ``curated-load`` — assemble() of the whole project and its union graph: the baseline;
-* ``curated-hybrid``, ``curated-pyshacl`` — validation of the curated graph with each engine;
-* ``synthetic-load``, ``synthetic-hybrid``, ``synthetic-pyshacl`` — the same on a synthetic graph of about
+* ``curated-load`` — assemble() of the whole project (ontology, data/ and derived triples): the baseline;
+* ``curated-sparql``, ``curated-pyshacl`` — validation of the curated graph with each engine;
+* ``synthetic-load``, ``synthetic-sparql``, ``synthetic-pyshacl`` — the same on a synthetic graph of about
   ``--triples`` triples, made by repeating the curated data files (and the organisations they refer to)
   with renamed IRIs and fresh blank nodes, so that every copy keeps the curated data's shapes of facts,
   citations and memberships without overlapping the other copies. States, concepts and source documents
   are shared, as in the curated graph.
+* ``synthetic-change`` — on the synthetic graph, a write of a few triples (an undated exercise added, a
+  citation's first line removed, a membership's role replaced) validated with ``validate_changes``: only
+  the focus nodes the change can affect, and every SHACL-SPARQL constraint, are checked again.
 
-The hybrid cases also time their two parts: pyshacl on the SHACL Core shapes, and the SHACL-SPARQL
-constraints run once each over the whole graph on the store. Results are printed as seconds and as
-ratios against the curated baseline of the same run.
+Results are printed as seconds and as ratios against the curated baseline of the same run.
 
     .venv/bin/python benchmarks/validation_bench.py [--triples 1000000] [--timeout 600]
 """
@@ -29,15 +30,18 @@ import tempfile
 import time
 from pathlib import Path
 
-from rdflib import BNode, Graph, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 
-from kzgraph.build import assemble, union_graph
+from kzgraph.build import assemble
 from kzgraph.loading import DATA_DIR, data_files, load_files, project_files
-from kzgraph.validation import core_shapes, run_sparql_constraints, shapes_graph, sparql_constraints, validate_graph
+from kzgraph.namespaces import CONCEPT, KZ
+from kzgraph.store import open as open_store
+from kzgraph.validation import shapes_graph, validate_changes, validate_store
 
 ID = "https://w3id.org/kzgraph/id/"
 SHARED = tuple(ID + kind for kind in ("state/", "concept/", "source/"))
-CASES = ("curated-load", "curated-hybrid", "curated-pyshacl", "synthetic-load", "synthetic-hybrid", "synthetic-pyshacl")
+CASES = ("curated-load", "curated-sparql", "curated-pyshacl", "synthetic-load", "synthetic-sparql", "synthetic-pyshacl",
+         "synthetic-change")
 
 
 def curated_pattern() -> Graph:
@@ -49,7 +53,8 @@ def curated_pattern() -> Graph:
 def synthetic_file(triples: int, folder: Path) -> Path:
     """An N-Triples file of about ``triples`` triples: renamed copies of the curated pattern."""
     pattern = curated_pattern()
-    local = {s for s in pattern.subjects() if isinstance(s, URIRef) and s.startswith(ID) and not s.startswith(SHARED)}
+    local = {s for s in pattern.subjects()
+             if isinstance(s, URIRef) and str(s).startswith(ID) and not str(s).startswith(SHARED)}
     path = folder / "synthetic.nt"
     with path.open("w", encoding="utf-8") as out:
         for copy in range(math.ceil(triples / len(pattern))):
@@ -67,44 +72,72 @@ def synthetic_file(triples: int, folder: Path) -> Path:
     return path
 
 
-def run_case(case: str, triples: int) -> dict:
-    """Measure one case in this process: seconds per step and peak resident memory."""
-    seconds = {}
-    with tempfile.TemporaryDirectory() as folder:
-        started = time.perf_counter()
-        files = project_files() if case.startswith("curated") else project_files(data=[synthetic_file(triples, Path(folder))])
-        seconds["generate"] = time.perf_counter() - started
-        started = time.perf_counter()
-        kg = assemble(files)
-        graph = union_graph(kg)
-        seconds["load"] = time.perf_counter() - started
-        shapes = shapes_graph()
-        engine = case.rsplit("-", 1)[1]
-        if engine != "load":
-            started = time.perf_counter()
-            report = validate_graph(graph, shapes, engine=engine, query=kg.query)
-            seconds["validate"] = time.perf_counter() - started
-            if engine == "hybrid":
-                from pyshacl import validate as shacl_validate
+def a_change(kg) -> tuple[list, list]:
+    """A small write: an exercise without a date, a citation without its first line, a role replaced."""
+    exercise = URIRef("https://w3id.org/kzgraph/id/exercise/benchmark-undated")
+    citation = next(c for c in kg.dataset.objects(None, KZ.citation) if isinstance(c, BNode))
+    membership = next(iter(kg.dataset.subjects(KZ.role, CONCEPT["role-member"])))
+    removed = [(citation, KZ.lineStart, v) for v in kg.dataset.objects(citation, KZ.lineStart)]
+    removed += [(membership, KZ.role, CONCEPT["role-member"])]
+    added = [(exercise, URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), KZ.MilitaryExercise),
+             (exercise, URIRef("http://www.w3.org/2000/01/rdf-schema#label"), Literal("Benchmark exercise", lang="en")),
+             (membership, KZ.role, CONCEPT["role-observer"])]
+    return added, removed
 
-                started = time.perf_counter()
-                shacl_validate(graph, shacl_graph=core_shapes(shapes), inference="none", advanced=True,
-                               allow_warnings=True, meta_shacl=False)
-                seconds["core part"] = time.perf_counter() - started
-                started = time.perf_counter()
-                run_sparql_constraints(kg.query, sparql_constraints(shapes))
-                seconds["sparql part"] = time.perf_counter() - started
+
+def run_case(case: str, triples: int, workdir: Path) -> dict:
+    """Measure one case in this process: seconds per step and peak resident memory.
+
+    ``synthetic-load`` writes the assembled synthetic graph to ``workdir`` as N-Quads; the later
+    synthetic cases load that dump (step "load dump") instead of generating and assembling it again.
+    """
+    seconds = {}
+    dump = workdir / "synthetic.nq"
+    if case.startswith("synthetic") and case != "synthetic-load" and dump.is_file():
+        started = time.perf_counter()
+        kg = open_store("oxigraph")
+        kg.load(dump)
+        seconds["load dump"] = time.perf_counter() - started
+    else:
+        with tempfile.TemporaryDirectory() as folder:
+            started = time.perf_counter()
+            files = project_files() if case.startswith("curated") else project_files(data=[synthetic_file(triples, Path(folder))])
+            seconds["generate"] = time.perf_counter() - started
+            started = time.perf_counter()
+            kg = assemble(files)
+            seconds["load"] = time.perf_counter() - started
+        if case == "synthetic-load":
+            kg.dataset.serialize(destination=str(dump), format="nquads")
+    shapes = shapes_graph()
+    step = case.rsplit("-", 1)[1]
+    report = None
+    if step in ("sparql", "pyshacl"):
+        started = time.perf_counter()
+        report = validate_store(kg, shapes, engine=step)
+        seconds["validate"] = time.perf_counter() - started
+    elif step == "change":
+        started = time.perf_counter()
+        before = validate_store(kg, shapes)
+        seconds["validate (before the change)"] = time.perf_counter() - started
+        added, removed = a_change(kg)
+        for triple in removed:
+            kg.dataset.remove((*triple, None))
+        changes = kg.graph(URIRef("urn:x-benchmark:changes"))
+        changes.addN((s, p, o, changes) for s, p, o in added)
+        started = time.perf_counter()
+        report = validate_changes(kg, before, added, removed, shapes)
+        seconds["validate the change"] = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    result = {"case": case, "triples": len(graph), "seconds": seconds, "peak_mb": round(peak)}
-    if engine != "load":
+    result = {"case": case, "triples": len(kg), "seconds": seconds, "peak_mb": round(peak)}
+    if report is not None:
         result["results"] = len(report.results)
         result["violations"] = len(report.violations)
     return result
 
 
-def measure(case: str, triples: int, timeout: int) -> dict:
+def measure(case: str, triples: int, timeout: int, workdir: Path) -> dict:
     """Run a case in a child process; a case that exceeds ``timeout`` seconds is reported as unfinished."""
-    command = [sys.executable, __file__, "--case", case, "--triples", str(triples)]
+    command = [sys.executable, __file__, "--case", case, "--triples", str(triples), "--workdir", str(workdir)]
     try:
         run = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=True)
     except subprocess.TimeoutExpired:
@@ -130,7 +163,8 @@ def report(results: list[dict]) -> str:
             continue
         found = f"{result['results']} ({result['violations']})" if "results" in result else ""
         for step, value in result["seconds"].items():
-            if step == "generate" and case.startswith("curated"):
+            if step == "generate" and case.startswith("curated") or step == "load" and case != "synthetic-load" \
+                    and case != "curated-load":
                 continue
             lines.append(f"| {case} | {result['triples']} | {step} | {value:.1f} | {value / baseline:.1f} | "
                          f"{result['peak_mb']} | {found} |")
@@ -143,15 +177,19 @@ def main() -> None:
     parser.add_argument("--timeout", type=int, default=600, help="seconds allowed per case")
     parser.add_argument("--cases", nargs="*", default=list(CASES), choices=CASES)
     parser.add_argument("--case", choices=CASES, help=argparse.SUPPRESS)
+    parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.case:
-        print(json.dumps(run_case(args.case, args.triples)))
+        print(json.dumps(run_case(args.case, args.triples, args.workdir)))
         return
     cases = ["curated-load"] + [c for c in args.cases if c != "curated-load"]
+    if any(c.startswith("synthetic") for c in cases) and "synthetic-load" not in cases:
+        cases.insert(cases.index(next(c for c in cases if c.startswith("synthetic"))), "synthetic-load")
     results = []
-    for case in cases:
-        results.append(measure(case, args.triples, args.timeout))
-        print(json.dumps(results[-1]), file=sys.stderr, flush=True)
+    with tempfile.TemporaryDirectory() as workdir:
+        for case in cases:
+            results.append(measure(case, args.triples, args.timeout, Path(workdir)))
+            print(json.dumps(results[-1]), file=sys.stderr, flush=True)
     print(report(results))
 
 

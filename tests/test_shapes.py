@@ -10,6 +10,7 @@ data/reference/, with the derived triples of the build (class closure, citation 
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -20,9 +21,10 @@ from pathlib import Path
 import pytest
 from rdflib import RDF, Graph, Literal, Namespace, URIRef
 
-from kzgraph.build import assemble, union_graph
+from kzgraph.build import assemble
 from kzgraph.loading import project_files
-from kzgraph.validation import SHAPES_DIR, shapes_graph, validate_graph
+from kzgraph.shacl.shapes import read_shapes
+from kzgraph.validation import SHAPES_DIR, shapes_graph, validate_store
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 EXAMPLES = Path(__file__).parent / "fixtures" / "shapes"
@@ -48,7 +50,7 @@ def reporting_shapes(shape: str) -> set[str]:
     """The shapes whose results report a breach of ``shape``.
 
     A shape with targets reports its own results. A shape without targets is only reached through
-    sh:node, and SHACL §4.5.2 reports its breaches at the shape that uses it (the sh:node constraint's
+    sh:node, and SHACL §4.7.1 reports its breaches at the shape that uses it (the sh:node constraint's
     source shape), so these are the targeted shapes that use it, directly or through other such shapes.
     """
     node = URIRef(shape)
@@ -86,14 +88,12 @@ def example(shape: str, kind: str) -> Path:
 
 @lru_cache(maxsize=None)
 def assembled(path: Path):
-    """The example in the context the build gives it, as a store and as the graph SHACL sees."""
-    kg = assemble(project_files(data=[path]))
-    return kg, union_graph(kg)
+    """The example in the context the build gives it: ontology, sources, reference data, derivations."""
+    return assemble(project_files(data=[path]))
 
 
-def validate(path: Path, engine: str = "hybrid", shapes: Graph | None = None):
-    kg, graph = assembled(path)
-    return validate_graph(graph, shapes=shapes, engine=engine, query=kg.query)
+def validate(path: Path, engine: str = "sparql", shapes: Graph | None = None):
+    return validate_store(assembled(path), shapes=shapes, engine=engine)
 
 
 def _term(token: str, prefixes: dict[str, str]) -> str | None:
@@ -119,6 +119,40 @@ def expected_results(path: Path) -> set[tuple]:
 def test_the_shapes_files_define_the_node_shapes_the_examples_cover():
     assert SHAPES_DIR.joinpath("kzgraph-shapes.ttl").is_file()
     assert len(NODE_SHAPES) >= 37
+
+
+def reporting_constraints() -> list[tuple[str, str]]:
+    """(shape, what) for every constraint that can give a result: the constraints of targeted node shapes,
+    of their property shapes (at any depth), and their SHACL-SPARQL constraints (SHACL §3.6.2)."""
+    shapes = read_shapes(SHAPES)
+    found = []
+
+    def visit(shape, owner):
+        if shape.constraints:
+            found.append((shape, owner))
+        for child in shape.properties:
+            visit(shapes[child], owner)
+
+    for shape in shapes.values():
+        if shape.targets:
+            visit(shape, shape.node)
+            found += [(constraint, shape.node) for constraint in shape.sparql]
+    return found
+
+
+def test_the_table_of_shapes_in_the_documentation_is_generated_from_the_shapes():
+    from kzgraph.shacl.shapes_doc import shapes_table
+
+    documented = (Path(__file__).parents[1] / "docs" / "shacl.md").read_text(encoding="utf-8")
+    assert documented.endswith("\n\n" + shapes_table(SHAPES)), "run: python -m kzgraph.shacl.shapes_doc"
+
+
+def test_every_constraint_that_reports_a_result_has_its_own_english_message():
+    missing = [f"{local_name(str(owner))} {getattr(item, 'path', None) or 'sh:sparql'}"
+               for item, owner in reporting_constraints()
+               if not any(getattr(m, "language", None) in (None, "en") for m in item.messages)]
+    assert len(reporting_constraints()) > 100
+    assert missing == []
 
 
 @pytest.mark.parametrize("shape", NODE_SHAPES, ids=local_name)
@@ -156,16 +190,30 @@ def test_the_invalid_example_gives_exactly_the_expected_results(shape):
 
 @pytest.mark.parametrize("kind", ["valid", "invalid"])
 @pytest.mark.parametrize("shape", NODE_SHAPES, ids=local_name)
-def test_the_hybrid_and_the_pyshacl_engines_give_the_same_results(shape, kind):
+def test_the_sparql_and_the_pyshacl_engines_give_the_same_results(shape, kind):
     path = example(shape, kind)
     shapes = shapes_of(shape)
-    hybrid, reference = (validate(path, engine, shapes) for engine in ("hybrid", "pyshacl"))
+    fast, reference = (validate(path, engine, shapes) for engine in ("sparql", "pyshacl"))
 
     def results(report) -> Counter:
-        return Counter((r.severity, r.focus, r.path, r.value, r.shape, r.message) for r in report.results)
+        return Counter((r.severity, r.focus, r.path, r.value, r.shape, r.component, r.message)
+                       for r in report.results)
 
-    assert results(hybrid) == results(reference)
-    assert hybrid.conforms == reference.conforms
+    if kind == "invalid":
+        assert results(reference), "an invalid example gives results to compare"
+    assert results(fast) == results(reference)
+    assert fast.conforms == reference.conforms
+
+
+def test_both_engines_give_the_same_results_on_the_whole_curated_graph(real_graph):
+    fast, reference = (validate_store(real_graph, SHAPES, engine=engine) for engine in ("sparql", "pyshacl"))
+
+    def results(report) -> Counter:
+        return Counter((r.severity, r.focus, r.path, r.value, r.shape, r.component, r.message)
+                       for r in report.results)
+
+    assert len(fast.results) > 100
+    assert results(fast) == results(reference)
 
 
 BROKEN_EXERCISE = """@prefix kz:       <https://w3id.org/kzgraph/ontology#> .
@@ -195,6 +243,28 @@ def kzgraph_validate(path: Path, fmt: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, check=False)
 
 
+def test_build_fails_on_an_undated_exercise_naming_file_line_node_and_rule_and_keeps_the_last_build(
+        small_data, tmp_path):
+    env = dict(os.environ, KZGRAPH_BUILD=str(tmp_path / "build"))
+
+    def build():
+        return subprocess.run([sys.executable, "-m", "kzgraph", "build", "--data-dir", str(small_data)],
+                              capture_output=True, text=True, env=env, check=False)
+
+    assert build().returncode == 0
+    dump = tmp_path / "build" / "current" / "kzgraph.nq"
+    before = dump.read_bytes()
+    broken = small_data / "facts" / "undated-exercise.ttl"
+    broken.write_text(BROKEN_EXERCISE, encoding="utf-8")
+    run = build()
+    assert run.returncode == 1
+    assert f"{broken}:7" in run.stderr
+    assert UNDATED in run.stderr and f"[{EXERCISE_SHAPE}]" in run.stderr
+    assert "An exercise must have a date" in run.stderr
+    assert "the previous build is unchanged" in run.stderr
+    assert dump.read_bytes() == before
+
+
 def test_validate_names_file_line_node_and_rule_of_an_undated_exercise_as_text(broken_exercise):
     run = kzgraph_validate(broken_exercise, "text")
     assert run.returncode == 1
@@ -203,6 +273,33 @@ def test_validate_names_file_line_node_and_rule_of_an_undated_exercise_as_text(b
     assert f"[{EXERCISE_SHAPE}]" in run.stdout
     assert "An exercise must have a date" in run.stdout
     assert "does not conform: 1 violation(s)" in run.stdout
+
+
+TWO_ROLES = """@prefix kz:         <https://w3id.org/kzgraph/ontology#> .
+@prefix kzc:        <https://w3id.org/kzgraph/id/concept/> .
+@prefix src:        <https://w3id.org/kzgraph/id/source/> .
+@prefix state:      <https://w3id.org/kzgraph/id/state/> .
+@prefix io:         <https://w3id.org/kzgraph/id/org/> .
+@prefix membership: <https://w3id.org/kzgraph/id/membership/> .
+
+membership:kaz-csto-two-roles a kz:Membership ;
+    kz:member state:KAZ ; kz:organisation io:CSTO ; kz:role kzc:role-member , kzc:role-observer ;
+    kz:startDate "2002"^^<http://www.w3.org/2001/XMLSchema#gYear> ;
+    kz:citation [ kz:document src:dissertation-diversification ; kz:lineStart 6491 ; kz:lineEnd 6500 ] .
+"""
+
+
+def test_validate_names_file_line_node_path_and_rule_of_a_membership_with_two_roles(tmp_path):
+    broken = tmp_path / "two-roles.ttl"
+    broken.write_text(TWO_ROLES, encoding="utf-8")
+    run = kzgraph_validate(broken, "text")
+    assert run.returncode == 1
+    block = run.stdout[run.stdout.index("A membership has exactly one role"):]
+    assert block.startswith("A membership has exactly one role from the scheme kzc:role")
+    assert "[https://w3id.org/kzgraph/shapes#MembershipShape]" in block.splitlines()[0]
+    assert "  - https://w3id.org/kzgraph/id/membership/kaz-csto-two-roles" in block
+    assert f"defined at: {broken}:8" in block
+    assert "path: https://w3id.org/kzgraph/ontology#role" in block
 
 
 def test_validate_reports_an_undated_exercise_as_json(broken_exercise):
@@ -218,6 +315,14 @@ def test_validate_reports_an_undated_exercise_as_json(broken_exercise):
     # a node-level constraint, so the result has no sh:resultPath and the message names the properties
     assert result["path"] is None
     assert all(name in result["message"] for name in ("kz:date", "kz:startDate", "kz:endDate", "kz:dateNote"))
+
+
+def test_validate_with_the_reference_engine_reports_the_same(broken_exercise):
+    fast = json.loads(kzgraph_validate(broken_exercise, "json").stdout)
+    reference = subprocess.run([sys.executable, "-m", "kzgraph", "validate", str(broken_exercise), "--format", "json",
+                                "--engine", "pyshacl"], capture_output=True, text=True, check=False)
+    assert reference.returncode == 1
+    assert json.loads(reference.stdout) == fast
 
 
 def test_validate_writes_a_standard_validation_report_as_turtle(broken_exercise):

@@ -25,7 +25,7 @@ from .derive import derive
 from .loading import DATA_DIR, PROJECT_ROOT, load_dataset, project_files
 from .store import KnowledgeGraph, StoreError
 from .store import open as open_store
-from .validation import Report, validate_graph
+from .validation import DEFAULT_ENGINE, Report, validate_store
 
 DUMP_NAME = "kzgraph.nq"
 VOID_NAME = "void.ttl"
@@ -88,11 +88,12 @@ def assemble(files: list[Path] | None = None, backend: str = "oxigraph", progres
 
 def build(out: Path | None = None, backend: str = "oxigraph", sources: Path | None = None,
           data_dir: Path = DATA_DIR, check_provenance: bool = True, show_progress: bool = False,
-          coverage_copy: Path | None = None) -> BuildResult:
+          coverage_copy: Path | None = None, engine: str = DEFAULT_ENGINE) -> BuildResult:
     """Run the whole build and publish it to ``out/current``; raise :class:`BuildError` on any failure.
 
-    When ``coverage_copy`` is given, the coverage report is also written there (``kzgraph build`` writes
-    ``data/COVERAGE.md``, which is committed with the data).
+    ``engine`` is the SHACL engine (:data:`kzgraph.validation.ENGINES`). When ``coverage_copy`` is given,
+    the coverage report is also written there (``kzgraph build`` writes ``data/COVERAGE.md``, which is
+    committed with the data).
     """
     started = time.perf_counter()
     out = out or build_dir()
@@ -102,7 +103,7 @@ def build(out: Path | None = None, backend: str = "oxigraph", sources: Path | No
         kg = assemble(files, backend, progress)
         graph = union_graph(kg)
         task = progress.add_task("validating (SHACL)", total=None) if progress else None
-        report = validate_graph(graph, query=kg.query)
+        report = validate_store(kg, engine=engine)
         if progress:
             progress.update(task, total=1, completed=1)
     if not report.conforms:

@@ -21,7 +21,7 @@ def _label(graph: Graph | None, iri: str) -> str:
 
 
 def render_report(report: Report, fmt: str, graph: Graph | None = None, locations=None) -> str:
-    """The report as text (grouped by shape), JSON, or the standard sh:ValidationReport in Turtle.
+    """The report as text (grouped by shape and rule), JSON, or the standard sh:ValidationReport in Turtle.
 
     ``locations`` (a :class:`~kzgraph.locations.LocationIndex`) adds the file and line where each focus
     node is defined.
@@ -35,13 +35,18 @@ def render_report(report: Report, fmt: str, graph: Graph | None = None, location
     if fmt == "json":
         return json.dumps({
             "conforms": report.conforms,
-            "results": [dict(r.__dict__, label=_label(graph, r.focus), location=where(r) or None)
+            "results": [dict(r.as_dict(), label=_label(graph, r.focus), location=where(r) or None)
                         for r in report.results],
         }, indent=2, ensure_ascii=False) + "\n"
     lines = []
-    for shape, results in groupby(report.results, key=lambda r: r.shape):
+    rank = {"Violation": 0, "Warning": 1, "Info": 2}
+
+    def rule(r):  # one group per shape and rule: its severity and message
+        return rank.get(r.severity, 3), r.shape or "", r.message
+
+    for (_, shape, message), results in groupby(sorted(report.results, key=rule), key=rule):
         results = list(results)
-        lines.append(f"{results[0].severity}: {results[0].message}  [{shape}] ({len(results)})")
+        lines.append(f"{results[0].severity}: {message}  [{shape}] ({len(results)})")
         for r in results:
             label = _label(graph, r.focus)
             lines.append(f"  - {r.focus}" + (f" ({label})" if label else ""))
@@ -57,9 +62,11 @@ def render_report(report: Report, fmt: str, graph: Graph | None = None, location
     return "\n".join(lines) + "\n"
 
 
-def print_problems(error, console) -> None:
-    """Print what made a build fail: the SHACL report or the provenance problems."""
+def print_problems(error, console, locations=None) -> None:
+    """Print what made a build fail: the SHACL report (with the file and line of each focus node when
+    ``locations`` is given) or the provenance problems."""
     if getattr(error, "report", None) is not None:
-        console.print(render_report(error.report, "text"), highlight=False, markup=False)
+        console.print(render_report(error.report, "text", locations=locations), highlight=False, markup=False,
+                      soft_wrap=True)
     for problem in getattr(error, "problems", [])[:200]:
-        console.print(str(problem), highlight=False, markup=False)
+        console.print(str(problem), highlight=False, markup=False, soft_wrap=True)

@@ -1,211 +1,250 @@
-"""SHACL validation of the kzgraph data against the shapes in ontology/shapes/.
+"""SHACL validation of the kzgraph data against the shapes in ontology/shapes/ (W3C SHACL).
 
-Two engines give the same results (tests/test_shapes.py checks this on every shape's examples):
+Two engines give the same results (tests/test_shapes.py and tests/test_shacl_engines.py check this):
 
-* ``"pyshacl"`` — pyshacl evaluates every shape, SHACL Core and SHACL-SPARQL alike. It is the reference.
-* ``"hybrid"`` (default) — pyshacl evaluates the SHACL Core constraints; the SHACL-SPARQL constraints
-  (W3C SHACL §5) run once each over the whole graph on the fast store instead of once per focus node:
-  the pre-bound ``$this`` becomes a variable joined with the shape's targets (§5.3.1, "pre-binding").
-  pyshacl runs each SPARQL constraint per focus node through rdflib's engine, which makes it the slow part
-  on graphs of this size (benchmarks/validation_bench.py measures both).
+* ``"sparql"`` (the default): every SHACL Core constraint and every SHACL-SPARQL constraint is compiled
+  into a SPARQL query over all focus nodes at once and evaluated on the Oxigraph store
+  (:mod:`kzgraph.shacl.sparql_engine`). Shapes it does not implement are refused with
+  :class:`UnsupportedShapeError`, never skipped.
+* ``"pyshacl"``: pySHACL evaluates every shape (:mod:`kzgraph.shacl.reference`); the reference.
+
+Entry points, used alike by ``kzgraph build``, ``kzgraph validate`` and the SPARQL endpoint:
+
+* ``validate_store(kg, shapes=None, engine="sparql", focus=None) -> Report`` validates what a
+  :class:`~kzgraph.store.KnowledgeGraph` holds, in place (no copy on an Oxigraph store); ``focus`` limits
+  the SHACL Core constraints to some focus nodes.
+* ``validate_changes(kg, previous, added, removed, shapes=None) -> Report`` validates a store after a
+  change: only the focus nodes the change can affect are checked again (:func:`affected_focus`), and the
+  other results are taken from ``previous``, the report before the change. The result equals a full
+  validation.
+* ``validate_graph(graph, shapes=None, engine="sparql", query=None) -> Report`` validates an rdflib graph;
+  ``query`` (for example ``KnowledgeGraph.query`` of a store holding the same triples) answers the sparql
+  engine's queries, otherwise the graph is copied into an Oxigraph store first.
+
+A :class:`Report` lists :class:`Result` values and writes the standard ``sh:ValidationReport``.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from pathlib import Path
 
-from pyshacl import validate as shacl_validate
-from rdflib import RDF, BNode, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.term import Node
 
 from .loading import ONTOLOGY_DIR, load_files
+from .shacl import reference, sparql_engine
+from .shacl.results import SEVERITIES, SH, Report, Result, sort_results
+from .shacl.shapes import UnsupportedShapeError
 
-SH = Namespace("http://www.w3.org/ns/shacl#")
+__all__ = ["ENGINES", "SEVERITIES", "SH", "SHAPES_DIR", "Report", "Result", "UnsupportedShapeError",
+           "affected_focus", "shapes_graph", "validate_changes", "validate_graph", "validate_store"]
+
 SHAPES_DIR = ONTOLOGY_DIR / "shapes"
-SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
-ENGINES = ("hybrid", "pyshacl")
-
-
-@dataclass(frozen=True)
-class Result:
-    """One SHACL validation result (W3C SHACL §3.6.2), with its severity as a plain word."""
-
-    severity: str
-    focus: str
-    path: str | None
-    value: str | None
-    message: str
-    shape: str | None
-
-
-@dataclass
-class Report:
-    results: list[Result] = field(default_factory=list)
-    graph: Graph | None = None
-
-    @property
-    def violations(self) -> list[Result]:
-        return [r for r in self.results if r.severity == "Violation"]
-
-    @property
-    def conforms(self) -> bool:
-        """True when no result is a Violation (Warnings and Infos do not block the build)."""
-        return not self.violations
-
-
-@dataclass(frozen=True)
-class SparqlConstraint:
-    """A SHACL-SPARQL constraint (§5.1) of a node shape, with the shape's targets."""
-
-    shape: URIRef
-    node: BNode | URIRef
-    select: str
-    message: str
-    severity: URIRef
-    targets: tuple[tuple[URIRef, URIRef], ...]
+ENGINES = ("sparql", "pyshacl")
+DEFAULT_ENGINE = "sparql"
 
 
 def shapes_graph(folder: Path = SHAPES_DIR) -> Graph:
+    """The shapes graph: every Turtle file of ontology/shapes/."""
     return load_files(sorted(folder.glob("*.ttl")))
 
 
-def _prefixes(shapes: Graph, constraint) -> str:
-    lines = []
-    for ontology in shapes.objects(constraint, SH.prefixes):
-        for declaration in shapes.objects(ontology, SH.declare):
-            lines.append(f"PREFIX {shapes.value(declaration, SH.prefix)}: <{shapes.value(declaration, SH.namespace)}>")
-    return "\n".join(lines)
-
-
-def sparql_constraints(shapes: Graph) -> list[SparqlConstraint]:
-    """The SHACL-SPARQL constraints of the node shapes, with their prefixes resolved."""
-    constraints = []
-    for shape, constraint in shapes.subject_objects(SH.sparql):
-        targets = tuple((kind, target) for kind in (SH.targetClass, SH.targetSubjectsOf, SH.targetNode)
-                        for target in shapes.objects(shape, kind))
-        severity = shapes.value(shape, SH.severity) or SH.Violation  # a shape's severity (SHACL §2.1.5)
-        select = _prefixes(shapes, constraint) + "\n" + str(shapes.value(constraint, SH.select))
-        constraints.append(SparqlConstraint(shape, constraint, select, str(shapes.value(constraint, SH.message) or ""),
-                                            severity, targets))
-    return constraints
-
-
-def core_shapes(shapes: Graph) -> Graph:
-    """The shapes without their SHACL-SPARQL constraints."""
-    core = Graph()
-    for triple in shapes:
-        if triple[1] != SH.sparql:
-            core.add(triple)
-    return core
-
-
-def _target_pattern(targets) -> str:
-    """A group binding ?this once to each focus node of the targets (a node may match several)."""
-    patterns = []
-    for kind, target in targets:
-        if kind == SH.targetClass:
-            patterns.append(f"{{ ?this a {target.n3()} . }}")
-        elif kind == SH.targetSubjectsOf:
-            patterns.append(f"{{ ?this {target.n3()} ?__object . }}")
-        else:
-            patterns.append(f"{{ BIND({target.n3()} AS ?this) }}")
-    return "{ SELECT DISTINCT ?this WHERE { " + " UNION ".join(patterns) + " } }"
-
-
-def whole_graph_query(constraint: SparqlConstraint) -> str:
-    """Rewrite a per-focus-node SELECT into one query over all focus nodes of the shape's targets."""
-    query = constraint.select.replace("$this", "?this").replace("$path", "?path")
-    match = re.search(r"\bWHERE\s*\{", query, re.IGNORECASE)
-    if match is None:
-        raise ValueError(f"SPARQL constraint of {constraint.shape} has no WHERE clause")
-    return query[:match.end()] + "\n" + _target_pattern(constraint.targets) + "\n" + query[match.end():]
-
-
-def _substitute(message: str, row: dict) -> str:
-    """Fill {?var} and {$var} in a message template from a solution (SHACL §5.3.2)."""
-    return re.sub(r"\{[?$](\w+)\}", lambda m: str(row.get(m.group(1), m.group(0))), message)
-
-
-def run_sparql_constraints(query, constraints: list[SparqlConstraint]) -> list[Result]:
-    """Evaluate SHACL-SPARQL constraints with a SPARQL engine: ``query(text)`` returns rdflib Results."""
-    results = []
-    for constraint in constraints:
-        answer = query(whole_graph_query(constraint))
-        names = [str(v) for v in answer.vars]
-        for solution in answer:
-            row = {name: solution[i] for i, name in enumerate(names) if solution[i] is not None}
-            path, value = row.get("path"), row.get("value")
-            results.append(Result(
-                severity=SEVERITIES[constraint.severity],
-                focus=str(row["this"]),
-                path=str(path) if path is not None else None,
-                value=str(value) if value is not None else None,
-                message=_substitute(constraint.message, row),
-                shape=str(constraint.shape),
-            ))
-    return results
-
-
-def _report_results(report_graph: Graph, shapes: Graph) -> list[Result]:
-    results = []
-    for node in report_graph.subjects(RDF.type, SH.ValidationResult):
-        value = report_graph.value(node, SH.value)
-        path = report_graph.value(node, SH.resultPath)
-        shape = report_graph.value(node, SH.sourceShape)
-        while isinstance(shape, BNode) and shapes.value(None, SH.property, shape) is not None:
-            shape = shapes.value(None, SH.property, shape)  # report the node shape a property shape is in
-        messages = [str(m) for m in report_graph.objects(node, SH.resultMessage)]
-        results.append(Result(
-            severity=SEVERITIES.get(report_graph.value(node, SH.resultSeverity), "Violation"),
-            focus=str(report_graph.value(node, SH.focusNode)),
-            path=str(path) if path is not None else None,
-            value=str(value) if value is not None else None,
-            message=messages[0] if messages else "",
-            shape=str(shape) if shape is not None else None,
-        ))
-    return results
-
-
-def _add_to_report(report_graph: Graph, results: list[Result], data: Graph) -> None:
-    report = report_graph.value(None, RDF.type, SH.ValidationReport)
-    for result in results:
-        node = BNode()
-        report_graph.add((report, SH.result, node))
-        report_graph.add((node, RDF.type, SH.ValidationResult))
-        report_graph.add((node, SH.resultSeverity, {v: k for k, v in SEVERITIES.items()}[result.severity]))
-        focus = URIRef(result.focus) if not result.focus.startswith("n") or "://" in result.focus else BNode(result.focus)
-        report_graph.add((node, SH.focusNode, focus))
-        report_graph.add((node, SH.sourceShape, URIRef(result.shape)))
-        report_graph.add((node, SH.sourceConstraintComponent, SH.SPARQLConstraintComponent))
-        report_graph.add((node, SH.resultMessage, Literal(result.message)))
-        if result.path:
-            report_graph.add((node, SH.resultPath, URIRef(result.path)))
-        if result.value is not None:
-            report_graph.add((node, SH.value, Literal(result.value)))
-    if results:
-        report_graph.set((report, SH.conforms, Literal(False)))
-
-
-def validate_graph(data: Graph, shapes: Graph | None = None, engine: str = "hybrid", query=None) -> Report:
-    """Validate a graph holding the data and the ontology (with the derived class closure).
-
-    With the hybrid engine, ``query`` evaluates the SHACL-SPARQL constraints (for example
-    ``KnowledgeGraph.query`` of the Oxigraph store holding the same triples); by default rdflib's engine
-    on ``data`` does.
-    """
+def _check_engine(engine: str) -> None:
     if engine not in ENGINES:
         raise ValueError(f"unknown validation engine {engine!r}; choose one of {', '.join(ENGINES)}")
+
+
+def _oxigraph_copy(triples: Iterable):
+    """A fresh Oxigraph store holding the triples (the sparql engine's queries need Oxigraph's SPARQL)."""
+    from .store import open as open_store
+
+    kg = open_store("oxigraph")
+    target = kg.graph(URIRef("urn:x-kzgraph:validation"))
+    target.addN((s, p, o, target) for s, p, o in triples)
+    return kg
+
+
+def validate_graph(data: Graph, shapes: Graph | None = None, engine: str = DEFAULT_ENGINE, query=None) -> Report:
+    """Validate an rdflib graph holding the data and the ontology (with the derived class closure)."""
+    _check_engine(engine)
     shapes = shapes if shapes is not None else shapes_graph()
-    core = shapes if engine == "pyshacl" else core_shapes(shapes)
-    _, report_graph, _ = shacl_validate(data, shacl_graph=core, inference="none", advanced=True,
-                                        allow_warnings=True, meta_shacl=False)
-    if not isinstance(report_graph, Graph):
-        raise ValueError(f"the shapes are not valid SHACL: {report_graph}")
-    results = _report_results(report_graph, shapes)
-    if engine == "hybrid":
-        extra = run_sparql_constraints(query or data.query, sparql_constraints(shapes))
-        _add_to_report(report_graph, extra, data)
-        results += extra
-    results.sort(key=lambda r: (r.severity != "Violation", r.shape or "", r.focus, r.path or "", r.value or ""))
-    return Report(results, report_graph)
+    if engine == "pyshacl":
+        results = reference.validate(data, shapes)
+    else:
+        if query is None:
+            query = _oxigraph_copy(data).query
+        results = sparql_engine.validate(shapes, query)
+    return Report(sort_results(results), shapes)
+
+
+def validate_store(kg, shapes: Graph | None = None, engine: str = DEFAULT_ENGINE,
+                   focus: Iterable[Node] | None = None) -> Report:
+    """Validate the union of a store's named graphs, where it is.
+
+    ``focus`` limits the SHACL Core constraints to these focus nodes (the SHACL-SPARQL constraints, whose
+    queries may read any part of the graph, check all theirs); sparql engine only.
+    """
+    _check_engine(engine)
+    shapes = shapes if shapes is not None else shapes_graph()
+    if engine == "pyshacl":
+        if focus is not None:
+            raise ValueError("the pyshacl engine validates whole graphs only")
+        from .build import union_graph
+
+        return Report(sort_results(reference.validate(union_graph(kg), shapes)), shapes)
+    query = kg.query if kg.backend.startswith("oxigraph") else _oxigraph_copy(kg.dataset.triples((None, None, None))).query
+    restrict = "" if focus is None else _restriction(kg, set(focus))
+    return Report(sort_results(sparql_engine.validate(shapes, query, restrict)), shapes)
+
+
+# -- validating a change ----------------------------------------------------------------------------
+
+def _restriction(kg, nodes: set[Node]) -> str:
+    """A pattern binding ``?this`` to the given nodes.
+
+    A query cannot name a blank node, so blank nodes are reached from the IRIs that link to them; this
+    binds ``?this`` to every blank node those IRIs link to, a superset that :func:`_validated` lists.
+    """
+    named = sorted((n for n in nodes if not isinstance(n, BNode)), key=str)
+    anchors = set()
+    for node in nodes:
+        if isinstance(node, BNode):
+            parents = {s for s in kg.dataset.subjects(None, node) if isinstance(s, URIRef)}
+            if not parents:
+                raise _Unreachable(node)
+            anchors |= parents
+    branches = []
+    if named:
+        branches.append("{ VALUES ?this { " + " ".join(n.n3() for n in named) + " } }")
+    if anchors:
+        branches.append("{ VALUES ?_anchor { " + " ".join(a.n3() for a in sorted(anchors)) + " } "
+                        "?_anchor ?_link ?this . FILTER(isBlank(?this)) }")
+    return "{ " + (" UNION ".join(branches) or "FILTER(false)") + " }"
+
+
+class _Unreachable(Exception):
+    """A blank node that no IRI links to: a change touching it is validated in full."""
+
+
+def _validated(kg, restrict: str) -> set[Node]:
+    """The nodes a restriction binds ``?this`` to (named nodes whether or not the store holds them)."""
+    nodes = set()
+    for row in kg.query(f"SELECT DISTINCT ?this WHERE {restrict}"):
+        nodes.add(row[0])
+    return nodes
+
+
+def _reach(compiler: sparql_engine.Compiler) -> int | None:
+    """How many steps from a focus node the shapes' Core constraints read triples (None: no bound).
+
+    A step is one triple along a path; 0 means the focus node's own triples (its types for sh:class, its
+    values for counts). Inverse and repeated paths make the reach unbounded.
+    """
+    def path_length(path) -> int | None:
+        """Steps of a predicate or sequence path (SHACL §2.3.1.1); alternatives take the longest."""
+        if isinstance(path, URIRef):
+            return 1
+        graph = compiler.graph
+        if graph.value(path, RDF.first) is not None:
+            lengths = [path_length(p) for p in Collection(graph, path)]
+            return None if None in lengths else sum(lengths)
+        alternatives = graph.value(path, SH.alternativePath)
+        if alternatives is not None:
+            lengths = [path_length(p) for p in Collection(graph, alternatives)]
+            return None if None in lengths else max(lengths)
+        return None  # inverse, zero-or-more, one-or-more, zero-or-one
+
+    def shape_reach(node, stack=()) -> int | None:
+        if node in stack:
+            return None
+        shape = compiler.shape(node)
+        stack = stack + (node,)
+        reaches = [-1]
+        if shape.is_property_shape:
+            length = path_length(shape.path)
+            if length is None:
+                return None
+            reaches.append(length - 1)
+            for constraint in shape.constraints:
+                inner = value_reach(constraint, stack)
+                if inner is None:
+                    return None
+                reaches.append(length + inner)
+            for child in shape.properties:
+                inner = shape_reach(child, stack)
+                if inner is None:
+                    return None
+                reaches.append(length + inner)
+        else:
+            for constraint in shape.constraints:
+                reaches.append(value_reach(constraint, stack))
+            reaches += [shape_reach(child, stack) for child in shape.properties]
+        return None if None in reaches else max(reaches)
+
+    def value_reach(constraint, stack) -> int | None:
+        value = constraint.value
+        if constraint.component == SH.ClassConstraintComponent:
+            return 0
+        if constraint.component in (SH.NodeConstraintComponent, SH.NotConstraintComponent):
+            return shape_reach(value, stack)
+        if constraint.component in (SH.AndConstraintComponent, SH.OrConstraintComponent, SH.XoneConstraintComponent):
+            reaches = [shape_reach(s, stack) for s in value]
+            return None if None in reaches else max(reaches, default=-1)
+        if constraint.component in (SH.QualifiedMinCountConstraintComponent, SH.QualifiedMaxCountConstraintComponent):
+            return shape_reach(value[0], stack)
+        return -1
+
+    reaches = [shape_reach(node) for node, shape in compiler.shapes.items() if shape.targets]
+    return None if None in reaches else max(reaches, default=0)
+
+
+def affected_focus(kg, added: Iterable, removed: Iterable, shapes: Graph | None = None) -> set[Node] | None:
+    """The nodes whose SHACL Core results a change can alter, or None when only a full validation can say.
+
+    A node is affected when it is the subject of a changed triple (or its object, where shapes target the
+    objects of a property), or reaches such a subject in at most as many steps as the shapes read from a
+    focus node (:func:`_reach`); steps are followed backwards in the store after the change (a removed
+    step is itself a changed triple, nearer to the node). A change of ``rdfs:subClassOf`` alters class
+    membership everywhere, and inverse or repeated paths read in any direction: None.
+    """
+    changed = list(added) + list(removed)
+    if any(p == RDFS.subClassOf for _, p, _ in changed):
+        return None
+    compiler = sparql_engine.Compiler(shapes if shapes is not None else shapes_graph())
+    reach = _reach(compiler)
+    if reach is None:
+        return None
+    frontier = {s for s, _, _ in changed}
+    if any(kind == SH.targetObjectsOf for shape in compiler.shapes.values() for kind, _ in shape.targets):
+        frontier |= {o for _, _, o in changed}
+    affected = set(frontier)
+    for _ in range(max(reach, 0)):
+        frontier = {s for node in frontier if not isinstance(node, Literal)
+                    for s in kg.dataset.subjects(None, node)} - affected
+        affected |= frontier
+    return affected
+
+
+def validate_changes(kg, previous: Report, added: Iterable, removed: Iterable, shapes: Graph | None = None) -> Report:
+    """Validate a store after triples were added and removed, given the report from before the change.
+
+    Only the focus nodes the change can affect are checked again; the results of the others are kept
+    from ``previous``; every SHACL-SPARQL constraint runs again. Equal to ``validate_store(kg, shapes)``.
+    """
+    shapes = shapes if shapes is not None else shapes_graph()
+    nodes = affected_focus(kg, added, removed, shapes)
+    try:
+        restrict = None if nodes is None else _restriction(kg, nodes)
+    except _Unreachable:
+        restrict = None
+    if restrict is None:
+        return validate_store(kg, shapes)
+    validated = _validated(kg, restrict) | {n for n in nodes if not isinstance(n, BNode)}
+    fresh = sparql_engine.validate(shapes, kg.query, restrict)
+    kept = [r for r in previous.results
+            if r.component != str(SH.SPARQLConstraintComponent) and r.nodes is not None
+            and r.nodes.focus not in validated]
+    return Report(sort_results(kept + fresh), shapes)
+

@@ -19,7 +19,7 @@ Blank nodes keep their labels through snapshots and deltas, so that a delta name
 from __future__ import annotations
 
 import signal
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 from oxrdflib import OxigraphStore
@@ -90,19 +90,16 @@ class GraphNotFound(LookupError):
 
 
 def validate_candidate(kg: KnowledgeGraph) -> Report:
-    """The SHACL validation a write must pass: the whole candidate store, as ``kzgraph build`` validates it.
+    """The SHACL validation a write must pass: the whole candidate store, as ``kzgraph build`` validates it
+    (the ``sparql`` engine, on the store where it is; :func:`kzgraph.validation.validate_store`)."""
+    from .validation import validate_store
 
-    This is the one place where writes call validation, so that a faster entry point can take its place.
-    """
-    from .build import union_graph
-    from .validation import validate_graph
-
-    return validate_graph(union_graph(kg), query=kg.query)
+    return validate_store(kg)
 
 
 def report_json(report: Report) -> list[dict]:
     """The results of a report as JSON-ready dicts: severity, focus, path, value, message, shape."""
-    return [asdict(result) for result in report.results]
+    return [result.as_dict() for result in report.results]
 
 
 def payload_format(media_type: str | None) -> ox.RdfFormat:
