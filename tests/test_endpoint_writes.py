@@ -70,7 +70,8 @@ def test_an_invalid_write_is_rejected_with_the_report_and_the_store_is_unchanged
     assert backwards and backwards[0] == {
         "severity": "Violation", "focus": "https://w3id.org/kzgraph/id/citation/backwards",
         "path": "https://w3id.org/kzgraph/ontology#lineEnd", "value": backwards[0]["value"],
-        "message": backwards[0]["message"], "shape": "https://w3id.org/kzgraph/shapes#CitationShape"}
+        "message": backwards[0]["message"], "shape": "https://w3id.org/kzgraph/shapes#CitationShape",
+        "component": "http://www.w3.org/ns/shacl#SPARQLConstraintComponent"}
     assert backwards[0]["message"]
     assert quads(kg) == before
     assert httpx.get(f"{url}/sparql", params={"query": "SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } }"}).json() == count
