@@ -16,12 +16,13 @@ Also reports how long the endpoint takes from start to its first answer (snapsho
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
 from pathlib import Path
 
 import httpx
+
+from timing import median_seconds  # benchmarks/timing.py, beside this script
 
 from kzgraph.build import open_build
 from kzgraph.guarded import GuardedStore
@@ -36,15 +37,6 @@ QUERIES = {
     "facts per source": "SELECT ?doc (COUNT(DISTINCT ?f) AS ?n) WHERE { ?f kz:citation/kz:document ?doc } GROUP BY ?doc",
     "5000 labels": "SELECT ?x ?l WHERE { ?x rdfs:label ?l } LIMIT 5000",
 }
-
-
-def median_seconds(action, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 def main() -> None:

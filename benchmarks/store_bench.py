@@ -9,8 +9,8 @@ reporting medians and each figure as a ratio to rdflib's memory store measured i
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
+
+from timing import median_seconds  # benchmarks/timing.py, beside this script
 
 from kzgraph.build import DUMP_NAME, current_build
 from kzgraph.store import open as open_store
@@ -24,15 +24,6 @@ QUERIES = {
     "labels by regex": """SELECT ?x ?l WHERE { ?x rdfs:label ?l FILTER(REGEX(?l, "peace", "i")) }""",
     "two-hop partners": """SELECT DISTINCT ?a ?b WHERE { ?f kz:party ?a , ?b . FILTER(STR(?a) < STR(?b)) }""",
 }
-
-
-def median_seconds(action, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 def main() -> None:

@@ -156,17 +156,21 @@ def vectors(facts: Facts) -> dict[str, str]:
     return dict(sorted(found.items()))
 
 
-def _cooperation_graph(facts: Facts, start, end, as_of) -> nx.Graph:
-    """The cooperation projection collapsed to a simple graph whose weights add up over relations."""
-    multi = facts.project("cooperation", start, end, as_of)
-    simple = nx.Graph()
-    simple.add_nodes_from(multi.nodes(data=True))
-    for u, v, data in multi.edges(data=True):
+def simple_graph(graph: nx.Graph) -> nx.Graph:
+    """The graph with parallel edges merged into one whose weight is their sum."""
+    simple = nx.DiGraph() if graph.is_directed() else nx.Graph()
+    simple.add_nodes_from(graph.nodes(data=True))
+    for u, v, data in graph.edges(data=True):
         if simple.has_edge(u, v):
             simple[u][v]["weight"] += data["weight"]
         else:
             simple.add_edge(u, v, weight=data["weight"])
     return simple
+
+
+def _cooperation_graph(facts: Facts, start, end, as_of) -> nx.Graph:
+    """The cooperation projection collapsed to a simple graph whose weights add up over relations."""
+    return simple_graph(facts.project("cooperation", start, end, as_of))
 
 
 def position(facts: Facts, state: str, start=None, end=None, as_of=None) -> dict:

@@ -28,22 +28,11 @@ from collections.abc import Iterator
 import networkx as nx
 
 from .. import metrics
+from ..metrics import simple_graph
 from ..projections import Facts
 from .elements import Edge, GraphStream, Node, Spell, declare, name_token, node_id
 
 DATASET = "https://w3id.org/kzgraph/dataset"
-
-
-def simple_graph(graph: nx.Graph) -> nx.Graph:
-    """The graph with parallel edges merged into one whose weight is their sum (as in the metrics)."""
-    simple = nx.DiGraph() if graph.is_directed() else nx.Graph()
-    simple.add_nodes_from(graph.nodes(data=True))
-    for u, v, data in graph.edges(data=True):
-        if simple.has_edge(u, v):
-            simple[u][v]["weight"] += data["weight"]
-        else:
-            simple.add_edge(u, v, weight=data["weight"])
-    return simple
 
 
 def node_metrics(graph: nx.Graph) -> dict[str, dict]:
