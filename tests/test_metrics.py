@@ -188,3 +188,10 @@ def test_table_is_a_dataframe(multivector_graph):
     frame = metrics.table(metrics.compute(multivector_graph, "KAZ", 2010, 2012))
     assert list(frame["year"]) == [2010, 2011, 2012, "2010-2012"]
     assert frame.loc[0, "hhi"] == pytest.approx(5 / 9)
+
+
+def test_a_tie_for_the_largest_share_names_every_vector_that_holds_it(years):
+    row = years[2005]  # R: lease l1, CSTO; W: training tr1, PfP; C: SCO; two ties each for R and W
+    assert row["share_russia"] == row["share_west"] == pytest.approx(0.4)
+    assert row["top_vector"] == "Russia-led / West"
+    assert years[2010]["top_vector"] == "Russia-led"
