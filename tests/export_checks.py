@@ -1,9 +1,9 @@
 """Checks of exported files shared by the export tests: GraphML against the GraphML XML Schema, GEXF
 against the rules of the GEXF 1.3 specification, and readers that return what a file holds.
 
-GEXF: no copy of the GEXF 1.3 XML Schema is available offline (no package on the project's registries
-ships it), so :func:`gexf_problems` checks what the GEXF 1.3 primer and schema require of the documents
-kzgraph writes, one rule per line below:
+GEXF: no copy of the GEXF 1.3 schema is available offline (no package on the project's registries
+ships it), so :func:`gexf_problems` checks what the GEXF 1.3 primer and grammar (gexf.rng with
+dynamics.rng, the RELAX NG form of the schema) require of the documents kzgraph writes, one rule per line:
 
 1. the root is ``gexf`` in the namespace ``http://gexf.net/1.3`` with ``version="1.3"``, and every element
    is in that namespace;
@@ -17,7 +17,10 @@ kzgraph writes, one rule per line below:
 7. node ids are unique, edge ids are unique, every edge's ``source`` and ``target`` is a node id, and
    ``weight`` is a number;
 8. each ``spell`` has ``start`` and ``end`` in the graph's time format with ``start`` <= ``end``, inside
-   the graph's ``start``/``end``; the spells of one element are in order and do not overlap.
+   the graph's ``start``/``end``; the spells of one element are in order and do not overlap;
+9. every element carries only the XML attributes the grammar defines for it (``xsi:schemaLocation`` on
+   the root aside, which XML Schema validation always allows): ``mode`` on ``attributes``, for one, is a
+   GEXF 1.2 attribute that the 1.3 grammar no longer has.
 """
 
 from __future__ import annotations
@@ -33,9 +36,21 @@ from lxml import etree
 ROOT = Path(__file__).resolve().parents[1]
 GRAPHML_XSD = ROOT.parent / "shared" / "reference" / "graphml-xsd" / "graphml.xsd"
 GEXF = "http://gexf.net/1.3"
-GEXF_TYPES = {"integer", "long", "double", "float", "boolean", "string", "liststring", "anyURI", "date",
-              "byte", "short", "char", "bigdecimal", "biginteger", "listboolean", "listinteger",
-              "listlong", "listdouble", "listfloat", "listbyte", "listshort", "listchar"}
+GEXF_TYPES = {"integer", "long", "double", "float", "boolean", "bigdecimal", "biginteger", "byte", "char",
+              "short", "liststring", "listboolean", "listinteger", "listlong", "listfloat", "listdouble",
+              "listbyte", "listshort", "listbigdecimal", "listbiginteger", "listchar", "string", "anyURI"}
+TIMED = {"start", "end", "timestamp"}
+GEXF_ATTRIBUTES = {  # element -> the XML attributes gexf.rng and dynamics.rng of GEXF 1.3 define for it
+    "gexf": {"version", "variant", "{http://www.w3.org/2001/XMLSchema-instance}schemaLocation"},
+    "meta": {"lastmodifieddate"}, "creator": set(), "keywords": set(), "description": set(),
+    "graph": {"defaultedgetype", "idtype", "timeformat", "mode", "timerepresentation", "timezone"} | TIMED,
+    "attributes": {"class"}, "attribute": {"id", "title", "type"}, "default": set(), "options": set(),
+    "nodes": {"count"}, "edges": {"count"},
+    "node": {"id", "label", "pid", "intervals", "timestamps"} | TIMED,
+    "edge": {"id", "type", "label", "source", "target", "weight", "kind", "intervals", "timestamps"} | TIMED,
+    "attvalues": set(), "attvalue": {"for", "value"} | TIMED,
+    "spells": set(), "spell": TIMED, "parents": set(), "parent": {"for"},
+}
 TIME_FORMATS = {"integer": int, "double": float, "date": dt.date.fromisoformat,
                 "dateTime": dt.datetime.fromisoformat}
 
@@ -80,6 +95,13 @@ def gexf_problems(path: Path) -> list[str]:
     foreign = {e.tag for e in root.iter() if isinstance(e.tag, str) and not e.tag.startswith(f"{{{GEXF}}}")}
     if foreign:
         problems.append(f"elements outside the GEXF namespace: {sorted(foreign)}")
+    for element in root.iter():
+        name = etree.QName(element).localname if isinstance(element.tag, str) else None
+        if name in GEXF_ATTRIBUTES and set(element.attrib) - GEXF_ATTRIBUTES[name]:
+            problems.append(f"line {element.sourceline}: {name} has attributes the GEXF 1.3 grammar does not "
+                            f"define: {sorted(set(element.attrib) - GEXF_ATTRIBUTES[name])}")
+        elif name is not None and name not in GEXF_ATTRIBUTES:
+            problems.append(f"line {element.sourceline}: element {name!r} is not in the GEXF 1.3 grammar")
     children = [c.tag for c in root]
     if children not in ([q("graph")], [q("meta"), q("graph")]):
         problems.append(f"the root holds {children}, not an optional meta and one graph")

@@ -197,6 +197,15 @@ def test_the_gexf_checks_find_an_undeclared_attribute_and_a_reversed_spell(multi
     assert any("reversed" in p for p in problems)
 
 
+def test_the_gexf_checks_find_an_attribute_that_gexf_1_3_no_longer_defines(multivector_graph, write, tmp_path):
+    text = write(multivector_graph, "gexf", projection="transfers").read_text(encoding="utf-8")
+    broken = tmp_path / "gexf-1.2-mode.gexf"
+    broken.write_text(text.replace('<attributes class="node"', '<attributes class="node" mode="static"', 1),
+                      encoding="utf-8")
+    assert gexf_problems(broken) == [
+        "line 8: attributes has attributes the GEXF 1.3 grammar does not define: ['mode']"]
+
+
 def years(spells) -> list[tuple[int, int]]:
     return [(int(a[:4]), int(b[:4])) for a, b in spells]
 

@@ -102,7 +102,7 @@ def write(stream: GraphStream, out: BinaryIO) -> tuple[int, int]:
             with xf.element("graph", graph_attributes):
                 for kind, schema, skip in (("node", stream.node_schema, node_skip),
                                            ("edge", stream.edge_schema, edge_skip)):
-                    declared = element("attributes", {"class": kind, "mode": "static"})
+                    declared = element("attributes", {"class": kind})
                     for name, type_ in schema.items():
                         if name not in skip:
                             declared.append(element("attribute", {"id": name_token(name), "title": name,
