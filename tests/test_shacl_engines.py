@@ -1,6 +1,6 @@
 """The sparql engine against the SHACL specification and against pySHACL, the reference engine.
 
-tests/fixtures/w3c-shacl/ holds small cases written for kzgraph after the edge cases that the W3C SHACL
+tests/fixtures/shacl-cases/ holds small cases written for kzgraph after the edge cases that the W3C SHACL
 core test suite checks (ill-typed literals, sub-classes, literals against IRIs and blank nodes, language
 ranges, nested and qualified shapes, paths, targets, severities, deactivated shapes, SHACL-SPARQL). Each
 case is one Turtle graph holding the shapes and the data, and lists the results SHACL defines for it in
@@ -29,7 +29,7 @@ from kzgraph.shacl.shapes import UnsupportedShapeError
 from kzgraph.store import open as open_store
 from kzgraph.validation import SH, shapes_graph, validate_graph, validate_store
 
-CASES = Path(__file__).parent / "fixtures" / "w3c-shacl"
+CASES = Path(__file__).parent / "fixtures" / "shacl-cases"
 EX = Namespace("http://example.org/ns#")
 TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"(?:@[\w-]+|\^\^\S+)?|\^?\((?:[^()]|\([^()]*\))*\)[*+?]?|\S+')
 
