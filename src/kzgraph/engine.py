@@ -27,9 +27,6 @@ from rdflib.query import Result
 
 from .guard import QueryPlan
 
-ENGINES = ("oxigraph", "memory")
-
-
 @dataclass(frozen=True)
 class Snapshot:
     """A copy of the store on disk that workers load: ``path`` (N-Quads), its named graphs, a generation."""
@@ -39,24 +36,51 @@ class Snapshot:
     generation: int
 
 
+def named_graph_iris(store: ox.Store) -> frozenset[str]:
+    """The IRIs of the named graphs of a pyoxigraph store (graphs named by blank nodes left out)."""
+    return frozenset(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
+
+
+def dataset_graph_iris(dataset: Dataset) -> frozenset[str]:
+    """The IRIs of the named graphs of an rdflib dataset (its default graph and blank-node names left out)."""
+    return frozenset(str(g.identifier) for g in dataset.graphs()
+                     if g.identifier != DATASET_DEFAULT_GRAPH_ID and isinstance(g.identifier, URIRef))
+
+
+def rdflib_quads(dataset: Dataset, quads):
+    """pyoxigraph Quads as rdflib quads whose context is the dataset's graph of that name."""
+    for quad in quads:
+        graph = (dataset.default_graph if isinstance(quad.graph_name, ox.DefaultGraph)
+                 else dataset.graph(from_ox(quad.graph_name)))
+        yield from_ox(quad.subject), from_ox(quad.predicate), from_ox(quad.object), graph
+
+
 def write_snapshot(dataset: Dataset, path: Path, generation: int) -> Snapshot:
     """Write every quad of a dataset, blank-node labels kept, and the names of its graphs."""
     inner = getattr(dataset.store, "_inner", None)
     if isinstance(inner, ox.Store):
         inner.dump(str(path), format=ox.RdfFormat.N_QUADS)
-        graphs = tuple(sorted(g.value for g in inner.named_graphs() if isinstance(g, ox.NamedNode)))
+        graphs = named_graph_iris(inner)
     else:
         quads = (to_ox((s, p, o, None if c == DATASET_DEFAULT_GRAPH_ID else c))
                  for s, p, o, c in dataset.quads((None, None, None, None)))
         ox.serialize(quads, str(path), format=ox.RdfFormat.N_QUADS)
-        graphs = tuple(sorted(str(g.identifier) for g in dataset.graphs()
-                              if g.identifier != DATASET_DEFAULT_GRAPH_ID and isinstance(g.identifier, URIRef)))
-    return Snapshot(str(path), graphs, generation)
+        graphs = dataset_graph_iris(dataset)
+    return Snapshot(str(path), tuple(sorted(graphs)), generation)
 
 
 def read_snapshot(snapshot: Snapshot):
     """The quads of a snapshot as pyoxigraph Quads, blank-node labels kept."""
     return ox.parse(path=snapshot.path, format=ox.RdfFormat.N_QUADS, rename_blank_nodes=False)
+
+
+def oxigraph_store(snapshot: Snapshot) -> ox.Store:
+    """A pyoxigraph store in memory holding a snapshot, its empty named graphs included."""
+    store = ox.Store()
+    store.extend(read_snapshot(snapshot))
+    for name in snapshot.graphs:
+        store.add_graph(ox.NamedNode(name))
+    return store
 
 
 @dataclass
@@ -115,14 +139,12 @@ class OxigraphEngine:
     name = "oxigraph"
 
     def __init__(self, snapshot: Snapshot, prefixes: dict[str, str]):
-        self.store = ox.Store()
-        self.store.extend(read_snapshot(snapshot))
-        for name in snapshot.graphs:
-            self.store.add_graph(ox.NamedNode(name))
+        self.store = oxigraph_store(snapshot)
+        self._graphs = named_graph_iris(self.store)  # an engine's store does not change after loading
         self.prefixes = prefixes
 
     def graphs(self) -> frozenset[str]:
-        return frozenset(g.value for g in self.store.named_graphs() if isinstance(g, ox.NamedNode))
+        return self._graphs
 
     def evaluate(self, plan: QueryPlan, max_rows: int | None) -> Answer:
         options = {"base_iri": plan.base, "prefixes": self.prefixes}
@@ -163,18 +185,12 @@ class RdflibEngine:
         self.dataset = Dataset(default_union=True)
         for name in snapshot.graphs:
             self.dataset.graph(URIRef(name))
-        self.dataset.addN((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object), self._context(q.graph_name))
-                          for q in read_snapshot(snapshot))
+        self.dataset.addN(rdflib_quads(self.dataset, read_snapshot(snapshot)))
+        self._graphs = dataset_graph_iris(self.dataset)  # an engine's dataset does not change after loading
         self.prefixes = prefixes
 
-    def _context(self, graph_name):
-        if isinstance(graph_name, ox.DefaultGraph):
-            return self.dataset.default_graph
-        return self.dataset.graph(from_ox(graph_name))
-
     def graphs(self) -> frozenset[str]:
-        return frozenset(str(g.identifier) for g in self.dataset.graphs()
-                         if g.identifier != DATASET_DEFAULT_GRAPH_ID and isinstance(g.identifier, URIRef))
+        return self._graphs
 
     def _view(self, plan: QueryPlan) -> Dataset:
         """A dataset of the plan's graphs: their merge as the default graph, the named ones by name."""

@@ -73,6 +73,19 @@ class Limits:
     memory_limit_mb: int | None = 4096
 
 
+def _check_length(text: str, limits: Limits) -> None:
+    if len(text) > limits.max_query_length:
+        raise QueryTooLong(f"the request is {len(text)} characters long; this endpoint accepts at most "
+                           f"{limits.max_query_length}")
+
+
+def _reply_error(kind: str, message: str) -> QueryError:
+    """The exception for a worker's or writer's error reply of that kind."""
+    errors = {"syntax": QuerySyntaxError, "refused": QueryRefused, "payload": PayloadError,
+              "missing": GraphNotFound, "memory": WorkerCrashed}
+    return errors.get(kind, QueryError)(message)
+
+
 def _release(pool: WorkerPool, folder: Path) -> None:
     pool.close()
     shutil.rmtree(folder, ignore_errors=True)
@@ -91,7 +104,6 @@ class GuardedStore:
         self.config = WorkerConfig(backend="memory" if kg.backend == "memory" else "oxigraph",
                                    prefixes=prefixes, allowed_services=tuple(allowed_services),
                                    memory_limit_mb=self.limits.memory_limit_mb)
-        self.allowed_services = tuple(allowed_services)
         self.generation = 0  # how many writes committed since the server started
         self._folder: Path | None = None
         self._snapshot: Snapshot | None = None
@@ -150,11 +162,6 @@ class GuardedStore:
         wait = self.limits.wait if self.limits.wait is not None else self.limits.timeout
         return self._pool.call(message, timeout, wait)
 
-    def _check_length(self, text: str) -> None:
-        if len(text) > self.limits.max_query_length:
-            raise QueryTooLong(f"the request is {len(text)} characters long; this endpoint accepts at most "
-                               f"{self.limits.max_query_length}")
-
     def query(self, sparql: str, *, base: str | None = None, default_graphs: Iterable[str] | None = None,
               named_graphs: Iterable[str] | None = None) -> Result:
         """Evaluate a SPARQL 1.1 query within the limits; see the module docstring for what it raises.
@@ -162,24 +169,19 @@ class GuardedStore:
         ``default_graphs`` / ``named_graphs`` give the dataset as the protocol's ``default-graph-uri`` /
         ``named-graph-uri`` do; ``base`` resolves relative IRIs (the endpoint's URL over HTTP).
         """
-        self._check_length(sparql)
+        _check_length(sparql, self.limits)
         request = {"query": sparql, "base": base, "max_rows": self.limits.max_rows,
                    "default_graphs": None if default_graphs is None else list(default_graphs),
                    "named_graphs": None if named_graphs is None else list(named_graphs)}
         kind, value = self._call(("query", request), self.limits.timeout)
         if kind == "ok":
             return value.result()
-        if kind == "syntax":
-            raise QuerySyntaxError(value)
-        if kind == "refused":
-            raise QueryRefused(value)
-        if kind == "memory":
-            raise WorkerCrashed(value)
-        raise QueryError(value)
+        raise _reply_error(kind, value)
 
     def graph_names(self) -> list[str]:
-        """The names of the store's named graphs, empty ones included."""
-        return self._call(("graphs", None), self.limits.timeout)[1]
+        """The names of the store's named graphs, empty ones included (those of the current snapshot)."""
+        self.start()
+        return list(self._snapshot.graphs)
 
     def graph_triples(self, name: str | None) -> list[tuple] | None:
         """The triples of a named graph (None: the store's unnamed graph), or None if the store has no such
@@ -190,7 +192,7 @@ class GuardedStore:
     def update(self, sparql: str, *, base: str | None = None, using_graphs: Iterable[str] = (),
                using_named_graphs: Iterable[str] = ()) -> Delta:
         """Apply a SPARQL 1.1 Update request if the result validates; return what it changed."""
-        self._check_length(sparql)
+        _check_length(sparql, self.limits)
         return self.write(Write("update", text=sparql, base=base, using_graphs=tuple(using_graphs),
                                 using_named_graphs=tuple(using_named_graphs)))
 
@@ -208,7 +210,7 @@ class GuardedStore:
 
     def write(self, write: Write) -> Delta:
         """Perform a write in a writer process, validate it there, and commit it here if it is valid."""
-        write = replace(write, prefixes=self.config.prefixes, allowed_services=self.allowed_services)
+        write = replace(write, prefixes=self.config.prefixes, allowed_services=self.config.allowed_services)
         self.start()
         with self._write_lock:
             kind, value = self._run_writer(write)
@@ -216,18 +218,8 @@ class GuardedStore:
                 violations = sum(1 for r in value if r["severity"] == "Violation")
                 raise WriteRejected(f"the write was rejected: SHACL validation found {violations} violation(s); "
                                     "the store is unchanged", value)
-            if kind == "syntax":
-                raise QuerySyntaxError(value)
-            if kind == "refused":
-                raise QueryRefused(value)
-            if kind == "payload":
-                raise PayloadError(value)
-            if kind == "missing":
-                raise GraphNotFound(value)
-            if kind == "memory":
-                raise WorkerCrashed(value)
             if kind != "ok":
-                raise QueryError(value)
+                raise _reply_error(kind, value)
             if value:
                 apply_delta(self.kg, value)
                 self.generation += 1
@@ -302,9 +294,7 @@ class RemoteGuardedStore:
         from .remote import RemoteTimeout
         from .store import StoreError
 
-        if len(sparql) > self.limits.max_query_length:
-            raise QueryTooLong(f"the request is {len(sparql)} characters long; this endpoint accepts at most "
-                               f"{self.limits.max_query_length}")
+        _check_length(sparql, self.limits)
         plan = inspect_query(sparql, graphs=self.engine.graphs(), allowed_services=self.allowed_services,
                              base=base, prefixes=self.prefixes, default_graphs=default_graphs,
                              named_graphs=named_graphs)

@@ -91,8 +91,9 @@ def choose(accept: str | None, offered) -> str | None:
     offered = list(offered)
     if not accept or not accept.strip():
         return offered[0] if offered else None
-    refused = {media for q, media in parse_accept(accept) if q <= 0}
-    for q, media in parse_accept(accept):
+    ranked = parse_accept(accept)
+    refused = {media for q, media in ranked if q <= 0}
+    for q, media in ranked:
         if q <= 0:
             continue
         if media in offered:

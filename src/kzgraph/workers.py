@@ -17,7 +17,6 @@ from __future__ import annotations
 import multiprocessing
 import queue
 import signal
-import threading
 from dataclasses import dataclass, field
 
 from .engine import Snapshot, load_engine
@@ -105,8 +104,6 @@ def serve(connection, config: WorkerConfig, snapshot: Snapshot) -> None:
             connection.send(_answer(engine, config, payload))
         elif kind == "graph":
             connection.send(("ok", engine.graph_triples(payload)))
-        elif kind == "graphs":
-            connection.send(("ok", sorted(engine.graphs())))
 
 
 class QueryWorker:
@@ -164,7 +161,6 @@ class WorkerPool:
         self._context = context()
         self._snapshot = snapshot
         self._idle: queue.Queue[QueryWorker] = queue.Queue()
-        self._lock = threading.Lock()
         self._closed = False
         for _ in range(size):
             self._idle.put(QueryWorker(self._context, config, snapshot))

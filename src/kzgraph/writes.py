@@ -23,11 +23,10 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 from oxrdflib import OxigraphStore
-from oxrdflib._converter import from_ox
 from rdflib import Dataset, URIRef
 
 from .derive import DERIVED_GRAPH, derive
-from .engine import Snapshot, read_snapshot
+from .engine import Snapshot, named_graph_iris, oxigraph_store, rdflib_quads
 from .guard import QueryRefused, QuerySyntaxError, inspect_update
 from .store import KnowledgeGraph
 from .validation import Report
@@ -127,7 +126,7 @@ def apply(store: ox.Store, write: Write) -> None:
     """Apply a write to a pyoxigraph store; an update is inspected first (:func:`kzgraph.guard.inspect_update`)."""
     graph = ox.DefaultGraph() if write.graph is None else ox.NamedNode(write.graph)
     if write.kind == "update":
-        plan = inspect_update(write.text, graphs=_named_graphs(store), allowed_services=write.allowed_services,
+        plan = inspect_update(write.text, graphs=named_graph_iris(store), allowed_services=write.allowed_services,
                               base=write.base, prefixes=write.prefixes, using_graphs=write.using_graphs,
                               using_named_graphs=write.using_named_graphs)
         store.update(plan.text, base_iri=write.base, prefixes=write.prefixes)
@@ -152,21 +151,14 @@ def apply(store: ox.Store, write: Write) -> None:
         raise ValueError(f"unknown write {write.kind!r}")
 
 
-def _named_graphs(store: ox.Store) -> set[str]:
-    return {g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
-
-
 def candidate(snapshot: Snapshot, write: Write) -> tuple[ox.Store, Delta]:
     """A copy of the snapshot with the write applied, and what the write changed."""
-    store = ox.Store()
-    store.extend(read_snapshot(snapshot))
-    for name in snapshot.graphs:
-        store.add_graph(ox.NamedNode(name))
-    before, graphs_before = set(store), _named_graphs(store)
+    store = oxigraph_store(snapshot)
+    before, graphs_before = set(store), named_graph_iris(store)
     apply(store, write)
     if str(DERIVED_GRAPH) in graphs_before:
         rederive(store)
-    after, graphs_after = set(store), _named_graphs(store)
+    after, graphs_after = set(store), named_graph_iris(store)
     return store, Delta(removed=list(before - after), added=list(after - before),
                         graphs_dropped=sorted(graphs_before - graphs_after),
                         graphs_created=sorted(graphs_after - graphs_before))
@@ -222,15 +214,10 @@ def serve(connection, snapshot: Snapshot, write: Write, memory_limit_mb: int | N
 def apply_delta(kg: KnowledgeGraph, delta: Delta) -> None:
     """Apply a validated delta to the server's store (removals first, then additions)."""
     dataset = kg.dataset
-
-    def context(graph_name):
-        return dataset.default_graph if isinstance(graph_name, ox.DefaultGraph) else dataset.graph(from_ox(graph_name))
-
-    for quad in delta.removed:
-        dataset.remove((from_ox(quad.subject), from_ox(quad.predicate), from_ox(quad.object), context(quad.graph_name)))
+    for quad in rdflib_quads(dataset, delta.removed):
+        dataset.remove(quad)
     for name in delta.graphs_dropped:
         dataset.remove_graph(URIRef(name))
     for name in delta.graphs_created:
         dataset.graph(URIRef(name))
-    dataset.addN((from_ox(q.subject), from_ox(q.predicate), from_ox(q.object), context(q.graph_name))
-                 for q in delta.added)
+    dataset.addN(rdflib_quads(dataset, delta.added))
