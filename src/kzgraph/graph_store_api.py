@@ -23,15 +23,14 @@ from email.policy import HTTP
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.responses import PlainTextResponse, Response
 from pyoxigraph import DefaultGraph
 from rdflib import Graph
 from starlette.concurrency import run_in_threadpool
 
 from .namespaces import GRAPH
 from .protocol import ProtocolError, graph_response, media_type, read_body, require_writer
-from .query import QueryError
-from .writes import PAYLOAD_FORMATS, Delta, GraphNotFound, PayloadError, WriteRejected
+from .writes import PAYLOAD_FORMATS, Delta
 
 router = APIRouter(tags=["SPARQL 1.1 Graph Store HTTP Protocol"])
 
@@ -58,21 +57,6 @@ def target(request: Request) -> str | None:
 
 def _location(request: Request, name: str) -> str:
     return f"{request.url_for('graph_store')}?graph={quote(name, safe='')}"
-
-
-async def _write(request: Request, method, *args) -> Response | Delta:
-    """Run a write; a rejected one answers 422 with the SHACL report, a bad payload 400 or 415."""
-    try:
-        return await run_in_threadpool(method, *args)
-    except WriteRejected as error:
-        return JSONResponse({"message": str(error), "results": error.results}, status_code=422)
-    except GraphNotFound as error:
-        raise ProtocolError(404, str(error)) from None
-    except PayloadError as error:
-        status = 415 if "unsupported RDF media type" in str(error) else 400
-        raise ProtocolError(status, str(error)) from None
-    except QueryError as error:
-        raise ProtocolError(400, str(error)) from None
 
 
 def _payload_type(request: Request) -> str:
@@ -109,9 +93,7 @@ async def put_graph(request: Request) -> Response:
     require_writer(request)
     name = target(request)
     content_type = _payload_type(request)
-    outcome = await _write(request, request.app.state.kg.put_graph, name, await read_body(request), content_type)
-    if isinstance(outcome, Response):
-        return outcome
+    outcome = await run_in_threadpool(request.app.state.kg.put_graph, name, await read_body(request), content_type)
     return Response(status_code=201 if _created(outcome, name) else 204)
 
 
@@ -131,9 +113,7 @@ async def post_graph(request: Request) -> Response:
     content_type = _payload_type(request)
     body = await read_body(request)
     parts = _parts(body, content_type) if media_type(request)[0] == "multipart/form-data" else [(body, content_type)]
-    outcome = await _write(request, request.app.state.kg.post_graph, name, parts)
-    if isinstance(outcome, Response):
-        return outcome
+    outcome = await run_in_threadpool(request.app.state.kg.post_graph, name, parts)
     if create:
         return PlainTextResponse(f"created <{name}>\n", status_code=201, headers={"Location": _location(request, name)})
     created = name is not None and _created(outcome, name)
@@ -143,7 +123,5 @@ async def post_graph(request: Request) -> Response:
 @router.delete(SERVICE_PATH, summary="Drop a graph")
 async def delete_graph(request: Request) -> Response:
     require_writer(request)
-    outcome = await _write(request, request.app.state.kg.delete_graph, target(request))
-    if isinstance(outcome, Response):
-        return outcome
+    await run_in_threadpool(request.app.state.kg.delete_graph, target(request))
     return PlainTextResponse("deleted\n", status_code=200)

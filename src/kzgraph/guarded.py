@@ -79,7 +79,7 @@ def _check_length(text: str, limits: Limits) -> None:
                            f"{limits.max_query_length}")
 
 
-def _reply_error(kind: str, message: str) -> QueryError:
+def _reply_error(kind: str, message: str) -> Exception:
     """The exception for a worker's or writer's error reply of that kind."""
     errors = {"syntax": QuerySyntaxError, "refused": QueryRefused, "payload": PayloadError,
               "missing": GraphNotFound, "memory": WorkerCrashed}

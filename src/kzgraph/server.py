@@ -19,13 +19,15 @@ from dataclasses import replace
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
 
 from . import catalogue_api, graph_store_api, linked_data_api, metrics_api, pages, sparql_api
-from .guarded import GuardedStore, Limits, NotServable, RemoteGuardedStore
+from .guarded import GuardedStore, Limits, NotServable, QueryTooLong, RemoteGuardedStore
 from .protocol import ProtocolError, Settings, error_response
 from .query import QueryError
 from .remote import RemoteKnowledgeGraph
 from .workers import Unavailable
+from .writes import GraphNotFound, PayloadError, WriteRejected
 
 __all__ = ["create_app", "Settings"]
 
@@ -73,7 +75,9 @@ def create_app(kg, timeout: float = 30.0, settings: Settings | None = None, **op
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Protocol errors, bad queries (400) and an endpoint out of time or workers (503), as plain text."""
+    """Protocol errors, bad queries (400, 413 when too long), missing graphs (404), bad payloads (415 for a
+    media type that is not RDF, else 400) and an endpoint out of time or workers (503), as plain text; a
+    write that SHACL validation rejects as 422 with the report in JSON."""
 
     @app.exception_handler(ProtocolError)
     async def protocol_error(request: Request, error: ProtocolError):
@@ -82,6 +86,22 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(QueryError)
     async def query_error(request: Request, error: QueryError):
         return error_response(400, str(error))
+
+    @app.exception_handler(QueryTooLong)
+    async def query_too_long(request: Request, error: QueryTooLong):
+        return error_response(413, str(error))
+
+    @app.exception_handler(GraphNotFound)
+    async def graph_not_found(request: Request, error: GraphNotFound):
+        return error_response(404, str(error))
+
+    @app.exception_handler(PayloadError)
+    async def payload_error(request: Request, error: PayloadError):
+        return error_response(415 if "unsupported RDF media type" in str(error) else 400, str(error))
+
+    @app.exception_handler(WriteRejected)
+    async def write_rejected(request: Request, error: WriteRejected):
+        return JSONResponse({"message": str(error), "results": error.results}, status_code=422)
 
     @app.exception_handler(Unavailable)
     async def unavailable(request: Request, error: Unavailable):

@@ -23,17 +23,14 @@ from __future__ import annotations
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.responses import PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from .guarded import QueryTooLong
 from .negotiation import BOOLEAN_TYPES, GRAPH_TYPES, RESULT_TYPES, content_type
 from .protocol import (ProtocolError, choose, decode_utf8, endpoint_url, graph_response, media_type, read_body,
                        require_writer, settings)
-from .query import QueryError
 from .serialization import serialize_result
 from .service_description import graph_sizes, service_description, void_description
-from .writes import WriteRejected
 
 router = APIRouter(tags=["SPARQL 1.1 Protocol"])
 
@@ -50,13 +47,8 @@ def _one(values: list[str], name: str) -> str | None:
 
 async def run_query(request: Request, text: str, default_graphs: list[str], named_graphs: list[str]) -> Response:
     kg = request.app.state.kg
-    try:
-        result = await run_in_threadpool(kg.query, text, base=endpoint_url(request),
-                                         default_graphs=default_graphs or None, named_graphs=named_graphs or None)
-    except QueryTooLong as error:
-        raise ProtocolError(413, str(error)) from None
-    except QueryError as error:
-        raise ProtocolError(400, str(error)) from None
+    result = await run_in_threadpool(kg.query, text, base=endpoint_url(request),
+                                     default_graphs=default_graphs or None, named_graphs=named_graphs or None)
     offered = {"ASK": BOOLEAN_TYPES, "CONSTRUCT": GRAPH_TYPES, "DESCRIBE": GRAPH_TYPES}.get(result.type, RESULT_TYPES)
     media = choose(request, offered)
     body = await run_in_threadpool(serialize_result, result, media)
@@ -70,15 +62,8 @@ async def run_query(request: Request, text: str, default_graphs: list[str], name
 async def run_update(request: Request, text: str, using_graphs: list[str], using_named_graphs: list[str]) -> Response:
     require_writer(request)
     kg = request.app.state.kg
-    try:
-        delta = await run_in_threadpool(kg.update, text, base=endpoint_url(request), using_graphs=using_graphs,
-                                        using_named_graphs=using_named_graphs)
-    except WriteRejected as error:
-        return JSONResponse({"message": str(error), "results": error.results}, status_code=422)
-    except QueryTooLong as error:
-        raise ProtocolError(413, str(error)) from None
-    except QueryError as error:
-        raise ProtocolError(400, str(error)) from None
+    delta = await run_in_threadpool(kg.update, text, base=endpoint_url(request), using_graphs=using_graphs,
+                                    using_named_graphs=using_named_graphs)
     return PlainTextResponse(f"update applied: {len(delta.removed)} quad(s) removed, {len(delta.added)} added\n",
                              media_type="text/plain; charset=utf-8")
 
