@@ -30,7 +30,7 @@ from starlette.concurrency import run_in_threadpool
 
 from .namespaces import GRAPH
 from .protocol import ProtocolError, graph_response, media_type, read_body, require_writer
-from .writes import PAYLOAD_FORMATS, Delta
+from .writes import Delta, payload_format
 
 router = APIRouter(tags=["SPARQL 1.1 Graph Store HTTP Protocol"])
 
@@ -60,10 +60,10 @@ def _location(request: Request, name: str) -> str:
 
 
 def _payload_type(request: Request) -> str:
+    """The request's Content-Type, checked before the body is read: RDF or multipart, else 415."""
     media, _ = media_type(request)
-    if media not in PAYLOAD_FORMATS and media != "multipart/form-data":
-        raise ProtocolError(415, f"unsupported RDF media type {media or '(none)'!r}; send one of "
-                                 f"{', '.join(sorted(PAYLOAD_FORMATS))}")
+    if media != "multipart/form-data":
+        payload_format(media)
     return request.headers.get("content-type", "")
 
 
