@@ -15,7 +15,6 @@ from a CDN, are switched off. See docs/endpoint.md.
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
-from dataclasses import replace
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
@@ -46,9 +45,9 @@ def guard(kg, settings: Settings) -> GuardedStore | RemoteGuardedStore:
     return GuardedStore(kg, limits, allowed_services=settings.allowed_services)
 
 
-def create_app(kg, timeout: float = 30.0, settings: Settings | None = None, **options) -> FastAPI:
+def create_app(kg, timeout: float = 30.0, **options) -> FastAPI:
     """The endpoint app over a store; ``options`` are fields of :class:`~kzgraph.protocol.Settings`."""
-    settings = replace(settings or Settings(), timeout=timeout, **options)
+    settings = Settings(timeout=timeout, **options)
     guarded = guard(kg, settings)
 
     @asynccontextmanager
