@@ -64,11 +64,10 @@ class QueryPlan:
 
 @dataclass
 class UpdatePlan:
-    """An update request that passed inspection: the text to apply and its operations' names."""
+    """An update request that passed inspection: the text to apply (``using-graph-uri`` and
+    ``using-named-graph-uri`` written into it as USING clauses)."""
 
     text: str
-    operations: list[str]
-    base: str | None
 
 
 def expand_escapes(text: str) -> str:
@@ -214,9 +213,7 @@ def inspect_update(text: str, *, graphs: Iterable[str], allowed_services: Iterab
         raise _update_syntax_error(text) or error from None
     update = _translate(translateUpdate, parsed, base, prefixes, "update")
     using_graphs, using_named_graphs = tuple(using_graphs), tuple(using_named_graphs)
-    names = []
     for operation in update.algebra:
-        names.append(operation.name)
         if operation.name == "Load":
             raise QueryRefused(f"LOAD <{operation.iri}> is refused: this endpoint never fetches data from the "
                                "web or from files; send the data itself (INSERT DATA or the graph store "
@@ -237,7 +234,7 @@ def inspect_update(text: str, *, graphs: Iterable[str], allowed_services: Iterab
     check_graphs(using_named_graphs, graphs, "using-named-graph-uri")
     if using_graphs or using_named_graphs:
         text = _with_using_clauses(text, using_graphs, using_named_graphs, base, prefixes)
-    return UpdatePlan(text, names, base)
+    return UpdatePlan(text)
 
 
 # The terminals of SPARQL 1.1 Query §19.8 that may hold braces or the word WHERE without being them.
