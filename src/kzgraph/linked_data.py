@@ -22,12 +22,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDFS, SKOS, VOID
 
-from . import stats
 from .catalogue import ABSOLUTE_IRI
 from .namespaces import BASE, KZ, PREFIXES
 
@@ -252,20 +250,6 @@ def describe_graph(kg, iri: str) -> Description:
     if len(graph):
         description.labels = labels(kg, {s for s in graph.subjects() if isinstance(s, URIRef)})
     return description
-
-
-def void(kg, endpoint: str | None = None) -> Graph:
-    """The VoID description of the dataset in the store (``…/dataset``, W3C VoID §4), made from the store.
-
-    It is computed by :func:`kzgraph.stats.summarise`, as the build's ``void.ttl`` is, but names the SPARQL
-    endpoint (``void:sparqlEndpoint``, VoID §3.2) instead of the dump file, which a server does not serve.
-    """
-    graph = stats.void_graph(stats.summarise(kg), Path("kzgraph.nq"))  # its void:dataDump is dropped below
-    dataset = URIRef(stats.DATASET)
-    graph.remove((dataset, VOID.dataDump, None))
-    if endpoint:
-        graph.add((dataset, VOID.sparqlEndpoint, URIRef(endpoint)))
-    return bind_prefixes(graph)
 
 
 def describe_in(graph: Graph, kg, iri: str, whole: bool = False) -> Description:

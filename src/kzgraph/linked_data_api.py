@@ -27,6 +27,7 @@ from .linked_data import Description, NotAnIri
 from .namespaces import BASE
 from .negotiation import GRAPH_TYPES, NotAcceptable, negotiate
 from .serialization import serialize_graph
+from .sparql_api import served_void
 from .web import HTML, best_label, get_store, render, root_of, rows, term
 
 router = APIRouter(tags=["linked data"])
@@ -176,7 +177,7 @@ def named_graph(request: Request, path: str, kg=Depends(get_store)) -> Response:
 
 @router.get("/dataset")
 def dataset(request: Request, kg=Depends(get_store)) -> Response:
-    """The VoID description of the dataset (W3C VoID), computed from the store."""
+    """The VoID description of the dataset (W3C VoID), as ``/void`` serves it."""
     return _void_resource(request, kg, stats.DATASET)
 
 
@@ -191,7 +192,7 @@ def _void_resource(request: Request, kg, iri: str) -> Response:
         media = media_for(request)
     except NotAcceptable as error:
         return PlainTextResponse(str(error), status_code=406, headers=VARY)
-    void = linked_data.void(kg, endpoint=str(request.base_url) + "sparql")
+    void = linked_data.bind_prefixes(served_void(request))
     whole = iri == stats.DATASET  # the dataset's page and RDF are the whole VoID description
     try:
         description = linked_data.describe_in(void, kg, iri, whole=whole)

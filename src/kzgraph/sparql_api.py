@@ -24,6 +24,7 @@ from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
+from rdflib import Graph
 from starlette.concurrency import run_in_threadpool
 
 from .negotiation import BOOLEAN_TYPES, GRAPH_TYPES, RESULT_TYPES, content_type
@@ -125,7 +126,12 @@ async def sparql_post(request: Request) -> Response:
 @router.get("/void", name="void", summary="The VoID description of the dataset")
 @router.get("/.well-known/void", name="well_known_void", include_in_schema=False)
 async def void(request: Request) -> Response:
+    return await graph_response(request, await run_in_threadpool(served_void, request))
+
+
+def served_void(request: Request) -> Graph:
+    """The VoID description the endpoint serves (``/void`` and the pages of ``/dataset``): the build's
+    ``void.ttl`` until the first write, then computed from the store; naming the endpoint."""
     kg = request.app.state.kg
-    file = settings(request).void if kg.generation == 0 else None  # the build's statistics until a write
-    graph = await run_in_threadpool(void_description, kg, endpoint_url(request), file)
-    return await graph_response(request, graph)
+    file = settings(request).void if kg.generation == 0 else None
+    return void_description(kg, endpoint_url(request), file)
