@@ -15,7 +15,7 @@ the query. A parameter given twice, a key that is no parameter of the query, or 
 the parameter's type is answered 400 with the parameter's name; an empty value counts as not given (the
 default applies). No catalogue parameter may be called like a reserved key (the tests check this).
 
-The store is ``request.app.state.kg`` (:func:`kzgraph.web.get_store`), the catalogue ``queries/``
+The store is ``request.app.state.kg`` (:func:`kzgraph.protocol.get_store`), the catalogue ``queries/``
 (:func:`get_catalogue`; override either with ``app.dependency_overrides``).
 """
 
@@ -29,8 +29,9 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from . import query as query_module
 from .catalogue import CatalogueError, NamedQuery, catalogue_json, load_catalogue
 from .negotiation import RESULT_TYPES, NotAcceptable, negotiate
+from .protocol import get_store
 from .serialization import serialize_result
-from .web import HTML, get_store, render, root_of, table
+from .web import HTML, render, root_of, table
 
 router = APIRouter(tags=["named queries"])
 

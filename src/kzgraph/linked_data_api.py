@@ -26,9 +26,10 @@ from . import linked_data, stats
 from .linked_data import Description, NotAnIri
 from .namespaces import BASE
 from .negotiation import GRAPH_TYPES, NotAcceptable, negotiate
+from .protocol import get_store
 from .serialization import serialize_graph
 from .sparql_api import served_void
-from .web import HTML, best_label, get_store, render, root_of, rows, term
+from .web import HTML, best_label, render, root_of, rows, term
 
 router = APIRouter(tags=["linked data"])
 

@@ -2,7 +2,7 @@
 
     app.include_router(metrics_api.router)
 
-The router finds its store through the dependency :func:`get_store`, which returns ``app.state.kg`` (set
+The router finds its store through the dependency :func:`kzgraph.protocol.get_store`, which returns ``app.state.kg`` (set
 it to anything with ``.query(sparql)`` returning rdflib Results); an app that keeps its store elsewhere
 overrides the dependency instead: ``app.dependency_overrides[metrics_api.get_store] = lambda: kg``.
 
@@ -12,21 +12,14 @@ overrides the dependency instead: ``app.dependency_overrides[metrics_api.get_sto
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import JSONResponse, Response
 
 from . import metrics
 from .projections import ProjectionError, as_year
+from .protocol import get_store
 
 router = APIRouter(tags=["metrics"])
-
-
-def get_store(request: Request):
-    """The store the metrics are computed from: ``request.app.state.kg``."""
-    kg = getattr(request.app.state, "kg", None)
-    if kg is None:
-        raise HTTPException(503, "no store: set app.state.kg or override kzgraph.metrics_api.get_store")
-    return kg
 
 
 @router.get("/metrics")

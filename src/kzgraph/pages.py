@@ -22,7 +22,8 @@ from . import linked_data
 from . import query as query_module
 from .catalogue import CatalogueError
 from .catalogue_api import get_catalogue
-from .web import get_store, render, root_of, table, term
+from .protocol import get_store
+from .web import render, root_of, table, term
 
 router = APIRouter(tags=["pages"])
 

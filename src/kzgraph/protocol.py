@@ -7,7 +7,7 @@ import hmac
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fastapi import Request
+from fastapi import HTTPException, Request
 from fastapi.responses import PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -55,6 +55,15 @@ def error_response(status: int, message: str, headers: dict[str, str] | None = N
 
 def settings(request: Request) -> Settings:
     return request.app.state.settings
+
+
+def get_store(request: Request):
+    """The store a router reads (a FastAPI dependency): ``request.app.state.kg``, anything with
+    ``.query(sparql)``; a test app may override the dependency instead."""
+    kg = getattr(request.app.state, "kg", None)
+    if kg is None:
+        raise HTTPException(503, "no store: set app.state.kg or override kzgraph.protocol.get_store")
+    return kg
 
 
 def endpoint_url(request: Request) -> str:

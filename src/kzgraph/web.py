@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
-from fastapi import HTTPException, Request
+from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS, XSD, NamespaceManager
@@ -35,14 +35,6 @@ templates = Jinja2Templates(env=jinja2.Environment(
 _names = NamespaceManager(Graph(), bind_namespaces="rdflib")
 for _prefix, _namespace in PREFIXES.items():
     _names.bind(_prefix, _namespace, replace=True)
-
-
-def get_store(request: Request):
-    """The store the pages read from: ``request.app.state.kg`` (anything with ``.query(sparql)``)."""
-    kg = getattr(request.app.state, "kg", None)
-    if kg is None:
-        raise HTTPException(503, "no store: set app.state.kg or override kzgraph.web.get_store")
-    return kg
 
 
 @functools.lru_cache(maxsize=8192)
