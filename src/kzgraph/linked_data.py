@@ -99,10 +99,7 @@ def _values(terms) -> str:
 
 def cbd(kg, iri: URIRef) -> Graph:
     """The Concise Bounded Description of a resource: ``DESCRIBE <iri>`` on the store."""
-    graph = bind_prefixes(Graph())
-    for triple in kg.query(f"DESCRIBE {checked_iri(str(iri)).n3()}").graph:
-        graph.add(triple)
-    return graph
+    return bind_prefixes(kg.query(f"DESCRIBE {checked_iri(str(iri)).n3()}").graph)
 
 
 def is_known(kg, iri: str) -> bool:
@@ -220,9 +217,7 @@ DESCRIBE ?term WHERE { ?term ?property ?value FILTER(isIRI(?term) && STRSTARTS(S
 
 def describe_ontology(kg) -> Description:
     """The ontology with every term: the CBDs of ``…/ontology#`` and of every ``…/ontology#Term``."""
-    graph = bind_prefixes(Graph())
-    for triple in kg.query(ONTOLOGY_TERMS % Literal(str(KZ)).n3()).graph:
-        graph.add(triple)
+    graph = bind_prefixes(kg.query(ONTOLOGY_TERMS % Literal(str(KZ)).n3()).graph)
     return complete(kg, Description(ONTOLOGY, graph))
 
 
@@ -243,9 +238,7 @@ def describe_graph(kg, iri: str) -> Description:
     ``known`` is False when the store has no named graph of that name (or an empty one).
     """
     iri = checked_iri(iri)
-    graph = bind_prefixes(Graph())
-    for triple in kg.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {iri.n3()} {{ ?s ?p ?o }} }}").graph:
-        graph.add(triple)
+    graph = bind_prefixes(kg.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {iri.n3()} {{ ?s ?p ?o }} }}").graph)
     description = Description(iri, graph)
     if len(graph):
         description.labels = labels(kg, {s for s in graph.subjects() if isinstance(s, URIRef)})
