@@ -272,13 +272,17 @@ def catalogue_table(catalogue: dict[str, NamedQuery]) -> str:
 LIST_FORMATS = ("table", "markdown", "json")
 
 
+def catalogue_records(catalogue: dict[str, NamedQuery]) -> list[dict]:
+    """The catalogue as records: a list of queries with name, title, description and parameters."""
+    return [{"name": q.name, "title": q.title, "description": q.description,
+             "parameters": [{"name": p.name, "type": p.type, "default": p.default, "description": p.doc}
+                            for p in q.parameters]}
+            for q in catalogue.values()]
+
+
 def catalogue_json(catalogue: dict[str, NamedQuery]) -> str:
-    """The catalogue as JSON: a list of queries with name, title, description and parameters."""
-    return json.dumps([
-        {"name": q.name, "title": q.title, "description": q.description,
-         "parameters": [{"name": p.name, "type": p.type, "default": p.default, "description": p.doc}
-                        for p in q.parameters]}
-        for q in catalogue.values()], indent=2, ensure_ascii=False) + "\n"
+    """The catalogue as JSON: :func:`catalogue_records`, indented."""
+    return json.dumps(catalogue_records(catalogue), indent=2, ensure_ascii=False) + "\n"
 
 
 def render_catalogue(catalogue: dict[str, NamedQuery], fmt: str) -> str:

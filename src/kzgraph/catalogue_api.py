@@ -21,13 +21,12 @@ The store is ``request.app.state.kg`` (:func:`kzgraph.protocol.get_store`), the 
 
 from __future__ import annotations
 
-import json
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from . import query as query_module
-from .catalogue import CatalogueError, NamedQuery, catalogue_json, load_catalogue
+from .catalogue import CatalogueError, NamedQuery, catalogue_records, load_catalogue
 from .negotiation import RESULT_TYPES, NotAcceptable, negotiate
 from .protocol import get_store
 from .serialization import serialize_result
@@ -49,7 +48,7 @@ def get_catalogue() -> dict[str, NamedQuery]:
 
 def listing(catalogue: dict[str, NamedQuery], request: Request) -> list[dict]:
     """The catalogue as records (as ``kzgraph query --list --format json``), each with the URL that runs it."""
-    records = json.loads(catalogue_json(catalogue))
+    records = catalogue_records(catalogue)
     for record in records:
         record["url"] = str(request.url_for("run_named_query", name=record["name"]))
     return records
