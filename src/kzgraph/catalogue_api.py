@@ -27,10 +27,10 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from . import query as query_module
 from .catalogue import CatalogueError, NamedQuery, catalogue_records, load_catalogue
-from .negotiation import RESULT_TYPES, NotAcceptable, negotiate
+from .negotiation import RESULT_TYPES, NotAcceptable
 from .protocol import get_store
 from .serialization import serialize_result
-from .web import HTML, render, root_of, table
+from .web import HTML, VARY, media_for, render, root_of, table
 
 router = APIRouter(tags=["named queries"])
 
@@ -38,7 +38,6 @@ router = APIRouter(tags=["named queries"])
 RESERVED = frozenset({"format"})
 LIST_TYPES = ("application/json", HTML)
 RUN_TYPES = (*RESULT_TYPES, HTML)
-VARY = {"Vary": "Accept"}
 
 
 def get_catalogue() -> dict[str, NamedQuery]:
@@ -52,10 +51,6 @@ def listing(catalogue: dict[str, NamedQuery], request: Request) -> list[dict]:
     for record in records:
         record["url"] = str(request.url_for("run_named_query", name=record["name"]))
     return records
-
-
-def media_for(request: Request, offered) -> str:
-    return negotiate(request.headers.get("accept"), request.query_params.get("format"), offered)
 
 
 @router.get("/queries")

@@ -25,21 +25,16 @@ from rdflib.namespace import RDF
 from . import linked_data, stats
 from .linked_data import Description, NotAnIri
 from .namespaces import BASE
-from .negotiation import GRAPH_TYPES, NotAcceptable, negotiate
+from .negotiation import GRAPH_TYPES, NotAcceptable
 from .protocol import get_store
 from .serialization import serialize_graph
 from .sparql_api import served_void
-from .web import HTML, best_label, render, root_of, rows, term
+from .web import HTML, VARY, best_label, media_for, render, root_of, rows, term
 
 router = APIRouter(tags=["linked data"])
 
 OFFERED = (*GRAPH_TYPES, HTML)
-VARY = {"Vary": "Accept"}
 SUGGESTIONS = 8
-
-
-def media_for(request: Request) -> str:
-    return negotiate(request.headers.get("accept"), request.query_params.get("format"), OFFERED)
 
 
 def rdf(graph: Graph, media: str) -> Response:
@@ -113,7 +108,7 @@ def ontology_version(request: Request, path: str, kg=Depends(get_store)) -> Resp
 
 def _resource(request: Request, iri: str, kg) -> Response:
     try:
-        media = media_for(request)
+        media = media_for(request, OFFERED)
     except NotAcceptable as error:
         return PlainTextResponse(str(error), status_code=406, headers=VARY)
     try:
@@ -135,7 +130,7 @@ def _resource(request: Request, iri: str, kg) -> Response:
 def ontology(request: Request, kg=Depends(get_store)) -> Response:
     """The ontology ``https://w3id.org/kzgraph/ontology#`` with every term ``…/ontology#Term``."""
     try:
-        media = media_for(request)
+        media = media_for(request, OFFERED)
     except NotAcceptable as error:
         return PlainTextResponse(str(error), status_code=406, headers=VARY)
     description = linked_data.describe_ontology(kg)
@@ -157,7 +152,7 @@ def named_graph(request: Request, path: str, kg=Depends(get_store)) -> Response:
     """A named graph (one per source file, and ``graph/derived``): its triples, or a page listing its subjects."""
     iri = linked_data.iri_of_path("graph/" + path)
     try:
-        media = media_for(request)
+        media = media_for(request, OFFERED)
     except NotAcceptable as error:
         return PlainTextResponse(str(error), status_code=406, headers=VARY)
     try:
@@ -190,7 +185,7 @@ def dataset_part(request: Request, path: str, kg=Depends(get_store)) -> Response
 
 def _void_resource(request: Request, kg, iri: str) -> Response:
     try:
-        media = media_for(request)
+        media = media_for(request, OFFERED)
     except NotAcceptable as error:
         return PlainTextResponse(str(error), status_code=406, headers=VARY)
     void = linked_data.bind_prefixes(served_void(request))

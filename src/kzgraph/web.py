@@ -19,9 +19,16 @@ from rdflib.namespace import RDF, RDFS, SKOS, XSD, NamespaceManager
 
 from .linked_data import local_path
 from .namespaces import BASE, PREFIXES
+from .negotiation import negotiate
 
 TEMPLATES = Path(__file__).parent / "templates"
 HTML = "text/html"
+VARY = {"Vary": "Accept"}
+
+
+def media_for(request: Request, offered) -> str:
+    """The offered media type the request asks for: by ``format``, else by Accept (NotAcceptable if none)."""
+    return negotiate(request.headers.get("accept"), request.query_params.get("format"), offered)
 # The rows of a result table shown on a page; the full result is one download away.
 TABLE_LIMIT = 1000
 # Datatypes not worth showing next to a value.
