@@ -22,12 +22,12 @@ from . import linked_data
 from . import query as query_module
 from .catalogue import CatalogueError
 from .catalogue_api import get_catalogue
-from .protocol import get_store
+from .protocol import get_store, media_type
+from .sparql_api import FORM_TYPE
 from .web import render, root_of, table, term
 
 router = APIRouter(tags=["pages"])
 
-FORM_TYPE = "application/x-www-form-urlencoded"
 EXAMPLE = """PREFIX kz: <https://w3id.org/kzgraph/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT ?organisation ?name WHERE {
@@ -74,7 +74,7 @@ def query_page(request: Request, query: str | None = None, kg=Depends(get_store)
 @router.post("/")
 async def query_page_form(request: Request, kg=Depends(get_store), catalogue: dict = Depends(get_catalogue)) -> Response:
     """The query form submitted by POST (an HTML form, URL-encoded)."""
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    content_type = media_type(request)[0]
     if content_type != FORM_TYPE:
         return page(request, kg, catalogue, None, status=415,
                     error=f"send the form as {FORM_TYPE}, not {content_type or 'without a content type'}")
