@@ -49,6 +49,14 @@ def test_unbound_variables_stay_unbound_and_literals_keep_datatype_and_language(
     assert row.s == Literal("x", datatype=XSD.string)
 
 
+def test_bindings_pre_bind_variables_as_on_the_embedded_store(endpoint, multivector_graph):
+    kg = store_module.open(endpoint, credentials=Credentials())
+    sparql = "SELECT ?state ?org ?note WHERE { ?state kz:memberOf ?org } ORDER BY ?org"
+    bindings = {"state": STATE.KAZ, "note": Literal("two\nlines\twith a tab")}
+    here = [(row.org, row.note) for row in multivector_graph.query(sparql, bindings)]
+    assert here and [(row.org, row.note) for row in kg.query(sparql, bindings)] == here
+
+
 def test_skolem_iris_and_simple_literals_read_as_the_embedded_store_gives_them():
     assert as_local_term(URIRef(SKOLEM_PREFIX + "n1")) == BNode("n1")
     assert as_local_term(Literal("plain")) == Literal("plain", datatype=XSD.string)

@@ -45,6 +45,7 @@ from SPARQLWrapper import BASIC, DIGEST, JSON, POST, TURTLE, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import (EndPointInternalError, EndPointNotFound, QueryBadFormed,
                                             SPARQLWrapperException, Unauthorized, URITooLong)
 
+from .catalogue import sparql_term
 from .namespaces import BASE, GRAPH, PREFIXES
 from .query import QueryError
 from .store import StoreError
@@ -237,7 +238,7 @@ def with_values(sparql: str, bindings: Mapping) -> str:
     if not bindings:
         return sparql
     names = " ".join(f"?{str(name).lstrip('?')}" for name in bindings)
-    values = " ".join(term.n3() for term in bindings.values())
+    values = " ".join(sparql_term(term) for term in bindings.values())
     return f"{sparql}\nVALUES ({names}) {{ ({values}) }}"
 
 
