@@ -273,7 +273,7 @@ class RemoteGuardedStore:
         self.limits = limits or Limits()
         endpoint = kg.endpoint
         timed = Endpoint(endpoint.url, endpoint.update_url, endpoint.credentials, timeout=self.limits.timeout)
-        self.kg = RemoteKnowledgeGraph(timed)
+        self.kg = RemoteKnowledgeGraph(timed, sizes=kg.sizes)  # the same store, asked once
         self.engine = RemoteEngine(self.kg)
         self.prefixes = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
         self.allowed_services = tuple(allowed_services)

@@ -261,10 +261,11 @@ class RemoteKnowledgeGraph:
 
     backend = "remote"
 
-    def __init__(self, endpoint: Endpoint):
+    def __init__(self, endpoint: Endpoint, sizes: Mapping[str, int] | None = None):
+        """``sizes``: the triples per kzgraph graph if already known, else asked of the store."""
         self.endpoint = endpoint
         self.location = endpoint.url
-        self.sizes = graph_sizes(endpoint)
+        self.sizes = graph_sizes(endpoint) if sizes is None else dict(sizes)
 
     @property
     def graphs(self) -> list[str]:
