@@ -30,7 +30,6 @@ from .catalogue import ABSOLUTE_IRI
 from .namespaces import BASE, KZ, PREFIXES
 
 ONTOLOGY = URIRef(str(KZ))  # the ontology's own IRI is the namespace ``…/ontology#``
-GRAPH_BASE = BASE + "graph/"
 INCOMING_LIMIT = 200
 LABEL_PROPERTIES = (RDFS.label, SKOS.prefLabel, DCTERMS.title)
 

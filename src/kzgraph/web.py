@@ -35,6 +35,7 @@ TABLE_LIMIT = 1000
 PLAIN = (XSD.string, XSD.integer)
 # Properties shown first in a description, in this order; the others follow by label.
 LEADING = (RDF.type, RDFS.label, SKOS.prefLabel, SKOS.altLabel)
+LEADING_RANK = {p: i for i, p in enumerate(LEADING)}  # the rows of these properties come first, in this order
 
 templates = Jinja2Templates(env=jinja2.Environment(
     loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True, lstrip_blocks=True))
@@ -79,7 +80,6 @@ class Term:
     text: str
     iri: str | None = None
     href: str | None = None
-    curie: str | None = None
     language: str | None = None
     datatype: str | None = None
     rows: list["Row"] = field(default_factory=list)
@@ -104,8 +104,7 @@ def term(value, labels: dict | None = None, root: str = "", graph: Graph | None 
         short = curie(iri)
         nested = rows(graph, value, labels, root, seen | {value}, inline) \
             if inline and graph is not None and value not in seen and (value, None, None) in graph else []
-        return Term("iri", best_label(labels.get(value)) or short, iri=iri, href=href(iri, root), curie=short,
-                    rows=nested)
+        return Term("iri", best_label(labels.get(value)) or short, iri=iri, href=href(iri, root), rows=nested)
     if isinstance(value, Literal):
         datatype = curie(str(value.datatype)) if value.datatype not in (None, *PLAIN) else None
         return Term("literal", str(value), language=value.language, datatype=datatype)
@@ -138,8 +137,7 @@ def rows(graph: Graph, subject, labels: dict | None = None, root: str = "", seen
     for predicate, values in grouped.items():
         shown = sorted((term(v, labels, root, graph, seen, inline) for v in values), key=_value_key)
         out.append(Row(term(predicate, labels, root), shown))
-    lead = {p: i for i, p in enumerate(LEADING)}
-    out.sort(key=lambda row: (lead.get(URIRef(row.property.iri), len(lead)), row.property.text.lower()))
+    out.sort(key=lambda row: (LEADING_RANK.get(URIRef(row.property.iri), len(LEADING)), row.property.text.lower()))
     return out
 
 
