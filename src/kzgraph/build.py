@@ -101,7 +101,6 @@ def build(out: Path | None = None, backend: str = "oxigraph", sources: Path | No
     progress_cm = _progress() if show_progress else nullcontext(None)
     with progress_cm as progress:
         kg = assemble(files, backend, progress)
-        graph = union_graph(kg)
         task = progress.add_task("validating (SHACL)", total=None) if progress else None
         report = validate_store(kg, engine=engine)
         if progress:
@@ -112,7 +111,7 @@ def build(out: Path | None = None, backend: str = "oxigraph", sources: Path | No
         sources = sources or provenance.sources_folder()
         if not sources.is_dir():
             raise BuildError(f"sources folder {sources} not found (set KZGRAPH_SOURCES or --sources)")
-        problems = provenance.check_graph(graph, sources)
+        problems = provenance.check_graph(union_graph(kg), sources)
         if problems:
             raise BuildError(f"provenance check found {len(problems)} problem(s)", problems=problems)
     staging = out / f".staging-{os.getpid()}"

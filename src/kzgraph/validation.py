@@ -17,9 +17,8 @@ Entry points, used alike by ``kzgraph build``, ``kzgraph validate`` and the SPAR
   change: only the focus nodes the change can affect are checked again (:func:`affected_focus`), and the
   other results are taken from ``previous``, the report before the change. The result equals a full
   validation.
-* ``validate_graph(graph, shapes=None, engine="sparql", query=None) -> Report`` validates an rdflib graph;
-  ``query`` (for example ``KnowledgeGraph.query`` of a store holding the same triples) answers the sparql
-  engine's queries, otherwise the graph is copied into an Oxigraph store first.
+* ``validate_graph(graph, shapes=None, engine="sparql") -> Report`` validates an rdflib graph (for the
+  sparql engine, copied into an Oxigraph store first).
 
 A :class:`Report` lists :class:`Result` values and writes the standard ``sh:ValidationReport``.
 """
@@ -66,17 +65,13 @@ def _oxigraph_copy(triples: Iterable):
     return kg
 
 
-def validate_graph(data: Graph, shapes: Graph | None = None, engine: str = DEFAULT_ENGINE, query=None) -> Report:
+def validate_graph(data: Graph, shapes: Graph | None = None, engine: str = DEFAULT_ENGINE) -> Report:
     """Validate an rdflib graph holding the data and the ontology (with the derived class closure)."""
     _check_engine(engine)
     shapes = shapes if shapes is not None else shapes_graph()
     if engine == "pyshacl":
-        results = reference.validate(data, shapes)
-    else:
-        if query is None:
-            query = _oxigraph_copy(data).query
-        results = sparql_engine.validate(shapes, query)
-    return Report(sort_results(results), shapes)
+        return Report(sort_results(reference.validate(data, shapes)), shapes)
+    return validate_store(_oxigraph_copy(data), shapes)
 
 
 def validate_store(kg, shapes: Graph | None = None, engine: str = DEFAULT_ENGINE,
@@ -200,19 +195,21 @@ def _reach(compiler: sparql_engine.Compiler) -> int | None:
     return None if None in reaches else max(reaches, default=0)
 
 
-def affected_focus(kg, added: Iterable, removed: Iterable, shapes: Graph | None = None) -> set[Node] | None:
+def affected_focus(kg, added: Iterable, removed: Iterable, shapes: Graph | None = None,
+                   compiler: sparql_engine.Compiler | None = None) -> set[Node] | None:
     """The nodes whose SHACL Core results a change can alter, or None when only a full validation can say.
 
     A node is affected when it is the subject of a changed triple (or its object, where shapes target the
     objects of a property), or reaches such a subject in at most as many steps as the shapes read from a
     focus node (:func:`_reach`); steps are followed backwards in the store after the change (a removed
     step is itself a changed triple, nearer to the node). A change of ``rdfs:subClassOf`` alters class
-    membership everywhere, and inverse or repeated paths read in any direction: None.
+    membership everywhere, and inverse or repeated paths read in any direction: None. ``compiler``: the
+    shapes already compiled (:class:`~kzgraph.shacl.sparql_engine.Compiler`), instead of ``shapes``.
     """
     changed = list(added) + list(removed)
     if any(p == RDFS.subClassOf for _, p, _ in changed):
         return None
-    compiler = sparql_engine.Compiler(shapes if shapes is not None else shapes_graph())
+    compiler = compiler or sparql_engine.Compiler(shapes if shapes is not None else shapes_graph())
     reach = _reach(compiler)
     if reach is None:
         return None
@@ -234,15 +231,16 @@ def validate_changes(kg, previous: Report, added: Iterable, removed: Iterable, s
     from ``previous``; every SHACL-SPARQL constraint runs again. Equal to ``validate_store(kg, shapes)``.
     """
     shapes = shapes if shapes is not None else shapes_graph()
-    nodes = affected_focus(kg, added, removed, shapes)
+    compiler = sparql_engine.Compiler(shapes)  # read once, for the affected nodes and for the checks
+    nodes = affected_focus(kg, added, removed, compiler=compiler)
     try:
         restrict = None if nodes is None else _restriction(kg, nodes)
     except _Unreachable:
         restrict = None
     if restrict is None:
         return validate_store(kg, shapes)
-    validated = _validated(kg, restrict) | {n for n in nodes if not isinstance(n, BNode)}
-    fresh = sparql_engine.validate(shapes, kg.query, restrict)
+    validated = _validated(kg, restrict)
+    fresh = sparql_engine.validate(shapes, kg.query, restrict, compiler)
     kept = [r for r in previous.results
             if r.component != str(SH.SPARQLConstraintComponent) and r.nodes is not None
             and r.nodes.focus not in validated]

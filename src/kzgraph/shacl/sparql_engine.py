@@ -531,12 +531,13 @@ def run_checks(graph: Graph, checks: list[Check], query) -> list[Result]:
     return results
 
 
-def validate(shapes_graph: Graph, query, restrict: str = "") -> list[Result]:
+def validate(shapes_graph: Graph, query, restrict: str = "", compiler: Compiler | None = None) -> list[Result]:
     """Validate the data that ``query`` answers over against the shapes (SHACL §3).
 
     ``restrict`` is a group graph pattern that binds ``?this`` to the focus nodes to check (all by
     default) for the SHACL Core constraints; SHACL-SPARQL constraints always check all their focus nodes.
+    ``compiler``: a :class:`Compiler` of the same shapes graph already made (it reads the data afresh).
     """
-    compiler = Compiler(shapes_graph)
+    compiler = compiler or Compiler(shapes_graph)
     compiler.read_data(query)
     return run_checks(shapes_graph, compiler.checks(restrict), query)
