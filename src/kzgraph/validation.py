@@ -156,27 +156,11 @@ def _reach(compiler: sparql_engine.Compiler) -> int | None:
             return None
         shape = compiler.shape(node)
         stack = stack + (node,)
-        reaches = [-1]
-        if shape.is_property_shape:
-            length = path_length(shape.path)
-            if length is None:
-                return None
-            reaches.append(length - 1)
-            for constraint in shape.constraints:
-                inner = value_reach(constraint, stack)
-                if inner is None:
-                    return None
-                reaches.append(length + inner)
-            for child in shape.properties:
-                inner = shape_reach(child, stack)
-                if inner is None:
-                    return None
-                reaches.append(length + inner)
-        else:
-            for constraint in shape.constraints:
-                reaches.append(value_reach(constraint, stack))
-            reaches += [shape_reach(child, stack) for child in shape.properties]
-        return None if None in reaches else max(reaches)
+        length = path_length(shape.path) if shape.is_property_shape else 0  # a node shape reads its node
+        if length is None:
+            return None
+        inner = [value_reach(c, stack) for c in shape.constraints] + [shape_reach(p, stack) for p in shape.properties]
+        return None if None in inner else max([length - 1] + [length + reach for reach in inner])
 
     def value_reach(constraint, stack) -> int | None:
         value = constraint.value

@@ -292,21 +292,17 @@ class Compiler:
 
     def focus_pattern(self, shape: Shape, restrict: str = "") -> Focus:
         """The focus nodes of the shape's targets (§2.1.3), each once, within ``restrict``."""
-        def branches(var: str) -> list[str]:
-            found = []
-            for kind, target in shape.targets:
-                if kind == SH.targetClass:
-                    found.append(f"{var} {TYPE_PATH} {target.n3()} .")
-                elif kind == SH.targetNode:
-                    found.append(f"VALUES {var} {{ {target.n3()} }}")
-                elif kind == SH.targetSubjectsOf:
-                    found.append(f"{var} {target.n3()} {self.fresh('o')} .")
-                else:
-                    found.append(f"{self.fresh('s')} {target.n3()} {var} .")
-            return found
+        def branch(kind, target, var: str) -> str:
+            if kind == SH.targetClass:
+                return f"{var} {TYPE_PATH} {target.n3()} ."
+            if kind == SH.targetNode:
+                return f"VALUES {var} {{ {target.n3()} }}"
+            if kind == SH.targetSubjectsOf:
+                return f"{var} {target.n3()} {self.fresh('o')} ."
+            return f"{self.fresh('s')} {target.n3()} {var} ."
 
         def bind(var: str) -> str:
-            union = " UNION ".join("{ " + b + " }" for b in branches(var))
+            union = " UNION ".join("{ " + branch(kind, target, var) + " }" for kind, target in shape.targets)
             scope = restrict.replace("?this", var) if restrict else ""
             return f"{{ SELECT DISTINCT {var} WHERE {{ {scope} {union} }} }}"
 
@@ -320,7 +316,7 @@ class Compiler:
                 elif kind == SH.targetNode:
                     tests.append(f"sameTerm({var}, {target.n3()})")
                 else:
-                    tests.append(f"EXISTS {{ {branches(var)[shape.targets.index((kind, target))]} }}")
+                    tests.append(f"EXISTS {{ {branch(kind, target, var)} }}")
             return "(" + " || ".join(tests) + ")"
 
         return Focus(bind) if restrict else Focus(bind, member)
@@ -509,6 +505,7 @@ def run_checks(graph: Graph, checks: list[Check], query) -> list[Result]:
     for check in checks:
         answer = query(check.query)
         names = [str(v) for v in answer.vars]
+        core_messages = None if check.sparql else (check.shape.messages or (default_message(check),))
         seen = set()
         for solution in answer:
             row = {name: solution[i] for i, name in enumerate(names) if solution[i] is not None}
@@ -525,7 +522,7 @@ def run_checks(graph: Graph, checks: list[Check], query) -> list[Result]:
                 messages = tuple(Literal(_substitute(str(m), bound), lang=m.language) for m in messages)
             else:
                 path = check.shape.path
-                messages = check.shape.messages
+                messages = core_messages
             results.append(make_result(graph, check.shape.severity, focus, path, value, check.shape.node,
                                        check.component, messages or (default_message(check),)))
     return results
