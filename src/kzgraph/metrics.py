@@ -173,6 +173,33 @@ def _cooperation_graph(facts: Facts, start, end, as_of) -> nx.Graph:
     return simple_graph(facts.project("cooperation", start, end, as_of))
 
 
+def node_positions(graph: nx.Graph) -> dict[str, dict]:
+    """The position of every node of a projection, as :func:`position` defines it for a state: degree,
+    weighted degree, normalised betweenness (unweighted shortest paths), and in an undirected network
+    eigenvector centrality (weighted, within the node's connected component; None if the power iteration
+    does not converge) and vector brokerage, in a directed one in- and out-degree. Parallel edges count
+    once for the degree, with their weights summed."""
+    simple = simple_graph(graph)
+    betweenness = nx.betweenness_centrality(simple)
+    undirected = simple.to_undirected(as_view=True) if simple.is_directed() else simple
+    found = {n: {"degree": undirected.degree(n), "weighted_degree": float(simple.degree(n, weight="weight")),
+                 "betweenness": betweenness[n]} for n in simple}
+    if simple.is_directed():
+        for n in simple:
+            found[n].update(in_degree=simple.in_degree(n), out_degree=simple.out_degree(n))
+        return found
+    vectors = {n: d.get("vector", "") for n, d in simple.nodes(data=True)}
+    for component in nx.connected_components(simple):
+        try:
+            centrality = nx.eigenvector_centrality(simple.subgraph(component), max_iter=1000, weight="weight")
+        except nx.PowerIterationFailedConvergence:  # reported as missing rather than as a wrong number
+            centrality = {}
+        for n in component:
+            found[n]["eigenvector"] = centrality.get(n)
+            found[n]["brokerage"] = brokerage(simple, n, vectors)
+    return found
+
+
 def position(facts: Facts, state: str, start=None, end=None, as_of=None) -> dict:
     """Degree, weighted degree, betweenness and eigenvector centrality and vector brokerage of the state
     in the cooperation network of the window (Freeman, "Centrality in social networks: conceptual
@@ -183,18 +210,7 @@ def position(facts: Facts, state: str, start=None, end=None, as_of=None) -> dict
     graph = _cooperation_graph(facts, start, end, as_of)
     if state not in graph:
         return {"degree": 0, "weighted_degree": 0.0, "betweenness": 0.0, "eigenvector": 0.0, "brokerage": 0}
-    component = graph.subgraph(nx.node_connected_component(graph, state))
-    try:
-        eigen = nx.eigenvector_centrality(component, max_iter=1000, weight="weight")[state]
-    except nx.PowerIterationFailedConvergence:  # reported as missing rather than as a wrong number
-        eigen = None
-    return {
-        "degree": graph.degree(state),
-        "weighted_degree": float(graph.degree(state, weight="weight")),
-        "betweenness": nx.betweenness_centrality(graph)[state],
-        "eigenvector": eigen,
-        "brokerage": brokerage(graph, state, {n: d["vector"] for n, d in graph.nodes(data=True)}),
-    }
+    return node_positions(graph)[state]
 
 
 def ego_network(facts: Facts, state: str, start=None, end=None, as_of=None) -> nx.Graph:

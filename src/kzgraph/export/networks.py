@@ -3,7 +3,7 @@ their edges, and for dynamic formats the periods in which each node and edge exi
 
 Node attributes: those of the projection (``label``, ``type``, ``iri``, ``iso``, ``vector``, and
 ``bipartite`` in the membership network) and the node's position in the whole projection, with the
-definitions of :func:`kzgraph.metrics.position` applied to every node: ``degree`` (distinct neighbours),
+definitions of :func:`kzgraph.metrics.position` applied to every node (:func:`kzgraph.metrics.node_positions`): ``degree`` (distinct neighbours),
 ``weighted_degree`` (sum of edge weights over all relations), ``betweenness`` (normalised, unweighted
 shortest paths; directed in the transfer network); in undirected networks also ``eigenvector``
 (weighted, within the node's connected component; missing when the power iteration does not converge)
@@ -28,35 +28,10 @@ from collections.abc import Iterator
 import networkx as nx
 
 from .. import metrics
-from ..metrics import simple_graph
 from ..projections import Facts
 from .elements import Edge, GraphStream, Node, Spell, declare, name_token, node_id
 
 DATASET = "https://w3id.org/kzgraph/dataset"
-
-
-def node_metrics(graph: nx.Graph) -> dict[str, dict]:
-    """Degree, weighted degree, betweenness and (undirected) eigenvector centrality and brokerage, or
-    (directed) in- and out-degree, of every node of a projection; see the module docstring."""
-    simple = simple_graph(graph)
-    betweenness = nx.betweenness_centrality(simple)
-    undirected = simple.to_undirected(as_view=True) if simple.is_directed() else simple
-    found = {n: {"degree": undirected.degree(n), "weighted_degree": float(simple.degree(n, weight="weight")),
-                 "betweenness": betweenness[n]} for n in simple}
-    if simple.is_directed():
-        for n in simple:
-            found[n].update(in_degree=simple.in_degree(n), out_degree=simple.out_degree(n))
-        return found
-    vectors = {n: d.get("vector", "") for n, d in simple.nodes(data=True)}
-    for component in nx.connected_components(simple):
-        try:
-            centrality = nx.eigenvector_centrality(simple.subgraph(component), max_iter=1000, weight="weight")
-        except nx.PowerIterationFailedConvergence:  # missing rather than wrong, as in kzgraph.metrics
-            centrality = {}
-        for n in component:
-            found[n]["eigenvector"] = centrality.get(n)
-            found[n]["brokerage"] = metrics.brokerage(simple, n, vectors)
-    return found
 
 
 def edge_key(graph: nx.Graph, u: str, v: str, data: dict) -> tuple[str, str, str]:
@@ -124,7 +99,7 @@ def network(facts: Facts, name: str, start: int | None = None, end: int | None =
     ``dynamic`` adds the periods of each element (used by GEXF).
     """
     graph = facts.project(name, start, end, as_of)
-    position = node_metrics(graph)
+    position = metrics.node_positions(graph)
     attributes = {"projection": name, "from": start, "to": end, "as_of": as_of, "dataset": DATASET}
     if state is not None:
         iri = metrics.resolve_state(facts, state)
