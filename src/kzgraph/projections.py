@@ -127,6 +127,14 @@ def _year(term) -> int | None:
         return None
 
 
+def check_projection(name: str, start: int | None = None, end: int | None = None) -> None:
+    """Raise :class:`ProjectionError` for an unknown projection or a window that starts after it ends."""
+    if name not in NAMES:
+        raise ProjectionError(f"unknown projection {name!r}; choose one of {', '.join(NAMES)}")
+    if start is not None and end is not None and start > end:
+        raise ProjectionError(f"the window starts after it ends: from {start} to {end}")
+
+
 class Facts:
     """The facts and agents of a graph, fetched once with the queries in ``sparql/projections``."""
 
@@ -177,10 +185,7 @@ class Facts:
     def project(self, name: str, start: int | None = None, end: int | None = None,
                 as_of: int | None = None) -> nx.Graph:
         """The projection ``name`` of these facts, cut to a window (see :func:`project`)."""
-        if name not in NAMES:
-            raise ProjectionError(f"unknown projection {name!r}; choose one of {', '.join(NAMES)}")
-        if start is not None and end is not None and start > end:
-            raise ProjectionError(f"the window starts after it ends: from {start} to {end}")
+        check_projection(name, start, end)
         keep = [f for f in self.ties if f.in_window(start, end, as_of)]
         members = [f for f in self.memberships if f.in_window(start, end, as_of)]
         if name == "transfers":

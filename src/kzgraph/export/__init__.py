@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ..metrics import MetricsError
-from ..projections import NAMES, Facts, ProjectionError, as_year
+from ..projections import NAMES, Facts, ProjectionError, as_year, check_projection
 from . import cyjs, gexf, graphml
 from .elements import GraphStream
 from .networks import network
@@ -93,11 +93,8 @@ def check(fmt: str, projection: str | None = None, graph: str | None = None, sta
             raise ExportError("the whole knowledge graph is exported without a time window or state; "
                               "drop --from, --to, --as-of and --state, or export a projection")
         return
-    if (projection or "cooperation") not in NAMES:
-        raise ExportError(f"unknown projection {projection!r}; choose one of {', '.join(NAMES)}")
-    if start is not None and end is not None and start > end:
-        raise ExportError(f"the window starts after it ends: from {start} to {end}")
     try:
+        check_projection(projection or "cooperation", start, end)
         as_year(as_of)
     except ProjectionError as error:
         raise ExportError(str(error)) from None
