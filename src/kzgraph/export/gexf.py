@@ -23,7 +23,7 @@ from typing import BinaryIO
 from lxml import etree
 
 from .elements import Edge, GraphStream, Node, Spell, name_token, text, typed
-from .xmlstream import close, element, located, write as write_element
+from .xmlstream import element, newline, write as write_element, write_each
 
 NS = "http://gexf.net/1.3"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -89,7 +89,6 @@ def write(stream: GraphStream, out: BinaryIO) -> tuple[int, int]:
                         "mode": "dynamic" if stream.time else "static"}
     if stream.time:
         graph_attributes.update(timeformat="date", start=first_day(stream.time[0]), end=last_day(stream.time[1]))
-    nodes = edges = 0
     with etree.xmlfile(out, encoding="utf-8") as xf:
         xf.write_declaration()
         with xf.element(f"{{{NS}}}gexf", {f"{{{XSI}}}schemaLocation": SCHEMA_LOCATION, "version": "1.3"},
@@ -98,7 +97,7 @@ def write(stream: GraphStream, out: BinaryIO) -> tuple[int, int]:
             meta.append(element("creator", text="kzgraph"))
             meta.append(element("description", text=description(stream)))
             write_element(xf, meta, 1)
-            xf.write("\n  ")
+            newline(xf, 1)
             with xf.element("graph", graph_attributes):
                 for kind, schema, skip in (("node", stream.node_schema, node_skip),
                                            ("edge", stream.edge_schema, edge_skip)):
@@ -108,22 +107,14 @@ def write(stream: GraphStream, out: BinaryIO) -> tuple[int, int]:
                             declared.append(element("attribute", {"id": name_token(name), "title": name,
                                                                   "type": TYPES[type_]}))
                     write_element(xf, declared, 2)
-                xf.write("\n    ")
+                newline(xf, 2)
                 with xf.element("nodes"):
-                    for node in stream.nodes():
-                        with located("node", node.id):
-                            made = _node(node, stream, node_skip)
-                        write_element(xf, made, 3)
-                        nodes += 1
-                    close(xf, 2)
-                xf.write("\n    ")
+                    nodes = write_each(xf, "node", stream.nodes(), lambda n: _node(n, stream, node_skip), 3)
+                    newline(xf, 2)
+                newline(xf, 2)
                 with xf.element("edges"):
-                    for edge in stream.edges():
-                        with located("edge", edge.id):
-                            made = _edge(edge, stream, edge_skip)
-                        write_element(xf, made, 3)
-                        edges += 1
-                    close(xf, 2)
-                close(xf, 1)
-            close(xf, 0)
+                    edges = write_each(xf, "edge", stream.edges(), lambda e: _edge(e, stream, edge_skip), 3)
+                    newline(xf, 2)
+                newline(xf, 1)
+            newline(xf, 0)
     return nodes, edges

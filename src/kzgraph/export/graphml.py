@@ -16,7 +16,7 @@ from typing import BinaryIO
 from lxml import etree
 
 from .elements import GraphStream, name_token, text, typed
-from .xmlstream import close, element, located, write as write_element
+from .xmlstream import element, newline, write as write_element, write_each
 
 NS = "http://graphml.graphdrawing.org/xmlns"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -38,9 +38,11 @@ def key_ids(schema: dict, prefix: str) -> dict[str, str]:
     return ids
 
 
-def _data(parent: etree._Element, attributes: dict, schema: dict, ids: dict[str, str]) -> None:
+def _data(parent: etree._Element, attributes: dict, schema: dict, ids: dict[str, str]) -> etree._Element:
+    """The node or edge element with a ``<data>`` child for each of its attributes."""
     for name, value in typed(attributes, schema).items():
         parent.append(element("data", {"key": ids[name]}, text(value)))
+    return parent
 
 
 def write(stream: GraphStream, out: BinaryIO) -> tuple[int, int]:
@@ -48,7 +50,6 @@ def write(stream: GraphStream, out: BinaryIO) -> tuple[int, int]:
     graph_schema = stream.graph_schema
     schemas = (("graph", "g", graph_schema), ("node", "n", stream.node_schema), ("edge", "e", stream.edge_schema))
     ids = {domain: key_ids(schema, prefix) for domain, prefix, schema in schemas}
-    nodes = edges = 0
     with etree.xmlfile(out, encoding="utf-8") as xf:
         xf.write_declaration()
         with xf.element(f"{{{NS}}}graphml", {f"{{{XSI}}}schemaLocation": SCHEMA_LOCATION},
@@ -57,23 +58,16 @@ def write(stream: GraphStream, out: BinaryIO) -> tuple[int, int]:
                 for name, kind in schema.items():
                     write_element(xf, element("key", {"id": ids[domain][name], "for": domain,
                                                       "attr.name": name_token(name), "attr.type": kind}), 1)
-            xf.write("\n  ")
+            newline(xf, 1)
             with xf.element("graph", {"id": name_token(stream.name),
                                       "edgedefault": "directed" if stream.directed else "undirected"}):
                 for name, value in typed(stream.attributes, graph_schema).items():
                     write_element(xf, element("data", {"key": ids["graph"][name]}, text(value)), 2)
-                for node in stream.nodes():
-                    with located("node", node.id):
-                        made = element("node", {"id": node.id})
-                        _data(made, node.attributes, stream.node_schema, ids["node"])
-                    write_element(xf, made, 2)
-                    nodes += 1
-                for edge in stream.edges():
-                    with located("edge", edge.id):
-                        made = element("edge", {"id": edge.id, "source": edge.source, "target": edge.target})
-                        _data(made, edge.attributes, stream.edge_schema, ids["edge"])
-                    write_element(xf, made, 2)
-                    edges += 1
-                close(xf, 1)
-            close(xf, 0)
+                nodes = write_each(xf, "node", stream.nodes(), lambda node: _data(
+                    element("node", {"id": node.id}), node.attributes, stream.node_schema, ids["node"]), 2)
+                edges = write_each(xf, "edge", stream.edges(), lambda edge: _data(
+                    element("edge", {"id": edge.id, "source": edge.source, "target": edge.target}),
+                    edge.attributes, stream.edge_schema, ids["edge"]), 2)
+                newline(xf, 1)
+            newline(xf, 0)
     return nodes, edges

@@ -23,13 +23,25 @@ def element(tag: str, attributes: dict | None = None, text: str | None = None) -
 def write(xf, made: etree._Element, level: int) -> None:
     """Write one element on a new line, indented at ``level`` (two spaces each)."""
     etree.indent(made, space="  ", level=level)
-    xf.write("\n" + "  " * level)
+    newline(xf, level)
     xf.write(made)
 
 
-def close(xf, level: int) -> None:
-    """Put the closing tag of an element at ``level`` on a line of its own."""
+def newline(xf, level: int) -> None:
+    """Start a new line indented at ``level``, for the opening or closing tag of an element written there."""
     xf.write("\n" + "  " * level)
+
+
+def write_each(xf, kind: str, items, build, level: int) -> int:
+    """Write ``build(item)`` for every item (a node or an edge, named in errors by ``kind`` and its id),
+    each on its own line at ``level``; return how many were written."""
+    count = 0
+    for item in items:
+        with located(kind, item.id):
+            made = build(item)
+        write(xf, made, level)
+        count += 1
+    return count
 
 
 @contextlib.contextmanager
