@@ -46,23 +46,28 @@ def _spells(parent: etree._Element, spells: list[Spell]) -> None:
             holder.append(element("spell", {"start": first_day(first), "end": last_day(last)}))
 
 
-def _attvalues(parent: etree._Element, attributes: dict, schema: dict, skip: tuple[str, ...]) -> None:
-    values = {k: v for k, v in typed(attributes, schema).items() if k not in skip}
+def attribute_ids(schema: dict, skip: tuple[str, ...]) -> dict[str, str]:
+    """The GEXF attribute id of each attribute of a schema written as an ``<attvalue>`` (not in ``skip``)."""
+    return {name: name_token(name) for name in schema if name not in skip}
+
+
+def _attvalues(parent: etree._Element, attributes: dict, schema: dict, ids: dict[str, str]) -> None:
+    values = {k: v for k, v in typed(attributes, schema).items() if k in ids}
     if values:
         holder = etree.SubElement(parent, "attvalues")
         for name, value in values.items():
-            holder.append(element("attvalue", {"for": name_token(name), "value": text(value)}))
+            holder.append(element("attvalue", {"for": ids[name], "value": text(value)}))
 
 
-def _node(node: Node, stream: GraphStream, skip: tuple[str, ...]) -> etree._Element:
+def _node(node: Node, stream: GraphStream, ids: dict[str, str]) -> etree._Element:
     label = node.attributes.get("label")
     made = element("node", {"id": node.id, "label": text(label) if label else node.id})
-    _attvalues(made, node.attributes, stream.node_schema, skip)
+    _attvalues(made, node.attributes, stream.node_schema, ids)
     _spells(made, node.spells)
     return made
 
 
-def _edge(edge: Edge, stream: GraphStream, skip: tuple[str, ...]) -> etree._Element:
+def _edge(edge: Edge, stream: GraphStream, ids: dict[str, str]) -> etree._Element:
     relation = edge.attributes.get("relation")
     weight = edge.attributes.get("weight")
     made = element("edge", {
@@ -71,7 +76,7 @@ def _edge(edge: Edge, stream: GraphStream, skip: tuple[str, ...]) -> etree._Elem
         "kind": text(relation) if relation and stream.multigraph else None,
         "weight": text(float(weight)) if weight is not None else None,
     })
-    _attvalues(made, edge.attributes, stream.edge_schema, skip)
+    _attvalues(made, edge.attributes, stream.edge_schema, ids)
     _spells(made, edge.spells)
     return made
 
@@ -84,7 +89,8 @@ def description(stream: GraphStream) -> str:
 
 def write(stream: GraphStream, out: BinaryIO) -> tuple[int, int]:
     """Write the graph to a binary file; return the numbers of nodes and edges written."""
-    node_skip, edge_skip = ("label",), ("weight",)
+    node_ids = attribute_ids(stream.node_schema, skip=("label",))  # the label and the weight are XML
+    edge_ids = attribute_ids(stream.edge_schema, skip=("weight",))  # attributes of the element itself
     graph_attributes = {"defaultedgetype": "directed" if stream.directed else "undirected",
                         "mode": "dynamic" if stream.time else "static"}
     if stream.time:
@@ -99,21 +105,20 @@ def write(stream: GraphStream, out: BinaryIO) -> tuple[int, int]:
             write_element(xf, meta, 1)
             newline(xf, 1)
             with xf.element("graph", graph_attributes):
-                for kind, schema, skip in (("node", stream.node_schema, node_skip),
-                                           ("edge", stream.edge_schema, edge_skip)):
+                for kind, schema, ids in (("node", stream.node_schema, node_ids),
+                                          ("edge", stream.edge_schema, edge_ids)):
                     declared = element("attributes", {"class": kind})
-                    for name, type_ in schema.items():
-                        if name not in skip:
-                            declared.append(element("attribute", {"id": name_token(name), "title": name,
-                                                                  "type": TYPES[type_]}))
+                    for name, ident in ids.items():
+                        declared.append(element("attribute", {"id": ident, "title": name,
+                                                              "type": TYPES[schema[name]]}))
                     write_element(xf, declared, 2)
                 newline(xf, 2)
                 with xf.element("nodes"):
-                    nodes = write_each(xf, "node", stream.nodes(), lambda n: _node(n, stream, node_skip), 3)
+                    nodes = write_each(xf, "node", stream.nodes(), lambda n: _node(n, stream, node_ids), 3)
                     newline(xf, 2)
                 newline(xf, 2)
                 with xf.element("edges"):
-                    edges = write_each(xf, "edge", stream.edges(), lambda e: _edge(e, stream, edge_skip), 3)
+                    edges = write_each(xf, "edge", stream.edges(), lambda e: _edge(e, stream, edge_ids), 3)
                     newline(xf, 2)
                 newline(xf, 1)
             newline(xf, 0)
