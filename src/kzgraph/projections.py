@@ -56,9 +56,10 @@ class ProjectionError(ValueError):
     """A projection was asked for with a wrong name or window; the message says which."""
 
 
-def sparql(name: str) -> str:
-    """The text of a projection query in ``sparql/projections/NAME.rq``."""
-    return (QUERY_DIR / f"{name}.rq").read_text(encoding="utf-8")
+def sparql(name: str, folder: Path = QUERY_DIR) -> str:
+    """The text of a query kept in ``folder`` as ``NAME.rq`` (by default a projection query in
+    ``sparql/projections/``)."""
+    return (folder / f"{name}.rq").read_text(encoding="utf-8")
 
 
 @dataclass(frozen=True)

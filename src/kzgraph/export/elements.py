@@ -21,7 +21,9 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-BASE = "https://w3id.org/kzgraph/id/"
+from ..namespaces import ID
+
+BASE = str(ID)
 INT32 = range(-(2**31), 2**31)
 _KZGRAPH_ID = re.compile(r"https://w3id\.org/kzgraph/id/([a-z][a-z-]*)/([A-Za-z0-9.-]+)")
 _NOT_NMTOKEN = re.compile(r"[^A-Za-z0-9._:-]")

@@ -29,10 +29,8 @@ import networkx as nx
 
 from .. import metrics
 from ..projections import Facts
+from ..stats import DATASET
 from .elements import Edge, GraphStream, Node, Spell, declare, name_token, node_id
-
-DATASET = "https://w3id.org/kzgraph/dataset"
-
 
 def edge_key(graph: nx.Graph, u: str, v: str, data: dict) -> tuple[str, str, str]:
     """(source, target, relation), the source first by IRI in undirected graphs."""

@@ -33,22 +33,19 @@ from pathlib import Path
 
 from rdflib import XSD, Graph, Literal, URIRef
 
-from ..namespaces import PREFIXES
+from ..namespaces import GRAPH, PREFIXES
+from ..projections import sparql
+from ..stats import DATASET
 from .elements import INT32, Edge, GraphStream, Node, Schema, name_token, node_id, widen
-from .networks import DATASET
 
 QUERY_DIR = Path(__file__).resolve().parents[1] / "sparql" / "export"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
-GRAPH_BASE = "https://w3id.org/kzgraph/graph/"
+GRAPH_BASE = str(GRAPH)
 INTEGERS = {str(XSD[n]) for n in ("integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger",
                              "nonPositiveInteger", "negativeInteger", "unsignedLong", "unsignedInt",
                              "unsignedShort", "unsignedByte")}
 DOUBLES = {str(XSD.decimal), str(XSD.double), str(XSD.float)}
 SEPARATOR = " | "
-
-
-def sparql(name: str) -> str:
-    return (QUERY_DIR / f"{name}.rq").read_text(encoding="utf-8")
 
 
 def project_namespaces() -> list[tuple[str, URIRef]]:
@@ -98,7 +95,7 @@ def attribute_name(compact: Compactor, property_iri: str, lang: str) -> str:
 def literal_schema(kg, compact: Compactor) -> tuple[Schema, set[str]]:
     """The attribute types of the literal-valued properties and the names that hold several values."""
     schema, joined = Schema(), set()
-    for row in kg.query(sparql("attributes")):
+    for row in kg.query(sparql("attributes", QUERY_DIR)):
         name = attribute_name(compact, str(row.property), str(row.lang or ""))
         size = int(abs(float(row.size))) if row.size is not None else 0
         for datatype in str(row.datatypes or "").split():
@@ -187,9 +184,9 @@ def property_graph(kg) -> GraphStream:
                 "documents": documents, "lines": "; ".join(lines) or None}
 
     def nodes() -> Iterator[Node]:
-        literal_rows = _Cursor(_grouped(kg.query(sparql("literals")), lambda r: r.s))
-        citation_rows = _Cursor(_grouped(kg.query(sparql("citations")), lambda r: r.s))
-        for iri, group in _grouped(kg.query(sparql("nodes")), lambda r: r.node):
+        literal_rows = _Cursor(_grouped(kg.query(sparql("literals", QUERY_DIR)), lambda r: r.s))
+        citation_rows = _Cursor(_grouped(kg.query(sparql("citations", QUERY_DIR)), lambda r: r.s))
+        for iri, group in _grouped(kg.query(sparql("nodes", QUERY_DIR)), lambda r: r.node):
             row = group[0]
             kind = str(row.type or "")
             found = {"label": str(row.label) if row.label is not None else None,
@@ -201,7 +198,7 @@ def property_graph(kg) -> GraphStream:
             yield Node(node_id(iri), found)
 
     def edges() -> Iterator[Edge]:
-        for row in kg.query(sparql("edges")):
+        for row in kg.query(sparql("edges", QUERY_DIR)):
             s, p, o = str(row.s), str(row.property), str(row.o)
             relation = compact(p)
             graph = str(row.graph)
