@@ -54,7 +54,6 @@ def multivector_graph():
 @pytest.fixture(scope="session")
 def fixture_build(multivector_graph, tmp_path_factory):
     """A build folder whose dump is the fixture graph, as `kzgraph build` would publish it."""
-    folder = tmp_path_factory.mktemp("fixture-build")
-    (folder / "current").mkdir()
-    multivector_graph.dataset.serialize(destination=folder / "current" / "kzgraph.nq", format="nquads")
-    return folder
+    from .helpers import publish_build
+
+    return publish_build(multivector_graph, tmp_path_factory.mktemp("fixture-build"))

@@ -10,8 +10,11 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import uvicorn
+
+from kzgraph.build import DUMP_NAME, current_build
 
 
 def free_port() -> int:
@@ -43,3 +46,10 @@ def kzgraph(*args: str, build_dir, check: bool = False, timeout: float = 600, **
     (``KZGRAPH_BUILD``) and ``env`` as further environment variables."""
     return subprocess.run([sys.executable, "-m", "kzgraph", *args], capture_output=True, text=True, check=check,
                           env=dict(os.environ, KZGRAPH_BUILD=str(build_dir), **env), timeout=timeout)
+
+
+def publish_build(kg, folder: Path) -> Path:
+    """Write a store's dump into ``folder`` as ``kzgraph build`` publishes it (``current/kzgraph.nq``)."""
+    current_build(folder).mkdir(parents=True)
+    kg.dataset.serialize(destination=current_build(folder) / DUMP_NAME, format="nquads")
+    return folder

@@ -19,20 +19,17 @@ from kzgraph.loading import project_files
 from kzgraph.query import resolve
 from kzgraph.server import create_app
 
-from .helpers import free_port, serving
+from .helpers import free_port, publish_build, serving
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
 @pytest.fixture(scope="module")
-def fixture_build(tmp_path_factory):
+def small_build(tmp_path_factory):
     """A build folder whose dump is a small valid graph, as `kzgraph build` would publish it."""
-    folder = tmp_path_factory.mktemp("serve-build")
-    (folder / "current").mkdir()
-    kg = assemble(project_files(data=[FIXTURES / "csto-1992.ttl"]))
-    kg.dataset.serialize(destination=folder / "current" / "kzgraph.nq", format="nquads")
-    return folder
+    return publish_build(assemble(project_files(data=[FIXTURES / "csto-1992.ttl"])),
+                         tmp_path_factory.mktemp("serve-build"))
 
 
 def serve(build_dir, *args, env=None):
@@ -66,8 +63,8 @@ def stop(process) -> str:
     return err
 
 
-def test_serve_answers_with_its_limits_and_accepts_writes_with_the_token_from_the_environment(fixture_build):
-    process, url = serve(fixture_build, "--max-rows", "2", "--workers", "1", env={"KZGRAPH_UPDATE_TOKEN": "from-env"})
+def test_serve_answers_with_its_limits_and_accepts_writes_with_the_token_from_the_environment(small_build):
+    process, url = serve(small_build, "--max-rows", "2", "--workers", "1", env={"KZGRAPH_UPDATE_TOKEN": "from-env"})
     try:
         wait_for(process, url)
         rows = httpx.get(f"{url}/sparql", params={"query": "SELECT ?s WHERE { ?s ?p ?o }"})
@@ -85,8 +82,8 @@ def test_serve_answers_with_its_limits_and_accepts_writes_with_the_token_from_th
     assert "Traceback" not in err
 
 
-def test_serve_is_read_only_without_a_token(fixture_build):
-    process, url = serve(fixture_build, "--workers", "1", "--timeout", "10")
+def test_serve_is_read_only_without_a_token(small_build):
+    process, url = serve(small_build, "--workers", "1", "--timeout", "10")
     try:
         wait_for(process, url)
         write = httpx.post(f"{url}/sparql", content=b"CLEAR ALL", headers={"Content-Type": "application/sparql-update"})

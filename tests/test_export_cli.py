@@ -7,7 +7,7 @@ from __future__ import annotations
 import networkx as nx
 import pytest
 
-from .helpers import kzgraph
+from .helpers import kzgraph, publish_build
 
 from .export_checks import gexf_problems, graphml_errors
 
@@ -63,10 +63,7 @@ def test_data_that_xml_cannot_hold_exits_1_and_keeps_the_existing_file(tmp_path)
     bad = tmp_path / "bad.ttl"
     bad.write_text(FIXTURES.joinpath("export-labels.ttl").read_text(encoding="utf-8")
                    .replace("Ltd's", "Ltd\\u0007s"), encoding="utf-8")
-    build_dir = tmp_path / "build"
-    (build_dir / "current").mkdir(parents=True)
-    assemble(project_files(data=[bad])).dataset.serialize(destination=build_dir / "current" / "kzgraph.nq",
-                                                          format="nquads")
+    build_dir = publish_build(assemble(project_files(data=[bad])), tmp_path / "build")
     out = tmp_path / "transfers.gexf"
     out.write_text("an older export", encoding="utf-8")
     result = kzgraph("export", "-f", "gexf", "-o", str(out), "--projection", "transfers", build_dir=build_dir)
