@@ -55,6 +55,11 @@ TIME_FORMATS = {"integer": int, "double": float, "date": dt.date.fromisoformat,
                 "dateTime": dt.datetime.fromisoformat}
 
 
+def edge_key(u: str, v: str, relation: str, directed: bool) -> tuple[str, str, str]:
+    """An edge as (source, target, relation); in an undirected graph the smaller end first."""
+    return (u, v, relation) if directed else (*sorted((u, v)), relation)
+
+
 @lru_cache(maxsize=1)
 def graphml_schema() -> etree.XMLSchema:
     """The GraphML 1.0 XML Schema from ../shared (graphml.xsd redefines graphml-structure.xsd, which

@@ -22,7 +22,7 @@ from kzgraph.loading import project_files
 from kzgraph.projections import Facts, project
 
 from .conftest import FIXTURES
-from .export_checks import cyjs_problems, gexf_problems, graphml_errors
+from .export_checks import cyjs_problems, edge_key as key, gexf_problems, graphml_errors
 
 ID = "https://w3id.org/kzgraph/id/"
 KAZ, RUS, CHN, USA, TUR = (f"{ID}state/{c}" for c in ("KAZ", "RUS", "CHN", "USA", "TUR"))
@@ -49,10 +49,6 @@ def write(tmp_path_factory):
         return path
 
     return make
-
-
-def key(u: str, v: str, relation: str, directed: bool) -> tuple[str, str, str]:
-    return (u, v, relation) if directed else (*sorted((u, v)), relation)
 
 
 def expected(kg, name: str, **window) -> tuple[dict, dict, bool]:
