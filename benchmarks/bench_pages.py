@@ -12,18 +12,18 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 import httpx
+from timing import timings  # benchmarks/timing.py, beside this script
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from kzgraph.build import open_build  # noqa: E402
+from kzgraph.namespaces import BASE  # noqa: E402
 from kzgraph.server import create_app  # noqa: E402
 from tests.helpers import serving  # noqa: E402
 
-BASE = "https://w3id.org/kzgraph/"
 HTML = {"accept": "text/html"}
 TURTLE = {"accept": "text/turtle"}
 CASES = [
@@ -44,15 +44,6 @@ CASES = [
 ]
 
 
-def best(call, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - started)
-    return min(times)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
@@ -60,15 +51,18 @@ def main() -> None:
     kg = open_build()
     with serving(create_app(kg)) as url, httpx.Client(timeout=120) as client:
         print(f"{'page':<44} {'ms':>8} {'× DESCRIBE':>11}")
+        baselines = {}  # DESCRIBE of the IRI, measured once per IRI
         for label, path, headers in CASES:
             iri = BASE + path.lstrip("/") if path.startswith("/id/") else BASE + "id/state/KAZ"
-            baseline = best(lambda: len(kg.query(f"DESCRIBE <{iri}>").graph), args.repeat)
+            if iri not in baselines:
+                baselines[iri] = min(timings(lambda: len(kg.query(f"DESCRIBE <{iri}>").graph), args.repeat))
+            baseline = baselines[iri]
 
             def fetch():
                 answer = client.get(url + path, headers=headers)
                 assert answer.status_code in (200, 404), (path, answer.status_code)
 
-            seconds = best(fetch, args.repeat)
+            seconds = min(timings(fetch, args.repeat))
             print(f"{label:<44} {seconds * 1000:8.1f} {seconds / baseline:11.1f}")
 
 
