@@ -236,7 +236,8 @@ def row(facts: Facts, state: str, label, start=None, end=None, as_of=None) -> di
     result["unclassified"] = len(found) - total
     result["balance"] = evenness(per_vector, len(columns)) if total else None
     result["dependency"] = largest_share(per_vector) if total else None
-    result["top_vector"] = " / ".join(columns[k] for k in columns if total and per_vector[k] == max(per_vector.values()))
+    largest = max(per_vector.values(), default=0)
+    result["top_vector"] = " / ".join(columns[k] for k in columns if total and per_vector[k] == largest)
     amounts, basis, transfers = supplier_amounts(facts, state, start, end, as_of)
     result["imports"] = float(sum(amounts.values()))
     result["suppliers"] = len(amounts)
