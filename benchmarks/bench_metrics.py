@@ -8,9 +8,9 @@ from __future__ import annotations
 import sys
 import time
 
-from kzgraph import metrics
-from kzgraph.build import open_build
-from kzgraph.projections import NAMES, Facts
+from kzgraph.analysis import metrics
+from kzgraph.build.pipeline import open_build
+from kzgraph.analysis.projections import NAMES, Facts
 
 
 def timed(label: str, call, repeat: int = 5):

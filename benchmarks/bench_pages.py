@@ -19,9 +19,9 @@ from timing import timings  # benchmarks/timing.py, beside this script
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kzgraph.build import open_build  # noqa: E402
+from kzgraph.build.pipeline import open_build  # noqa: E402
 from kzgraph.namespaces import BASE  # noqa: E402
-from kzgraph.server import create_app  # noqa: E402
+from kzgraph.endpoint.app import create_app  # noqa: E402
 from tests.helpers import serving  # noqa: E402
 
 HTML = {"accept": "text/html"}

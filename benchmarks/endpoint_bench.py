@@ -24,9 +24,9 @@ import httpx
 
 from timing import median_seconds  # benchmarks/timing.py, beside this script
 
-from kzgraph.build import open_build
-from kzgraph.guarded import GuardedStore
-from kzgraph.server import create_app
+from kzgraph.build.pipeline import open_build
+from kzgraph.endpoint.guarded_store import GuardedStore
+from kzgraph.endpoint.app import create_app
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.helpers import serving  # noqa: E402

@@ -124,8 +124,8 @@ def measure(case: str, writer: str, nodes: int, edges: int) -> dict:
 
     kg = None
     if case.startswith("real"):
-        from kzgraph.build import open_build
-        from kzgraph.projections import project
+        from kzgraph.build.pipeline import open_build
+        from kzgraph.analysis.projections import project
 
         kg = open_build()
         graph = project(kg, "cooperation") if case == "real-cooperation" else None

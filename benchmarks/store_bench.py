@@ -12,8 +12,8 @@ import argparse
 
 from timing import median_seconds  # benchmarks/timing.py, beside this script
 
-from kzgraph.build import DUMP_NAME, current_build
-from kzgraph.store import open as open_store
+from kzgraph.build.pipeline import DUMP_NAME, current_build
+from kzgraph.store.local import open as open_store
 
 QUERIES = {
     "memberships of KAZ": """SELECT ?org ?role ?start WHERE {

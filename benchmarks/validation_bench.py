@@ -32,11 +32,11 @@ from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, URIRef
 
-from kzgraph.build import assemble
-from kzgraph.loading import DATA_DIR, data_files, load_files, project_files
+from kzgraph.build.pipeline import assemble
+from kzgraph.build.loading import DATA_DIR, data_files, load_files, project_files
 from kzgraph.namespaces import CONCEPT, KZ
-from kzgraph.store import open as open_store
-from kzgraph.validation import shapes_graph, validate_changes, validate_store
+from kzgraph.store.local import open as open_store
+from kzgraph.validation.validator import shapes_graph, validate_changes, validate_store
 
 ID = "https://w3id.org/kzgraph/id/"
 SHARED = tuple(ID + kind for kind in ("state/", "concept/", "source/"))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import uvicorn
 
-from kzgraph.build import DUMP_NAME, current_build
+from kzgraph.build.pipeline import DUMP_NAME, current_build
 
 
 def free_port() -> int:

@@ -28,7 +28,7 @@ class Server:
     update_url: str
     graph_store_url: str
     log: Path
-    auth: dict = field(default_factory=dict)  # keyword arguments of kzgraph.remote.Credentials
+    auth: dict = field(default_factory=dict)  # keyword arguments of kzgraph.store.remote.Credentials
     process: subprocess.Popen | None = None
 
     def start(self) -> "Server":

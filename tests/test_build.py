@@ -6,8 +6,8 @@ import pytest
 from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import isomorphic
 
-from kzgraph.build import DUMP_NAME, BuildError, build, open_build, union_graph
-from kzgraph.loading import DATA_DIR, ParseError
+from kzgraph.build.pipeline import DUMP_NAME, BuildError, build, open_build, union_graph
+from kzgraph.build.loading import DATA_DIR, ParseError
 from kzgraph.namespaces import KZ
 
 KAZ = URIRef("https://w3id.org/kzgraph/id/state/KAZ")

@@ -14,9 +14,9 @@ import pytest
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.plugins.sparql import prepareQuery
 
-from kzgraph.catalogue import (CatalogueError, catalogue_markdown, load_catalogue, parse_params,
+from kzgraph.sparql.catalogue import (CatalogueError, catalogue_markdown, load_catalogue, parse_params,
                                parse_query_file, render_catalogue)
-from kzgraph.query import QUERIES_DIR, QueryError, resolve
+from kzgraph.sparql.queries import QUERIES_DIR, QueryError, resolve
 
 from .helpers import kzgraph
 
@@ -218,7 +218,7 @@ def test_every_catalogue_query_parses_as_standard_sparql_with_its_defaults(name)
 @pytest.fixture(scope="module")
 def rdflib_graph(real_build):
     """The real build on rdflib's own store and SPARQL engine."""
-    from kzgraph.build import open_build
+    from kzgraph.build.pipeline import open_build
 
     return open_build("memory", out=real_build.folder.parent)
 

@@ -1,6 +1,6 @@
 """The named-query catalogue over HTTP (`/queries`, `/queries/{name}`), on a uvicorn server over the real build.
 
-Each named query answered over HTTP must give the rows `kzgraph.query` gives on the same build (the answers
+Each named query answered over HTTP must give the rows `kzgraph.sparql.queries` gives on the same build (the answers
 themselves are checked in tests/test_catalogue.py); parameters are bound by the catalogue, never spliced.
 """
 
@@ -17,11 +17,11 @@ import pytest
 from fastapi import FastAPI
 from rdflib.query import Result
 
-from kzgraph import catalogue_api
-from kzgraph.catalogue import load_catalogue
-from kzgraph.query import QUERIES_DIR, resolve
-from kzgraph.server import create_app
-from kzgraph.store import open as open_store
+from kzgraph.endpoint.routes import catalogue as catalogue_api
+from kzgraph.sparql.catalogue import load_catalogue
+from kzgraph.sparql.queries import QUERIES_DIR, resolve
+from kzgraph.endpoint.app import create_app
+from kzgraph.store.local import open as open_store
 
 from .helpers import serving
 

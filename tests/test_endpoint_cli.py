@@ -14,10 +14,10 @@ import httpx
 import pytest
 from rdflib import Namespace, URIRef
 
-from kzgraph.build import assemble
-from kzgraph.loading import project_files
-from kzgraph.query import resolve
-from kzgraph.server import create_app
+from kzgraph.build.pipeline import assemble
+from kzgraph.build.loading import project_files
+from kzgraph.sparql.queries import resolve
+from kzgraph.endpoint.app import create_app
 
 from .helpers import free_port, publish_build, serving
 

@@ -10,10 +10,10 @@ import httpx
 import pytest
 from rdflib import Graph, URIRef
 
-from kzgraph.build import assemble
-from kzgraph.loading import project_files
-from kzgraph.server import create_app
-from kzgraph.store import open as open_store
+from kzgraph.build.pipeline import assemble
+from kzgraph.build.loading import project_files
+from kzgraph.endpoint.app import create_app
+from kzgraph.store.local import open as open_store
 
 from .helpers import serving
 

@@ -15,7 +15,7 @@ from rdflib.namespace import VOID
 from rdflib.query import Result
 from SPARQLWrapper import CSV, JSON, JSONLD, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
 
-from kzgraph.server import create_app
+from kzgraph.endpoint.app import create_app
 
 from .helpers import serving
 

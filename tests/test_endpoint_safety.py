@@ -12,8 +12,8 @@ import httpx
 import pytest
 from rdflib import Dataset, Literal, URIRef
 
-from kzgraph.server import create_app
-from kzgraph.store import open as open_store
+from kzgraph.endpoint.app import create_app
+from kzgraph.store.local import open as open_store
 
 from .helpers import serving
 

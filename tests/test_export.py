@@ -14,12 +14,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kzgraph import metrics
-from kzgraph.build import assemble
+from kzgraph.analysis import metrics
+from kzgraph.build.pipeline import assemble
 from kzgraph.export import ExportError, export, stream
 from kzgraph.export.elements import flatten, iri_of, node_id, typed
-from kzgraph.loading import project_files
-from kzgraph.projections import Facts, project
+from kzgraph.build.loading import project_files
+from kzgraph.analysis.projections import Facts, project
 
 from .conftest import FIXTURES
 from .export_checks import cyjs_problems, edge_key as key, gexf_problems, graphml_errors

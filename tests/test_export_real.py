@@ -11,7 +11,7 @@ import pytest
 
 from kzgraph.export import export
 from kzgraph.export.elements import node_id
-from kzgraph.projections import project
+from kzgraph.analysis.projections import project
 
 from .export_checks import cyjs_problems, edge_key, gexf_problems, graphml_errors
 

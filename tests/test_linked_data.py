@@ -14,10 +14,14 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, RDFS, SKOS, VOID, XSD
 
-from kzgraph import linked_data, stats, web
-from kzgraph.build import union_graph
-from kzgraph.server import create_app
-from kzgraph.store import open as open_store
+from kzgraph.sparql import describe as linked_data
+
+from kzgraph.build import statistics as stats
+
+from kzgraph.endpoint import templating as web
+from kzgraph.build.pipeline import union_graph
+from kzgraph.endpoint.app import create_app
+from kzgraph.store.local import open as open_store
 
 from .helpers import serving
 

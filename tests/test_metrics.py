@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kzgraph import metrics
-from kzgraph.metrics import MetricsError, brokerage, effective_number, evenness, hhi, largest_share
-from kzgraph.projections import Facts
+from kzgraph.analysis import metrics
+from kzgraph.analysis.metrics import MetricsError, brokerage, effective_number, evenness, hhi, largest_share
+from kzgraph.analysis.projections import Facts
 
 ID = "https://w3id.org/kzgraph/id/"
 

@@ -13,9 +13,11 @@ import pytest
 from rdflib import Graph
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 
-from kzgraph import metrics, metrics_api
-from kzgraph.projections import project
-from kzgraph.server import create_app
+from kzgraph.analysis import metrics
+
+from kzgraph.endpoint.routes import metrics as metrics_api
+from kzgraph.analysis.projections import project
+from kzgraph.endpoint.app import create_app
 
 from .helpers import kzgraph, serving
 

@@ -6,9 +6,9 @@ import pytest
 from rdflib import OWL, RDF, RDFS, Literal, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
-from kzgraph.loading import load_files, ontology_files
+from kzgraph.build.loading import load_files, ontology_files
 from kzgraph.namespaces import KZ
-from kzgraph.reasoning import Inconsistent, check_consistency, for_dl_reasoning
+from kzgraph.validation.reasoning import Inconsistent, check_consistency, for_dl_reasoning
 
 TERM_TYPES = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty)
 
@@ -74,8 +74,8 @@ def test_hermit_rejects_a_state_that_is_also_a_person(ontology):
 
 
 def test_the_curated_data_is_consistent_with_the_ontology(real_build):
-    from kzgraph.build import open_build
-    from kzgraph.build import union_graph
+    from kzgraph.build.pipeline import open_build
+    from kzgraph.build.pipeline import union_graph
 
     graph = union_graph(open_build(out=real_build.folder.parent))
     assert check_consistency(for_dl_reasoning(graph)) == []
@@ -84,7 +84,7 @@ def test_the_curated_data_is_consistent_with_the_ontology(real_build):
 def test_the_generated_ontology_documentation_is_up_to_date():
     from pathlib import Path
 
-    from kzgraph.ontology_docs import ontology_markdown
+    from kzgraph.build.ontology_docs import ontology_markdown
 
     documented = (Path(__file__).resolve().parents[1] / "docs" / "ontology.md").read_text(encoding="utf-8")
-    assert documented == ontology_markdown(), "run: python -m kzgraph.ontology_docs > docs/ontology.md"
+    assert documented == ontology_markdown(), "run: python -m kzgraph.build.ontology_docs > docs/ontology.md"

@@ -10,10 +10,12 @@ import lxml.html
 import pytest
 from fastapi import FastAPI
 
-from kzgraph import pages, query as query_module
-from kzgraph.catalogue import load_catalogue
-from kzgraph.server import create_app
-from kzgraph.store import open as open_store
+from kzgraph.endpoint.routes import pages
+
+from kzgraph.sparql import queries as query_module
+from kzgraph.sparql.catalogue import load_catalogue
+from kzgraph.endpoint.app import create_app
+from kzgraph.store.local import open as open_store
 
 from .helpers import serving
 

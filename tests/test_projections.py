@@ -5,7 +5,7 @@ from __future__ import annotations
 import networkx as nx
 import pytest
 
-from kzgraph.projections import ProjectionError, as_year, project
+from kzgraph.analysis.projections import ProjectionError, as_year, project
 
 STATE = "https://w3id.org/kzgraph/id/state/"
 KAZ, RUS, CHN, USA, TUR, DEU = (STATE + c for c in ("KAZ", "RUS", "CHN", "USA", "TUR", "DEU"))

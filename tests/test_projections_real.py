@@ -7,8 +7,8 @@ import math
 
 import pytest
 
-from kzgraph import metrics
-from kzgraph.projections import Facts, project
+from kzgraph.analysis import metrics
+from kzgraph.analysis.projections import Facts, project
 
 PREFIXES = """PREFIX kz: <https://w3id.org/kzgraph/ontology#>
 PREFIX kzc: <https://w3id.org/kzgraph/id/concept/>

@@ -9,8 +9,8 @@ import pytest
 from rdflib import Literal
 from rdflib.namespace import XSD
 
-from kzgraph.loading import load_files, project_files
-from kzgraph.provenance import MAX_CITATION_LINES, check_graph, date_in, normalise, numbers_in, sources_folder
+from kzgraph.build.loading import load_files, project_files
+from kzgraph.build.provenance import MAX_CITATION_LINES, check_graph, date_in, normalise, numbers_in, sources_folder
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

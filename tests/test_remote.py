@@ -10,14 +10,14 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
-from kzgraph import store as store_module
-from kzgraph.build import open_build
+from kzgraph.store import local as store_module
+from kzgraph.build.pipeline import open_build
 from kzgraph.namespaces import STATE
-from kzgraph.push import gsp_batches, insert_data, read_dump, update_batches
-from kzgraph.query import QueryError
-from kzgraph.remote import SKOLEM_PREFIX, Credentials, as_local_term, with_prologue
-from kzgraph.server import create_app
-from kzgraph.store import StoreError
+from kzgraph.store.push import gsp_batches, insert_data, read_dump, update_batches
+from kzgraph.sparql.queries import QueryError
+from kzgraph.store.remote import SKOLEM_PREFIX, Credentials, as_local_term, with_prologue
+from kzgraph.endpoint.app import create_app
+from kzgraph.store.local import StoreError
 
 from .helpers import free_port, kzgraph, serving
 
@@ -181,7 +181,7 @@ def test_the_endpoint_serves_a_remote_store_with_the_answers_of_the_local_one(en
 
 
 def test_a_remote_store_is_served_read_only(endpoint):
-    from kzgraph.guarded import NotServable
+    from kzgraph.endpoint.guarded_store import NotServable
 
     remote = store_module.open(endpoint, credentials=Credentials())
     with pytest.raises(NotServable, match="read-only"):

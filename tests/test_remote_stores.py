@@ -9,13 +9,15 @@ from collections import Counter
 import pytest
 from rdflib import BNode, Literal
 
-from kzgraph import metrics, projections
-from kzgraph import store as store_module
-from kzgraph.catalogue import load_catalogue
-from kzgraph.push import STAGING_PREFIX, PushError, push, read_dump
-from kzgraph.query import QUERIES_DIR
-from kzgraph.remote import Credentials, Endpoint, graph_sizes
-from kzgraph.store import StoreError
+from kzgraph.analysis import metrics
+
+from kzgraph.analysis import projections
+from kzgraph.store import local as store_module
+from kzgraph.sparql.catalogue import load_catalogue
+from kzgraph.store.push import STAGING_PREFIX, PushError, push, read_dump
+from kzgraph.sparql.queries import QUERIES_DIR
+from kzgraph.store.remote import Credentials, Endpoint, graph_sizes
+from kzgraph.store.local import StoreError
 
 from .helpers import kzgraph
 

@@ -6,7 +6,7 @@ ranges, nested and qualified shapes, paths, targets, severities, deactivated sha
 case is one Turtle graph holding the shapes and the data, and lists the results SHACL defines for it in
 lines ``# expect: <severity> <focus> <path or -> <value or -> <component> <source shape>`` (``[]`` for a
 blank node, the component without "ConstraintComponent", a path other than a predicate in the SPARQL
-syntax of :func:`kzgraph.shacl.results.sparql_path`). Both engines must give exactly these results.
+syntax of :func:`kzgraph.validation.shacl.results.sparql_path`). Both engines must give exactly these results.
 
 Property-based tests then generate small data graphs (and shapes) at random and require both engines to
 give the same results.
@@ -25,9 +25,9 @@ from hypothesis import strategies as st
 from rdflib import RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import XSD
 
-from kzgraph.shacl.shapes import UnsupportedShapeError
-from kzgraph.store import open as open_store
-from kzgraph.validation import SH, shapes_graph, validate_graph, validate_store
+from kzgraph.validation.shacl.shapes import UnsupportedShapeError
+from kzgraph.store.local import open as open_store
+from kzgraph.validation.validator import SH, shapes_graph, validate_graph, validate_store
 
 CASES = Path(__file__).parent / "fixtures" / "shacl-cases"
 EX = Namespace("http://example.org/ns#")

@@ -21,10 +21,10 @@ from pathlib import Path
 import pytest
 from rdflib import RDF, Graph, Literal, Namespace, URIRef
 
-from kzgraph.build import assemble
-from kzgraph.loading import project_files
-from kzgraph.shacl.shapes import read_shapes
-from kzgraph.validation import SHAPES_DIR, shapes_graph, validate_store
+from kzgraph.build.pipeline import assemble
+from kzgraph.build.loading import project_files
+from kzgraph.validation.shacl.shapes import read_shapes
+from kzgraph.validation.validator import SHAPES_DIR, shapes_graph, validate_store
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 EXAMPLES = Path(__file__).parent / "fixtures" / "shapes"
@@ -141,10 +141,10 @@ def reporting_constraints() -> list[tuple[str, str]]:
 
 
 def test_the_table_of_shapes_in_the_documentation_is_generated_from_the_shapes():
-    from kzgraph.shacl.shapes_doc import shapes_table
+    from kzgraph.validation.shacl.shapes_doc import shapes_table
 
     documented = (Path(__file__).parents[1] / "docs" / "shacl.md").read_text(encoding="utf-8")
-    assert documented.endswith("\n\n" + shapes_table(SHAPES)), "run: python -m kzgraph.shacl.shapes_doc"
+    assert documented.endswith("\n\n" + shapes_table(SHAPES)), "run: python -m kzgraph.validation.shacl.shapes_doc"
 
 
 def test_every_constraint_that_reports_a_result_has_its_own_english_message():

@@ -1,5 +1,5 @@
 """Validating a change: only the focus nodes a change can affect are checked again, with the same result
-as a full validation (kzgraph.validation.validate_changes, for the writes of the SPARQL endpoint)."""
+as a full validation (kzgraph.validation.validator.validate_changes, for the writes of the SPARQL endpoint)."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
-from kzgraph.build import assemble
-from kzgraph.loading import project_files
+from kzgraph.build.pipeline import assemble
+from kzgraph.build.loading import project_files
 from kzgraph.namespaces import KZ
-from kzgraph.store import open as open_store
-from kzgraph.validation import affected_focus, shapes_graph, validate_changes, validate_store
+from kzgraph.store.local import open as open_store
+from kzgraph.validation.validator import affected_focus, shapes_graph, validate_changes, validate_store
 from tests.test_shacl_engines import PREDICATES, SMALL_NODES, SMALL_VALUES, shapes_and_data, stored
 
 FIXTURE = Path(__file__).parent / "fixtures" / "multivector.ttl"

@@ -19,9 +19,9 @@ from pyshacl import validate as shacl_validate
 from rdflib import Graph, Namespace, URIRef
 from rdflib.query import Result
 
-from kzgraph.negotiation import GRAPH_TYPES, RESULT_TYPES
-from kzgraph.server import create_app
-from kzgraph.store import open as open_store
+from kzgraph.sparql.media_types import GRAPH_TYPES, RESULT_TYPES
+from kzgraph.endpoint.app import create_app
+from kzgraph.store.local import open as open_store
 
 from .helpers import serving
 from .w3c_manifest import REFERENCE, graph_iris_named, read_manifest

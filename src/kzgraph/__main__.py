@@ -1,3 +1,3 @@
-from .cli import app
+from kzgraph.cli import app
 
 app(prog_name="kzgraph")

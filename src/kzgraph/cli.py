@@ -15,11 +15,11 @@ from typing import Optional
 import typer
 from rich.console import Console
 
-from . import build as build_module
-from . import query as query_module
-from .catalogue import CatalogueError, load_catalogue, parse_params, render_catalogue
-from .loading import ParseError, project_files
-from .store import StoreError
+from kzgraph.build import pipeline as build_module
+from kzgraph.sparql import queries as query_module
+from kzgraph.sparql.catalogue import CatalogueError, load_catalogue, parse_params, render_catalogue
+from kzgraph.build.loading import ParseError, project_files
+from kzgraph.store.local import StoreError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_MISSING = 0, 1, 2, 3
 
@@ -83,7 +83,7 @@ def build(
     engine: Engine = typer.Option(Engine.sparql, help=ENGINE_HELP),
 ) -> None:
     """Load ontology and data, derive shortcuts, validate, and publish dump, VoID and coverage report."""
-    from .validation import UnsupportedShapeError
+    from kzgraph.validation.validator import UnsupportedShapeError
 
     try:
         result = build_module.build(out=out, backend=backend, sources=sources, data_dir=data_dir,
@@ -94,8 +94,8 @@ def build(
     except UnsupportedShapeError as error:
         fail(f"build failed: {error}; the previous build is unchanged", EXIT_FAILED)
     except build_module.BuildError as error:
-        from .locations import LocationIndex
-        from .reporting import print_problems
+        from kzgraph.build.locations import LocationIndex
+        from kzgraph.validation.reporting import print_problems
 
         print_problems(error, err, LocationIndex(project_files(data_dir=data_dir)))
         fail(f"build failed: {error}; the previous build is unchanged", EXIT_FAILED)
@@ -113,10 +113,10 @@ def validate(
     engine: Engine = typer.Option(Engine.sparql, help=ENGINE_HELP),
 ) -> None:
     """Validate data files against the SHACL shapes; exit 0 only when there is no Violation."""
-    from .build import assemble, union_graph
-    from .locations import LocationIndex
-    from .reporting import render_report
-    from .validation import UnsupportedShapeError, validate_store
+    from kzgraph.build.pipeline import assemble, union_graph
+    from kzgraph.build.locations import LocationIndex
+    from kzgraph.validation.reporting import render_report
+    from kzgraph.validation.validator import UnsupportedShapeError, validate_store
 
     missing = [f for f in files or [] if not f.is_file()]
     if missing:
@@ -188,13 +188,13 @@ def serve(
     """Serve the SPARQL 1.1 endpoint over the last build (docs/endpoint.md)."""
     import uvicorn
 
-    from .server import create_app
+    from kzgraph.endpoint.app import create_app
 
     try:
         kg = build_module.open_build(store)
     except (build_module.NoBuildError, StoreError) as error:
         fail(str(error), EXIT_MISSING)
-    from .guarded import NotServable
+    from kzgraph.endpoint.guarded_store import NotServable
 
     try:
         app = create_app(kg, timeout=timeout, max_rows=max_rows or None, max_query_length=max_query_length,
@@ -223,8 +223,8 @@ def metrics(
 
     Definitions: docs/metrics.md. Every row lists the facts behind it (--format json or csv).
     """
-    from . import metrics as metrics_module
-    from .projections import ProjectionError, as_year
+    from kzgraph.analysis import metrics as metrics_module
+    from kzgraph.analysis.projections import ProjectionError, as_year
 
     try:
         kg = build_module.open_build(store)
@@ -232,7 +232,7 @@ def metrics(
         rows = metrics_module.compute(kg, state, from_year, to_year, as_of=year)
         typer.echo(metrics_module.render(rows, format.value, title=f"multivector metrics: {state}"), nl=False)
         if chart is not None:
-            from . import charts
+            from kzgraph.analysis import charts
 
             for path in charts.render(kg, chart, state, from_year, to_year):
                 err.print(f"wrote {path}", highlight=False)
@@ -261,7 +261,7 @@ def export(
 
     Formats, attributes, ids and time: docs/export.md.
     """
-    from . import export as export_module
+    from kzgraph import export as export_module
 
     try:
         export_module.check(format, projection, graph, from_year, to_year, as_of, state)
@@ -305,8 +305,8 @@ def push(
 
     See docs/remote-stores.md.
     """
-    from . import push as push_module
-    from .remote import Credentials, Endpoint
+    from kzgraph.store import push as push_module
+    from kzgraph.store.remote import Credentials, Endpoint
 
     if method is PushMethod.gsp and not graph_store:
         fail("--method gsp needs --graph-store URL (the store's Graph Store Protocol endpoint)", EXIT_USAGE)

@@ -22,12 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from ..metrics import MetricsError
-from ..projections import NAMES, Facts, ProjectionError, as_year, check_projection
-from . import cyjs, gexf, graphml
-from .elements import GraphStream
-from .networks import network
-from .property_graph import property_graph
+from kzgraph.analysis.metrics import MetricsError
+from kzgraph.analysis.projections import NAMES, Facts, ProjectionError, as_year, check_projection
+from kzgraph.export import cyjs
+from kzgraph.export import gexf
+from kzgraph.export import graphml
+from kzgraph.export.elements import GraphStream
+from kzgraph.export.networks import network
+from kzgraph.export.property_graph import property_graph
 
 WRITERS = {"graphml": graphml.write, "gexf": gexf.write, "cyjs": cyjs.write}
 FORMATS = tuple(WRITERS)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from typing import BinaryIO
 
-from .elements import GraphStream, typed
+from kzgraph.export.elements import GraphStream, typed
 
 
 RESERVED = ("id", "source", "target")

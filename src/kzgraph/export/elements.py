@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from ..namespaces import ID
+from kzgraph.namespaces import ID
 
 BASE = str(ID)
 INT32 = range(-(2**31), 2**31)

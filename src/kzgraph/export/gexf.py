@@ -22,8 +22,8 @@ from typing import BinaryIO
 
 from lxml import etree
 
-from .elements import Edge, GraphStream, Node, Spell, name_token, text, typed
-from .xmlstream import element, newline, write as write_element, write_each
+from kzgraph.export.elements import Edge, GraphStream, Node, Spell, name_token, text, typed
+from kzgraph.export.xmlstream import element, newline, write as write_element, write_each
 
 NS = "http://gexf.net/1.3"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"

@@ -15,8 +15,8 @@ from typing import BinaryIO
 
 from lxml import etree
 
-from .elements import GraphStream, name_token, text, typed
-from .xmlstream import element, newline, write as write_element, write_each
+from kzgraph.export.elements import GraphStream, name_token, text, typed
+from kzgraph.export.xmlstream import element, newline, write as write_element, write_each
 
 NS = "http://graphml.graphdrawing.org/xmlns"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"

@@ -3,7 +3,7 @@ their edges, and for dynamic formats the periods in which each node and edge exi
 
 Node attributes: those of the projection (``label``, ``type``, ``iri``, ``iso``, ``vector``, and
 ``bipartite`` in the membership network) and the node's position in the whole projection, with the
-definitions of :func:`kzgraph.metrics.position` applied to every node (:func:`kzgraph.metrics.node_positions`): ``degree`` (distinct neighbours),
+definitions of :func:`kzgraph.analysis.metrics.position` applied to every node (:func:`kzgraph.analysis.metrics.node_positions`): ``degree`` (distinct neighbours),
 ``weighted_degree`` (sum of edge weights over all relations), ``betweenness`` (normalised, unweighted
 shortest paths; directed in the transfer network); in undirected networks also ``eigenvector``
 (weighted, within the node's connected component; missing when the power iteration does not converge)
@@ -27,10 +27,10 @@ from collections.abc import Iterator
 
 import networkx as nx
 
-from .. import metrics
-from ..projections import Facts
-from ..stats import DATASET
-from .elements import Edge, GraphStream, Node, Spell, declare, name_token, node_id
+from kzgraph.analysis import metrics
+from kzgraph.analysis.projections import Facts
+from kzgraph.build.statistics import DATASET
+from kzgraph.export.elements import Edge, GraphStream, Node, Spell, declare, name_token, node_id
 
 def edge_key(graph: nx.Graph, u: str, v: str, data: dict) -> tuple[str, str, str]:
     """(source, target, relation), the source first by IRI in undirected graphs."""

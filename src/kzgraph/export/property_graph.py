@@ -33,12 +33,12 @@ from pathlib import Path
 
 from rdflib import XSD, Graph, Literal, URIRef
 
-from ..namespaces import GRAPH, PREFIXES
-from ..projections import sparql
-from ..stats import DATASET
-from .elements import INT32, Edge, GraphStream, Node, Schema, name_token, node_id, widen
+from kzgraph.namespaces import GRAPH, PREFIXES
+from kzgraph.analysis.projections import sparql
+from kzgraph.build.statistics import DATASET
+from kzgraph.export.elements import INT32, Edge, GraphStream, Node, Schema, name_token, node_id, widen
 
-QUERY_DIR = Path(__file__).resolve().parents[1] / "sparql" / "export"
+QUERY_DIR = Path(__file__).resolve().parent / "queries"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 GRAPH_BASE = str(GRAPH)
 INTEGERS = {str(XSD[n]) for n in ("integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger",

@@ -1,0 +1,36 @@
+"""Derived triples: the SPARQL CONSTRUCT rules in ontology/derivations/, applied in file-name order.
+
+Each rule sees the data and the triples that earlier rules derived; the results go to one named graph
+(``graph/derived``) so that they can be told apart from curated triples and rebuilt at will.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rdflib import Graph
+
+from kzgraph.build.loading import ONTOLOGY_DIR
+from kzgraph.namespaces import GRAPH
+
+DERIVED_GRAPH = GRAPH["derived"]
+RULES_DIR = ONTOLOGY_DIR / "derivations"
+
+
+def rules(folder: Path = RULES_DIR) -> list[Path]:
+    return sorted(folder.glob("*.rq"))
+
+
+def derive(store, seen: set | None = None) -> Graph:
+    """Apply every rule to a :class:`~kzgraph.store.local.KnowledgeGraph`; return the graph of derived triples.
+
+    Only triples that no source file states (``seen``: the triples loaded so far) are added, so that each
+    triple stands in one named graph.
+    """
+    seen = set(store.dataset.triples((None, None, None))) if seen is None else seen
+    derived = store.graph(DERIVED_GRAPH)
+    for rule in rules():
+        new = [triple for triple in store.query(rule.read_text(encoding="utf-8")) if triple not in seen]
+        seen.update(new)
+        derived.addN((s, p, o, derived) for s, p, o in new)
+    return derived

@@ -1,0 +1,176 @@
+"""The build: load the ontology and data, derive shortcut triples, validate, and publish a dump.
+
+``build()`` writes into a staging folder and swaps it in only when every step passed, so a failed build
+leaves the previous good build (``build/current`` by default) untouched. A build holds:
+
+* ``kzgraph.nq`` – the whole dataset as N-Quads, one named graph per source file plus ``graph/derived``;
+* ``void.ttl`` – a VoID description with statistics (triples, entities, class and property partitions);
+* ``coverage.md`` – entities per class, facts per source document and the explained warnings; ``kzgraph build``
+  also copies it to data/COVERAGE.md, which is committed with the data.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Graph
+
+from kzgraph.build import provenance
+from kzgraph.build import statistics as stats
+from kzgraph.build.derive import derive
+from kzgraph.build.loading import DATA_DIR, PROJECT_ROOT, load_dataset, project_files
+from kzgraph.store.local import KnowledgeGraph, StoreError
+from kzgraph.store.local import open as open_store
+from kzgraph.validation.validator import DEFAULT_ENGINE, Report, validate_store
+
+DUMP_NAME = "kzgraph.nq"
+VOID_NAME = "void.ttl"
+COVERAGE_NAME = "coverage.md"
+
+
+class BuildError(Exception):
+    """The build stopped; the message says which step failed and why. The previous build is untouched."""
+
+    def __init__(self, message: str, report: Report | None = None, problems: list | None = None):
+        super().__init__(message)
+        self.report = report
+        self.problems = problems or []
+
+
+@dataclass
+class BuildResult:
+    folder: Path
+    triples: int
+    files: list[Path]
+    report: Report
+    seconds: float
+    class_counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def dump(self) -> Path:
+        return self.folder / DUMP_NAME
+
+
+def build_dir() -> Path:
+    """Where builds go: ``$KZGRAPH_BUILD`` or ``build/`` in the project."""
+    return Path(os.environ.get("KZGRAPH_BUILD", PROJECT_ROOT / "build"))
+
+
+def current_build(folder: Path | None = None) -> Path:
+    return (folder or build_dir()) / "current"
+
+
+def union_graph(kg: KnowledgeGraph) -> Graph:
+    """A plain rdflib graph of every triple in every named graph (what SHACL and the checks see)."""
+    graph = Graph()
+    for s, p, o, _ in kg.dataset.quads((None, None, None, None)):
+        graph.add((s, p, o))
+    return graph
+
+
+def assemble(files: list[Path] | None = None, backend: str = "oxigraph", progress=None) -> KnowledgeGraph:
+    """Load the ontology and data files into a fresh store and apply the derivation rules."""
+    files = files if files is not None else project_files()
+    kg = open_store(backend)
+    seen: set = set()
+    task = progress.add_task("loading", total=len(files)) if progress else None
+    for path in files:
+        load_dataset([path], kg.dataset, seen)
+        if progress:
+            progress.advance(task)
+    derive(kg, seen)
+    return kg
+
+
+def build(out: Path | None = None, backend: str = "oxigraph", sources: Path | None = None,
+          data_dir: Path = DATA_DIR, check_provenance: bool = True, show_progress: bool = False,
+          coverage_copy: Path | None = None, engine: str = DEFAULT_ENGINE) -> BuildResult:
+    """Run the whole build and publish it to ``out/current``; raise :class:`BuildError` on any failure.
+
+    ``engine`` is the SHACL engine (:data:`kzgraph.validation.validator.ENGINES`). When ``coverage_copy`` is given,
+    the coverage report is also written there (``kzgraph build`` writes ``data/COVERAGE.md``, which is
+    committed with the data).
+    """
+    started = time.perf_counter()
+    out = out or build_dir()
+    files = project_files(data_dir=data_dir)
+    progress_cm = _progress() if show_progress else nullcontext(None)
+    with progress_cm as progress:
+        kg = assemble(files, backend, progress)
+        task = progress.add_task("validating (SHACL)", total=None) if progress else None
+        report = validate_store(kg, engine=engine)
+        if progress:
+            progress.update(task, total=1, completed=1)
+    if not report.conforms:
+        raise BuildError(f"SHACL validation found {len(report.violations)} violation(s)", report=report)
+    if check_provenance:
+        sources = sources or provenance.sources_folder()
+        if not sources.is_dir():
+            raise BuildError(f"sources folder {sources} not found (set KZGRAPH_SOURCES or --sources)")
+        problems = provenance.check_graph(union_graph(kg), sources)
+        if problems:
+            raise BuildError(f"provenance check found {len(problems)} problem(s)", problems=problems)
+    staging = out / f".staging-{os.getpid()}"
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+    try:
+        kg.dataset.serialize(destination=staging / DUMP_NAME, format="nquads")
+        summary = stats.summarise(kg)
+        stats.void_graph(summary, current_build(out) / DUMP_NAME).serialize(staging / VOID_NAME, format="turtle")
+        coverage = stats.coverage_markdown(summary, report)
+        (staging / COVERAGE_NAME).write_text(coverage, encoding="utf-8")
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _publish(staging, current_build(out))
+    if coverage_copy is not None:
+        coverage_copy.write_text(coverage, encoding="utf-8")
+    return BuildResult(current_build(out), summary.triples, files, report, time.perf_counter() - started,
+                       summary.classes)
+
+
+def _publish(staging: Path, current: Path) -> None:
+    """Swap the staging folder in for the current build: rename the old one aside, then remove it."""
+    previous = current.with_name(f".previous-{os.getpid()}")
+    if current.exists():
+        current.rename(previous)
+    staging.rename(current)
+    if previous.exists():
+        shutil.rmtree(previous)
+
+
+def _progress():
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                    transient=True)
+
+
+class NoBuildError(Exception):
+    """There is no successful build to use yet."""
+
+
+def open_build(store: str | Path | None = None, out: Path | None = None):
+    """Open the last successful build without rebuilding: its dump loaded into the chosen store.
+
+    ``store`` is None (Oxigraph in memory), ``"memory"`` (rdflib), the path of a persistent Oxigraph
+    store, which is filled from the dump only when it is empty, or the http(s) URL of a remote SPARQL 1.1
+    store, which is queried as it is (``kzgraph push`` fills it) and must hold kzgraph's graphs.
+    """
+    from kzgraph.store.remote import is_remote
+
+    if is_remote(store):
+        kg = open_store(store)
+        if kg.is_empty():
+            raise StoreError(f"{store} holds no kzgraph graphs; upload the build with `kzgraph push {store}`")
+        return kg
+    dump = current_build(out) / DUMP_NAME
+    if not dump.is_file():
+        raise NoBuildError(f"no build at {dump.parent}; run `kzgraph build` first")
+    return open_store(store, dump=dump)

@@ -1,0 +1,286 @@
+"""The provenance check: every fact's key values stand in the source lines it cites.
+
+A node is checked when it carries a ``kz:citation`` or is a ``kz:Fact``. For each such node:
+
+* every citation names a known source document and a line range inside that document's text, at most
+  :data:`MAX_CITATION_LINES` lines long;
+* every number and date it states (typed literals of the XSD numeric and date types, except properties the
+  ontology marks ``kz:sourceTextCheck false``) occurs in at least one of its cited passages: a year as that
+  number, a day-precision date with its day and month (German or English month name, or numeric), a
+  number in German (``39.000``, ``2,5``) or English (``39,000``, ``2.5``) notation or as a German number word;
+* at least one name of the node or of a resource it links to (labels, alternative labels, acronyms,
+  designations) occurs in one of its cited passages.
+
+The texts are read from a sources folder (``../shared/seeds`` beside the project by default, or the
+``KZGRAPH_SOURCES`` environment variable).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from pathlib import Path
+
+from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
+from rdflib.namespace import XSD
+
+from kzgraph.namespaces import KZ
+
+MAX_CITATION_LINES = 60
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
+
+NUMERIC_TYPES = {XSD.integer, XSD.decimal, XSD.double, XSD.float, XSD.int, XSD.long,
+                 XSD.positiveInteger, XSD.nonNegativeInteger}
+DATE_TYPES = {XSD.date, XSD.gYear, XSD.gYearMonth, XSD.dateTime}
+NAME_PROPERTIES = (RDFS.label, SKOS.prefLabel, SKOS.altLabel, KZ.acronym, KZ.germanName, KZ.designation)
+NOT_FOLLOWED = {KZ.citation, RDF.type}
+
+MONTHS = {
+    1: ("januar", "jänner", "jan.", "january"), 2: ("februar", "feber", "feb.", "february"),
+    3: ("märz", "mär.", "march"), 4: ("april", "apr."), 5: ("mai", "may"), 6: ("juni", "june"),
+    7: ("juli", "july"), 8: ("august", "aug."), 9: ("september", "sept.", "sep."),
+    10: ("oktober", "okt.", "october", "oct."), 11: ("november", "nov."), 12: ("dezember", "dez.", "december", "dec."),
+}
+NUMBER_WORDS = {
+    "null": 0, "ein": 1, "eine": 1, "einen": 1, "einem": 1, "einer": 1, "eines": 1, "zwei": 2, "drei": 3,
+    "vier": 4, "fünf": 5, "sechs": 6, "sieben": 7, "acht": 8, "neun": 9, "zehn": 10, "elf": 11, "zwölf": 12,
+    "dreizehn": 13, "vierzehn": 14, "fünfzehn": 15, "sechzehn": 16, "siebzehn": 17, "achtzehn": 18,
+    "neunzehn": 19, "zwanzig": 20, "dreißig": 30, "vierzig": 40, "fünfzig": 50, "hundert": 100,
+    "tausend": 1000, "einhundert": 100, "zweihundert": 200, "dreihundert": 300, "halb": Decimal("0.5"),
+    "hälfte": Decimal("0.5"), "doppelt": 2, "zweimal": 2, "dreimal": 3, "million": 1, "milliarde": 1,
+    "erste": 1, "ersten": 1, "zweite": 2, "zweiten": 2, "dritte": 3, "dritten": 3, "vierte": 4, "vierten": 4,
+    "sechzig": 60, "siebzig": 70, "achtzig": 80, "neunzig": 90, "zweitausend": 2000, "dreitausend": 3000,
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "twenty": 20, "hundred": 100, "thousand": 1000,
+    "fünfte": 5, "fünften": 5, "sechste": 6, "sechsten": 6, "siebte": 7, "siebten": 7, "achte": 8, "achten": 8,
+}
+NUMBER_TOKEN = re.compile(r"\d+(?:[.,\u00a0\u202f ]\d+)*")
+WORD = re.compile(r"[^\W\d_]+")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One failed provenance check, with the node and, where there is one, the citation it concerns."""
+
+    node: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.node}: {self.message}"
+
+
+def sources_folder() -> Path:
+    return Path(os.environ.get("KZGRAPH_SOURCES", PROJECT_ROOT.parent / "shared" / "seeds"))
+
+
+@lru_cache(maxsize=16)
+def read_lines(path: Path) -> tuple[str, ...]:
+    """A document's lines numbered as ``sed -n`` and ``wc -l`` count them: split at newlines only
+    (str.splitlines would also split at form feeds and other separators inside the PDF text)."""
+    text = path.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return tuple(line.rstrip("\r") for line in lines)
+
+
+def normalise(text: str) -> str:
+    """Join the lines of a passage, undo hyphenation at line ends and fold white space and case."""
+    text = re.sub(r"(\w)-\s*\n\s*(\w)", r"\1\2", text)
+    return re.sub(r"\s+", " ", text).casefold()
+
+
+def _decimal(text: str) -> Decimal | None:
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return None
+
+
+def numbers_in(text: str) -> set[Decimal]:
+    """Every value a number token in the text can stand for, read in German and in English notation."""
+    values: set[Decimal] = set()
+    for token in NUMBER_TOKEN.findall(text):
+        token = token.replace("\u00a0", " ").replace("\u202f", " ")
+        parts = [token] + token.split(" ")
+        for part in parts:
+            for candidate in (
+                part.replace(" ", ""),
+                part.replace(" ", "").replace(".", "").replace(",", "."),  # German: 39.000,5
+                part.replace(" ", "").replace(",", ""),  # English: 39,000.5
+                part.replace(" ", "").replace(",", "."),  # German decimal without thousands
+            ):
+                value = _decimal(candidate)
+                if value is not None:
+                    values.add(value.normalize())
+            for piece in re.split(r"[.,]", part.replace(" ", "")):  # dates like 15.05.1992, ranges 2020/21
+                value = _decimal(piece)
+                if value is not None:
+                    values.add(value.normalize())
+    for word in WORD.findall(text):
+        if word in NUMBER_WORDS:
+            values.add(Decimal(NUMBER_WORDS[word]).normalize())
+    return values
+
+
+def _date_parts(literal: Literal) -> tuple[int, int | None, int | None]:
+    text = str(literal).lstrip("-")
+    match = re.match(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?", text)
+    if not match:
+        raise ValueError(f"unreadable date {literal!r}")
+    year, month, day = match.groups()
+    return int(year), int(month) if month else None, int(day) if day else None
+
+
+def date_in(literal: Literal, text: str, numbers: set[Decimal]) -> bool:
+    """A date stands in a passage when its year does, and its month and day where it has them."""
+    year, month, day = _date_parts(literal)
+    if Decimal(year) not in numbers:
+        return False
+    if month is not None:
+        names = MONTHS[month]
+        month_named = any(re.search(r"(?<!\w)" + re.escape(name) + (r"(?!\w)" if not name.endswith(".") else ""), text)
+                          for name in names)
+        # numeric forms: 15.05.1992, 05/1992, and ranges such as "10-11.06.2010" or "13.09. bis 24.09.2010"
+        month_numeric = re.search(rf"(?<!\d)\d{{1,2}}\.\s?0?{month}\.", text) if day else \
+            re.search(rf"(?<!\d)0?{month}[./]\s*{year}", text)
+        if not (month_named or month_numeric):
+            return False
+    if day is not None and Decimal(day) not in numbers:
+        return False
+    return True
+
+
+def number_in(value: Decimal, numbers: set[Decimal]) -> bool:
+    return value.normalize() in numbers
+
+
+def _names(graph: Graph, node) -> set[str]:
+    return {normalise(str(o)) for p in NAME_PROPERTIES for o in graph.objects(node, p) if isinstance(o, Literal)}
+
+
+def candidate_names(graph: Graph, node) -> set[str]:
+    """Names of the node and of the resources it links to (one hop; SKOS concepts and types excluded)."""
+    names = set(_names(graph, node))
+    for p, o in graph.predicate_objects(node):
+        if p in NOT_FOLLOWED or isinstance(o, Literal):
+            continue
+        if (o, RDF.type, SKOS.Concept) in graph:
+            continue
+        names |= _names(graph, o)
+    return {n for n in names if len(n) >= 2}
+
+
+def unchecked_properties(graph: Graph) -> set[URIRef]:
+    return {p for p in graph.subjects(KZ.sourceTextCheck, Literal(False))}
+
+
+def fact_nodes(graph: Graph) -> set:
+    """Every node that must cite a source: nodes with citations and instances of kz:Fact's sub-classes."""
+    fact_classes = {c for c in graph.transitive_subjects(RDFS.subClassOf, KZ.Fact)}
+    nodes = set(graph.subjects(KZ.citation, None))
+    for cls in fact_classes:
+        nodes |= set(graph.subjects(RDF.type, cls))
+    return nodes
+
+
+def name_in(name: str, text: str) -> bool:
+    """Long names match inside words (German inflects: Kasachstans); short ones (UN, EU) only as words."""
+    if len(name) > 4:
+        return name in text
+    return re.search(r"(?<!\w)" + re.escape(name) + r"(?!\w)", text) is not None
+
+
+def _label(node) -> str:
+    return node.n3() if isinstance(node, URIRef) else f"_:{node}"
+
+
+def check_graph(graph: Graph, sources: Path | None = None) -> list[Problem]:
+    """Run the provenance check over a graph holding data, sources.ttl and the ontology."""
+    sources = sources or sources_folder()
+    skip = unchecked_properties(graph)
+    problems: list[Problem] = []
+    for node in sorted(fact_nodes(graph), key=str):
+        problems.extend(check_node(graph, node, sources, skip))
+    return problems
+
+
+def cited_passages(graph: Graph, node, sources: Path) -> tuple[list[str], list[str]]:
+    """The normalised texts of a node's citations, and the problems found with the citations themselves."""
+    passages, problems = [], []
+    citations = list(graph.objects(node, KZ.citation))
+    if not citations:
+        return [], ["has no kz:citation"]
+    for citation in citations:
+        document = graph.value(citation, KZ.document)
+        start, end = graph.value(citation, KZ.lineStart), graph.value(citation, KZ.lineEnd)
+        file_name = graph.value(document, KZ.fileName) if document is not None else None
+        if file_name is None or start is None or end is None:
+            problems.append("a citation lacks kz:document (a known source), kz:lineStart or kz:lineEnd")
+            continue
+        start, end = int(start), int(end)
+        path = sources / str(file_name)
+        if not path.exists():
+            problems.append(f"source file {path} does not exist")
+            continue
+        lines = read_lines(path)
+        if not 1 <= start <= end <= len(lines):
+            problems.append(f"line range {start}-{end} is outside {file_name} (1-{len(lines)})")
+            continue
+        if end - start + 1 > MAX_CITATION_LINES:
+            problems.append(f"line range {start}-{end} spans more than {MAX_CITATION_LINES} lines")
+            continue
+        passages.append(normalise("\n".join(lines[start - 1:end])))
+    return passages, problems
+
+
+def check_node(graph: Graph, node, sources: Path, skip: set[URIRef]) -> list[Problem]:
+    passages, messages = cited_passages(graph, node, sources)
+    label = _label(node)
+    problems = [Problem(label, m) for m in messages]
+    if not passages:
+        return problems
+    numbers = [numbers_in(p) for p in passages]
+    for p, o in graph.predicate_objects(node):
+        if not isinstance(o, Literal) or p in skip or o.datatype is None:
+            continue
+        if o.datatype in DATE_TYPES:
+            try:
+                found = any(date_in(o, text, nums) for text, nums in zip(passages, numbers))
+            except ValueError as error:
+                problems.append(Problem(label, str(error)))
+                continue
+        elif o.datatype in NUMERIC_TYPES:
+            found = any(number_in(Decimal(str(o)), nums) for nums in numbers)
+        else:
+            continue
+        if not found:
+            problems.append(Problem(label, f"{graph.qname(p)} {o} does not occur in the cited lines"))
+    names = candidate_names(graph, node)
+    if not any(name_in(name, text) for name in names for text in passages):
+        shown = ", ".join(sorted(names)[:6]) or "none"
+        problems.append(Problem(label, f"none of its names ({shown}) occurs in the cited lines"))
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m kzgraph.build.provenance [FILES…]``: check the given data files (default: all of data/)."""
+    import sys
+
+    from kzgraph.build.loading import load_files, project_files
+
+    argv = sys.argv[1:] if argv is None else argv
+    files = project_files(data=[Path(a) for a in argv] if argv else None)
+    graph = load_files(files)
+    problems = check_graph(graph)
+    for problem in problems:
+        print(problem)
+    print(f"{len(problems)} provenance problem(s) in {len(fact_nodes(graph))} fact node(s)")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

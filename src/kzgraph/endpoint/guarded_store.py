@@ -1,0 +1,318 @@
+"""The store as the endpoint serves it: every query guarded, every write validated before it commits.
+
+:class:`GuardedStore` has the query interface of :class:`~kzgraph.store.local.KnowledgeGraph` —
+``.query(sparql) -> rdflib.query.Result`` — and is what ``create_app`` puts into ``app.state.kg``, so that
+every router (the SPARQL protocol, the metrics, the pages) is guarded the same way:
+
+* the query is at most ``max_query_length`` characters long (else :class:`QueryTooLong`);
+* it is parsed and inspected (:mod:`kzgraph.sparql.inspection`): a syntax error or a reach outside the store (SERVICE
+  off the allow-list, a graph the store does not hold) raises a :class:`~kzgraph.sparql.queries.QueryError`;
+* it is evaluated in a worker process (:mod:`kzgraph.endpoint.workers`) and stopped after ``timeout`` seconds
+  (:class:`~kzgraph.endpoint.workers.QueryTimeout`, an :class:`~kzgraph.endpoint.workers.Unavailable`, as are a request that
+  finds every worker busy for as long and a worker that dies);
+* a result is cut after ``max_rows`` rows (or triples); ``result.truncated`` then says so.
+
+Writes (:meth:`GuardedStore.update` and the graph store operations) are validated first
+(:mod:`kzgraph.endpoint.writes`) and applied under a lock, so that a reader sees the store before or after a write,
+never in between; a write with a SHACL Violation raises :class:`~kzgraph.endpoint.writes.WriteRejected` and
+leaves the store unchanged. Who may write is the HTTP layer's decision (a token).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+import weakref
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Iterable
+
+from rdflib.query import Result
+
+from kzgraph.sparql.evaluation import Snapshot, write_snapshot
+from kzgraph.sparql.inspection import QueryRefused, QuerySyntaxError
+from kzgraph.sparql.queries import QueryError
+from kzgraph.endpoint.workers import Overloaded, QueryTimeout, Unavailable, WorkerConfig, WorkerCrashed, WorkerPool, context
+from kzgraph.endpoint import writes as writes_module
+from kzgraph.endpoint.writes import Delta, GraphNotFound, PayloadError, Write, WriteRejected, apply_delta
+
+__all__ = ["GuardedStore", "Limits", "QueryTooLong", "QueryTimeout", "Overloaded", "Unavailable", "WorkerCrashed",
+           "WriteTimeout", "WriteRejected", "PayloadError", "GraphNotFound", "NotServable"]
+
+
+class QueryTooLong(QueryError):
+    """The query text is longer than the endpoint accepts (HTTP 413)."""
+
+
+class NotServable(ValueError):
+    """The store cannot be served as asked (for instance: writes to a remote store)."""
+
+
+class WriteTimeout(Unavailable):
+    """A write ran longer than the write time limit and was stopped; the store is unchanged."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The limits of a guarded store.
+
+    ``timeout``: seconds a query may run; ``max_rows``: rows (or triples) of a result before it is cut
+    (None: no limit); ``max_query_length``: characters of a query or update text; ``wait``: seconds a
+    request waits for a free worker (default: ``timeout``); ``write_timeout``: seconds a write may take,
+    validation included; ``workers``: query worker processes; ``memory_limit_mb``: address space of each
+    worker and writer process (None: no limit).
+    """
+
+    timeout: float = 30.0
+    max_rows: int | None = 10_000
+    max_query_length: int = 100_000
+    wait: float | None = None
+    write_timeout: float = 600.0
+    workers: int = 2
+    memory_limit_mb: int | None = 4096
+
+
+def _check_length(text: str, limits: Limits) -> None:
+    if len(text) > limits.max_query_length:
+        raise QueryTooLong(f"the request is {len(text)} characters long; this endpoint accepts at most "
+                           f"{limits.max_query_length}")
+
+
+def _reply_error(kind: str, message: str) -> Exception:
+    """The exception for a worker's or writer's error reply of that kind."""
+    errors = {"syntax": QuerySyntaxError, "refused": QueryRefused, "payload": PayloadError,
+              "missing": GraphNotFound, "memory": WorkerCrashed}
+    return errors.get(kind, QueryError)(message)
+
+
+def _release(pool: WorkerPool, folder: Path) -> None:
+    pool.close()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+class GuardedStore:
+    """A :class:`~kzgraph.store.local.KnowledgeGraph` behind the endpoint's guard; see the module docstring."""
+
+    def __init__(self, kg, limits: Limits | None = None, allowed_services: Iterable[str] = ()):
+        if getattr(kg, "dataset", None) is None:
+            raise NotServable(f"a GuardedStore holds copies of a local store (Oxigraph or rdflib's); "
+                              f"{type(kg).__name__} is not one: serve a remote store with RemoteGuardedStore")
+        self.kg = kg
+        self.limits = limits or Limits()
+        prefixes = {prefix: str(namespace) for prefix, namespace in kg.dataset.namespaces()}
+        self.config = WorkerConfig(backend="memory" if kg.backend == "memory" else "oxigraph",
+                                   prefixes=prefixes, allowed_services=tuple(allowed_services),
+                                   memory_limit_mb=self.limits.memory_limit_mb)
+        self.generation = 0  # how many writes committed since the server started
+        self._folder: Path | None = None
+        self._snapshot: Snapshot | None = None
+        self._pool: WorkerPool | None = None
+        self._start_lock = threading.Lock()
+        self._write_lock = threading.Lock()
+
+    # -- life cycle -------------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Write the first snapshot and start the workers (done by the first request if not called)."""
+        with self._start_lock:
+            if self._pool is None:
+                self._folder = Path(tempfile.mkdtemp(prefix="kzgraph-endpoint-"))
+                self._snapshot = self._write_snapshot(0)
+                self._pool = WorkerPool(self.limits.workers, self.config, self._snapshot)
+                # stop the workers and remove the snapshots even if close() is never called
+                self._release = weakref.finalize(self, _release, self._pool, self._folder)
+
+    def close(self) -> None:
+        """Stop the workers and remove the snapshots (the store itself stays open)."""
+        with self._start_lock:
+            if self._pool is not None:
+                self._release()
+                self._pool = None
+                self._folder = None
+
+    def __enter__(self) -> "GuardedStore":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __len__(self) -> int:
+        return len(self.kg)
+
+    @property
+    def backend(self) -> str:
+        return self.kg.backend
+
+    @property
+    def busy(self) -> int:
+        """How many query workers are evaluating a request now."""
+        return self._pool.busy if self._pool is not None else 0
+
+    def _write_snapshot(self, generation: int) -> Snapshot:
+        path = self._folder / f"snapshot-{generation}.nq"
+        snapshot = write_snapshot(self.kg.dataset, path, generation)
+        stale = self._folder / f"snapshot-{generation - 2}.nq"  # a worker may still be reading the last one
+        stale.unlink(missing_ok=True)
+        return snapshot
+
+    # -- reading ----------------------------------------------------------------------------------------
+    def _call(self, message, timeout: float | None):
+        self.start()
+        wait = self.limits.wait if self.limits.wait is not None else self.limits.timeout
+        return self._pool.call(message, timeout, wait)
+
+    def query(self, sparql: str, *, base: str | None = None, default_graphs: Iterable[str] | None = None,
+              named_graphs: Iterable[str] | None = None) -> Result:
+        """Evaluate a SPARQL 1.1 query within the limits; see the module docstring for what it raises.
+
+        ``default_graphs`` / ``named_graphs`` give the dataset as the protocol's ``default-graph-uri`` /
+        ``named-graph-uri`` do; ``base`` resolves relative IRIs (the endpoint's URL over HTTP).
+        """
+        _check_length(sparql, self.limits)
+        request = {"query": sparql, "base": base, "max_rows": self.limits.max_rows,
+                   "default_graphs": None if default_graphs is None else list(default_graphs),
+                   "named_graphs": None if named_graphs is None else list(named_graphs)}
+        kind, value = self._call(("query", request), self.limits.timeout)
+        if kind == "ok":
+            return value.result()
+        raise _reply_error(kind, value)
+
+    def graph_names(self) -> list[str]:
+        """The names of the store's named graphs, empty ones included (those of the current snapshot)."""
+        self.start()
+        return list(self._snapshot.graphs)
+
+    def graph_triples(self, name: str | None) -> list[tuple] | None:
+        """The triples of a named graph (None: the store's unnamed graph), or None if the store has no such
+        graph. A whole graph, not cut by ``max_rows``."""
+        return self._call(("graph", name), self.limits.timeout)[1]
+
+    # -- writing ----------------------------------------------------------------------------------------
+    def update(self, sparql: str, *, base: str | None = None, using_graphs: Iterable[str] = (),
+               using_named_graphs: Iterable[str] = ()) -> Delta:
+        """Apply a SPARQL 1.1 Update request if the result validates; return what it changed."""
+        _check_length(sparql, self.limits)
+        return self.write(Write("update", text=sparql, base=base, using_graphs=tuple(using_graphs),
+                                using_named_graphs=tuple(using_named_graphs)))
+
+    def put_graph(self, name: str | None, payload: bytes, media_type: str, base: str | None = None) -> Delta:
+        """Replace a graph's content with an RDF document (Graph Store Protocol §5.3)."""
+        return self.write(Write("put", graph=name, payloads=((payload, media_type),), base=base or name))
+
+    def post_graph(self, name: str | None, payloads: Iterable[tuple[bytes, str]], base: str | None = None) -> Delta:
+        """Merge RDF documents, as (bytes, media type) pairs, into a graph (Graph Store Protocol §5.5)."""
+        return self.write(Write("post", graph=name, payloads=tuple(payloads), base=base or name))
+
+    def delete_graph(self, name: str | None) -> Delta:
+        """Drop a named graph (:class:`GraphNotFound` if there is none), or empty the unnamed graph (§5.4)."""
+        return self.write(Write("delete", graph=name))
+
+    def write(self, write: Write) -> Delta:
+        """Perform a write in a writer process, validate it there, and commit it here if it is valid."""
+        write = replace(write, prefixes=self.config.prefixes, allowed_services=self.config.allowed_services)
+        self.start()
+        with self._write_lock:
+            kind, value = self._run_writer(write)
+            if kind == "invalid":
+                violations = sum(1 for r in value if r["severity"] == "Violation")
+                raise WriteRejected(f"the write was rejected: SHACL validation found {violations} violation(s); "
+                                    "the store is unchanged", value)
+            if kind != "ok":
+                raise _reply_error(kind, value)
+            if value:
+                apply_delta(self.kg, value)
+                self.generation += 1
+                self._snapshot = self._write_snapshot(self.generation)
+                self._pool.refresh(self._snapshot)
+            return value
+
+    def _run_writer(self, write: Write):
+        ctx = context()
+        connection, child = ctx.Pipe()
+        process = ctx.Process(target=writes_module.serve, daemon=True, name="kzgraph-writer",
+                              args=(child, self._snapshot, write, self.limits.memory_limit_mb))
+        process.start()
+        child.close()
+        try:
+            if not connection.poll(self.limits.write_timeout):
+                raise WriteTimeout(f"the write was stopped after {self.limits.write_timeout:g} s, the time limit "
+                                   "for writes; the store is unchanged")
+            try:
+                return connection.recv()
+            except EOFError:
+                process.join(5)
+                raise WorkerCrashed(f"the writer stopped (exit code {process.exitcode}); the store is "
+                                    "unchanged") from None
+        finally:
+            if process.is_alive():
+                process.kill()
+            process.join(5)
+            connection.close()
+
+
+class RemoteGuardedStore:
+    """A remote SPARQL 1.1 store (:class:`~kzgraph.store.remote.RemoteKnowledgeGraph`) behind the endpoint's guard.
+
+    Queries pass the same checks as on a :class:`GuardedStore` (length, syntax, SERVICE allow-list, graphs the
+    store holds) and the same row limit; the remote store evaluates them, and a request that waits longer
+    than ``timeout`` seconds for its answer is given up (:class:`~kzgraph.endpoint.workers.QueryTimeout`) — stopping the
+    evaluation itself is the remote store's business. It is read-only: writes go to the remote store itself
+    (``kzgraph push``, or its own update endpoint).
+    """
+
+    backend = "remote"
+    busy = 0
+    generation = 0
+
+    def __init__(self, kg, limits: Limits | None = None, allowed_services: Iterable[str] = ()):
+        from kzgraph.sparql.evaluation import RemoteEngine
+        from kzgraph.namespaces import PREFIXES
+        from kzgraph.store.remote import Endpoint, RemoteKnowledgeGraph
+
+        self.limits = limits or Limits()
+        endpoint = kg.endpoint
+        timed = Endpoint(endpoint.url, endpoint.update_url, endpoint.credentials, timeout=self.limits.timeout)
+        self.kg = RemoteKnowledgeGraph(timed, sizes=kg.sizes)  # the same store, asked once
+        self.engine = RemoteEngine(self.kg)
+        self.prefixes = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
+        self.allowed_services = tuple(allowed_services)
+
+    def start(self) -> None:
+        """Nothing to start: every request opens its own connection."""
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+    def __len__(self) -> int:
+        return len(self.kg)
+
+    def query(self, sparql: str, *, base: str | None = None, default_graphs: Iterable[str] | None = None,
+              named_graphs: Iterable[str] | None = None) -> Result:
+        """Inspect a query as :meth:`GuardedStore.query` does, then have the remote store evaluate it."""
+        from kzgraph.sparql.inspection import inspect_query
+        from kzgraph.store.remote import RemoteTimeout
+        from kzgraph.store.local import StoreError
+
+        _check_length(sparql, self.limits)
+        plan = inspect_query(sparql, graphs=self.engine.graphs(), allowed_services=self.allowed_services,
+                             base=base, prefixes=self.prefixes, default_graphs=default_graphs,
+                             named_graphs=named_graphs)
+        try:
+            return self.engine.evaluate(plan, self.limits.max_rows).result()
+        except RemoteTimeout as error:
+            raise QueryTimeout(str(error)) from None
+        except StoreError as error:  # the store went away or refuses us
+            raise Unavailable(str(error)) from None
+
+    def graph_names(self) -> list[str]:
+        return sorted(self.engine.graphs())
+
+    def graph_triples(self, name: str | None) -> list[tuple] | None:
+        return self.engine.graph_triples(name)
+
+    def _read_only(self, *args, **kwargs):
+        raise NotServable("this endpoint serves a remote store read-only: write to that store itself "
+                          "(`kzgraph push`, or its own update endpoint)")
+
+    update = put_graph = post_graph = delete_graph = write = _read_only

@@ -1,0 +1,112 @@
+"""The named-query catalogue over HTTP: a FastAPI router that any kzgraph app includes with one line.
+
+    app.include_router(catalogue_api.router)
+
+* ``GET /queries`` lists the catalogue (docs/queries.md): name, title, description, parameters (name, type,
+  default, description) and the URL that runs each query; JSON by default, HTML for browsers (``Accept``
+  or ``format=json|html``).
+* ``GET /queries/{name}?param=value…`` runs a named query with its parameters bound by
+  :meth:`kzgraph.sparql.catalogue.NamedQuery.bind` (a ``VALUES`` block, never text spliced into the query) and
+  answers with content negotiation as the SPARQL endpoint does: SPARQL 1.1 Query Results JSON, XML, CSV
+  or TSV, or an HTML table for browsers.
+
+Query-string keys: ``format`` is reserved for the answer's format, every other key names a parameter of
+the query. A parameter given twice, a key that is no parameter of the query, or a value that does not fit
+the parameter's type is answered 400 with the parameter's name; an empty value counts as not given (the
+default applies). No catalogue parameter may be called like a reserved key (the tests check this).
+
+The store is ``request.app.state.kg`` (:func:`kzgraph.endpoint.http.get_store`), the catalogue ``queries/``
+(:func:`get_catalogue`; override either with ``app.dependency_overrides``).
+"""
+
+from __future__ import annotations
+
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+
+from kzgraph.sparql import queries as query_module
+from kzgraph.sparql.catalogue import CatalogueError, NamedQuery, catalogue_records, load_catalogue
+from kzgraph.sparql.media_types import RESULT_TYPES, NotAcceptable
+from kzgraph.endpoint.http import get_store
+from kzgraph.sparql.serialization import serialize_result
+from kzgraph.endpoint.templating import HTML, VARY, media_for, render, root_of, table
+
+router = APIRouter(tags=["named queries"])
+
+#: Query-string keys that are not query parameters.
+RESERVED = frozenset({"format"})
+LIST_TYPES = ("application/json", HTML)
+RUN_TYPES = (*RESULT_TYPES, HTML)
+
+
+def get_catalogue() -> dict[str, NamedQuery]:
+    """The named queries of ``queries/``, read afresh on each request (a few small files)."""
+    return load_catalogue(query_module.QUERIES_DIR)
+
+
+def listing(catalogue: dict[str, NamedQuery], request: Request) -> list[dict]:
+    """The catalogue as records (as ``kzgraph query --list --format json``), each with the URL that runs it."""
+    records = catalogue_records(catalogue)
+    for record in records:
+        record["url"] = str(request.url_for("run_named_query", name=record["name"]))
+    return records
+
+
+@router.get("/queries")
+def list_queries(request: Request, catalogue: dict = Depends(get_catalogue)) -> Response:
+    """The named queries: name, title, description, parameters and the URL to run each."""
+    try:
+        media = media_for(request, LIST_TYPES)
+    except NotAcceptable as error:
+        return PlainTextResponse(str(error), status_code=406, headers=VARY)
+    records = listing(catalogue, request)
+    if media == HTML:
+        return render(request, "queries.html", headers=VARY, queries=records)
+    return JSONResponse(records, headers=VARY)
+
+
+def parameters(request: Request, named: NamedQuery) -> dict[str, str]:
+    """The query-string parameters meant for the query: reserved keys left out, empty values dropped.
+
+    Raises CatalogueError naming a parameter given twice or one the query does not have.
+    """
+    values: dict[str, str] = {}
+    for key, value in request.query_params.multi_items():
+        if key in RESERVED:
+            continue
+        named.parameter(key)  # refuses a key that is no parameter of the query, by name
+        if key in values:
+            raise CatalogueError(f"parameter {key!r} given twice")
+        values[key] = value
+    return {key: value for key, value in values.items() if value != ""}
+
+
+@router.get("/queries/{name}", name="run_named_query")
+def run_named_query(request: Request, name: str, kg=Depends(get_store),
+                    catalogue: dict = Depends(get_catalogue)) -> Response:
+    """Run a named query with parameters from the query string; answered like the SPARQL endpoint."""
+    try:
+        media = media_for(request, RUN_TYPES)
+    except NotAcceptable as error:
+        return PlainTextResponse(str(error), status_code=406, headers=VARY)
+    named = catalogue.get(name)
+    if named is None:
+        message = f"no query named {name!r} in the catalogue (see /queries)"
+        if media == HTML:
+            return render(request, "named_query.html", status_code=404, headers=VARY, named=None, error=message,
+                          values={}, sparql=None, table=None)
+        return PlainTextResponse(message, status_code=404, headers=VARY)
+    values = {key: value for key, value in request.query_params.multi_items() if key not in RESERVED}
+    try:
+        sparql = named.bind(parameters(request, named))
+        result = query_module.run(kg, sparql)
+    except (CatalogueError, query_module.QueryError) as error:
+        if media == HTML:
+            return render(request, "named_query.html", status_code=400, headers=VARY, named=named,
+                          error=str(error), values=values, sparql=None, table=None)
+        return PlainTextResponse(str(error), status_code=400, headers=VARY)
+    if media == HTML:
+        return render(request, "named_query.html", headers=VARY, named=named, error=None, values=values,
+                      sparql=sparql, table=table(result, root=root_of(request)))
+    return Response(serialize_result(result, media), media_type=media, headers=VARY)

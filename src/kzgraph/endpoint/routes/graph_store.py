@@ -1,0 +1,127 @@
+"""The SPARQL 1.1 Graph Store HTTP Protocol (https://www.w3.org/TR/sparql11-http-rdf-update/) at
+``/rdf-graphs/service``, with indirect graph identification (§4.2): ``?graph=IRI`` names a named graph,
+``?default`` the store's unnamed graph (empty after a build; SPARQL queries see it inside the union that is
+their default graph).
+
+* ``GET`` / ``HEAD`` (§5.2): the graph by content negotiation; 404 if the store has no such graph.
+* ``PUT`` (§5.3): replace the graph with the RDF payload (Turtle, N-Triples, RDF/XML, JSON-LD);
+  201 when it creates the graph, else 204.
+* ``POST`` (§5.5): merge the payload into the graph (200, or 201 when created); a ``multipart/form-data``
+  body merges every part; ``POST`` without a graph creates a new graph and answers 201 with its URL in
+  ``Location``.
+* ``DELETE`` (§5.4): drop the graph (200); 404 if there is none.
+
+Reads are open like SPARQL queries; writes need the endpoint's bearer token and pass the same SHACL
+validation as SPARQL updates (422 with the report otherwise). Blank nodes of a payload are always new.
+"""
+
+from __future__ import annotations
+
+import uuid
+from email.parser import BytesParser
+from email.policy import HTTP
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import PlainTextResponse, Response
+from pyoxigraph import DefaultGraph
+from rdflib import Graph
+from starlette.concurrency import run_in_threadpool
+
+from kzgraph.namespaces import GRAPH
+from kzgraph.endpoint.http import ProtocolError, graph_response, media_type, read_body, require_writer
+from kzgraph.endpoint.writes import Delta, payload_format
+
+router = APIRouter(tags=["SPARQL 1.1 Graph Store HTTP Protocol"])
+
+SERVICE_PATH = "/rdf-graphs/service"
+# Graphs that POST to the service creates are named under this namespace.
+POSTED = GRAPH["posted/"]
+
+
+def target(request: Request) -> str | None:
+    """The graph a request names: ``?graph=IRI`` or ``?default`` (None), exactly one of them."""
+    params = request.query_params
+    graphs = params.getlist("graph")
+    if "default" in params and graphs or len(graphs) > 1:
+        raise ProtocolError(400, "name one graph: ?graph=IRI or ?default")
+    if "default" in params:
+        return None
+    if not graphs:
+        raise ProtocolError(400, "name a graph: ?graph=IRI or ?default")
+    name = graphs[0]
+    if ":" not in name or any(c in name for c in '<>" {}|\\^`'):
+        raise ProtocolError(400, f"graph={name!r} is not an absolute IRI")
+    return name
+
+
+def _location(request: Request, name: str) -> str:
+    return f"{request.url_for('graph_store')}?graph={quote(name, safe='')}"
+
+
+def _payload_type(request: Request) -> str:
+    """The request's Content-Type, checked before the body is read: RDF or multipart, else 415."""
+    media, _ = media_type(request)
+    if media != "multipart/form-data":
+        payload_format(media)
+    return request.headers.get("content-type", "")
+
+
+def _parts(body: bytes, content_type: str) -> list[tuple[bytes, str]]:
+    """The parts of a multipart/form-data body (RFC 7578) as (payload, media type)."""
+    message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + body)
+    if not message.is_multipart():
+        raise ProtocolError(400, "the multipart/form-data body has no parts")
+    return [(part.get_payload(decode=True) or b"", part.get_content_type()) for part in message.iter_parts()]
+
+
+@router.head(SERVICE_PATH, include_in_schema=False)
+@router.get(SERVICE_PATH, name="graph_store", summary="Get a graph")
+async def get_graph(request: Request) -> Response:
+    name = target(request)
+    triples = await run_in_threadpool(request.app.state.kg.graph_triples, name)
+    if triples is None:
+        raise ProtocolError(404, f"the store has no graph <{name}>")
+    graph = Graph()
+    for triple in triples:
+        graph.add(triple)
+    return await graph_response(request, graph)
+
+
+@router.put(SERVICE_PATH, summary="Replace a graph")
+async def put_graph(request: Request) -> Response:
+    require_writer(request)
+    name = target(request)
+    content_type = _payload_type(request)
+    outcome = await run_in_threadpool(request.app.state.kg.put_graph, name, await read_body(request), content_type)
+    return Response(status_code=201 if _created(outcome, name) else 204)
+
+
+def _created(delta: Delta, name: str | None) -> bool:
+    """Whether a write created its graph (for the unnamed graph: whether it was empty before)."""
+    if name is None:
+        return not any(q.graph_name == DefaultGraph() for q in delta.removed)
+    return name in delta.graphs_created
+
+
+@router.post(SERVICE_PATH, summary="Add to a graph, or create a new graph")
+async def post_graph(request: Request) -> Response:
+    require_writer(request)
+    params = request.query_params
+    create = "graph" not in params and "default" not in params
+    name = str(POSTED) + str(uuid.uuid4()) if create else target(request)
+    content_type = _payload_type(request)
+    body = await read_body(request)
+    parts = _parts(body, content_type) if media_type(request)[0] == "multipart/form-data" else [(body, content_type)]
+    outcome = await run_in_threadpool(request.app.state.kg.post_graph, name, parts)
+    if create:
+        return PlainTextResponse(f"created <{name}>\n", status_code=201, headers={"Location": _location(request, name)})
+    created = name is not None and _created(outcome, name)
+    return PlainTextResponse("created\n" if created else "merged\n", status_code=201 if created else 200)
+
+
+@router.delete(SERVICE_PATH, summary="Drop a graph")
+async def delete_graph(request: Request) -> Response:
+    require_writer(request)
+    await run_in_threadpool(request.app.state.kg.delete_graph, target(request))
+    return PlainTextResponse("deleted\n", status_code=200)

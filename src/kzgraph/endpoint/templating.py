@@ -1,0 +1,184 @@
+"""What the HTML pages share: the Jinja2 templates, the store dependency, and RDF terms made fit to show.
+
+The templates (``kzgraph/templates/``) escape every value (Jinja2 autoescape); links are made only to
+http(s) IRIs, and IRIs under the kzgraph base (``https://w3id.org/kzgraph/``) link to the local server
+(:func:`kzgraph.sparql.describe.local_path`). The pages load nothing from elsewhere: their CSS is inline.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, RDFS, SKOS, XSD, NamespaceManager
+
+from kzgraph.sparql.describe import local_path
+from kzgraph.namespaces import BASE, PREFIXES
+from kzgraph.sparql.media_types import negotiate
+
+TEMPLATES = Path(__file__).parent / "templates"
+HTML = "text/html"
+VARY = {"Vary": "Accept"}
+
+
+def media_for(request: Request, offered) -> str:
+    """The offered media type the request asks for: by ``format``, else by Accept (NotAcceptable if none)."""
+    return negotiate(request.headers.get("accept"), request.query_params.get("format"), offered)
+# The rows of a result table shown on a page; the full result is one download away.
+TABLE_LIMIT = 1000
+# Datatypes not worth showing next to a value.
+PLAIN = (XSD.string, XSD.integer)
+# Properties shown first in a description, in this order; the others follow by label.
+LEADING = (RDF.type, RDFS.label, SKOS.prefLabel, SKOS.altLabel)
+LEADING_RANK = {p: i for i, p in enumerate(LEADING)}  # the rows of these properties come first, in this order
+
+templates = Jinja2Templates(env=jinja2.Environment(
+    loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True, lstrip_blocks=True))
+
+_names = NamespaceManager(Graph(), bind_namespaces="rdflib")
+for _prefix, _namespace in PREFIXES.items():
+    _names.bind(_prefix, _namespace, replace=True)
+
+
+@functools.lru_cache(maxsize=8192)
+def curie(iri: str) -> str:
+    """A short name for an IRI: a prefixed name where a known prefix fits (``state:KAZ``, ``rdfs:label``),
+    else the path after the kzgraph base (``id/membership/kaz-csto-member``), else the IRI."""
+    try:
+        return _names.curie(iri, generate=False)
+    except (KeyError, ValueError):
+        return iri[len(BASE):] if iri.startswith(BASE) and len(iri) > len(BASE) else iri
+
+
+def href(iri: str, root: str = "") -> str | None:
+    """Where a link to an IRI points: the local page for kzgraph IRIs, the IRI for other http(s) IRIs,
+    nowhere for anything else (``javascript:``, ``urn:``, ``file:`` …)."""
+    local = local_path(iri)
+    if local is not None:
+        return root + local
+    return iri if iri.lower().startswith(("http://", "https://")) else None
+
+
+def best_label(found: list[Literal] | None) -> str | None:
+    """The label to show: English first (``@en``), then one without language, then any other."""
+    if not found:
+        return None
+    rank = {"en": 0, None: 1}
+    return str(min(found, key=lambda label: (rank.get(label.language, 2), label.language or "", str(label))))
+
+
+@dataclass
+class Term:
+    """An RDF term as a page shows it; a blank node carries its own rows (shown inline)."""
+
+    kind: str  # "iri", "literal" or "blank"
+    text: str
+    iri: str | None = None
+    href: str | None = None
+    language: str | None = None
+    datatype: str | None = None
+    rows: list["Row"] = field(default_factory=list)
+
+
+@dataclass
+class Row:
+    """A property of a resource with all its values."""
+
+    property: Term
+    values: list[Term]
+
+
+def term(value, labels: dict | None = None, root: str = "", graph: Graph | None = None,
+         seen: frozenset = frozenset(), inline: bool = False) -> Term:
+    """A term fit to show: IRIs with their label and link, literals with language or datatype, blank
+    nodes (when ``graph`` holds their triples) with their own rows; with ``inline``, IRIs described in
+    ``graph`` bring their rows too (the partitions of the VoID description)."""
+    labels = labels or {}
+    if isinstance(value, URIRef):
+        iri = str(value)
+        short = curie(iri)
+        nested = rows(graph, value, labels, root, seen | {value}, inline) \
+            if inline and graph is not None and value not in seen and (value, None, None) in graph else []
+        return Term("iri", best_label(labels.get(value)) or short, iri=iri, href=href(iri, root), rows=nested)
+    if isinstance(value, Literal):
+        datatype = curie(str(value.datatype)) if value.datatype not in (None, *PLAIN) else None
+        return Term("literal", str(value), language=value.language, datatype=datatype)
+    if isinstance(value, BNode):
+        nested = rows(graph, value, labels, root, seen | {value}, inline) if graph is not None and value not in seen else []
+        return Term("blank", "_:" + str(value), rows=nested)
+    return Term("literal", "" if value is None else str(value))
+
+
+def _value_key(value: Term):
+    """IRIs first, then literals (English first), then blank nodes in the order of what they hold."""
+    if value.rows:
+        return (2 if value.kind == "blank" else 1, False, "", _nested_key(value))
+    return (value.kind != "iri", value.language not in ("en", None), value.language or "", value.text.lower())
+
+
+def _nested_key(value: Term):
+    return tuple((row.property.text, tuple(int(v.text) if v.text.isdigit() else 0 for v in row.values),
+                  tuple(v.text for v in row.values)) for row in value.rows)
+
+
+def rows(graph: Graph, subject, labels: dict | None = None, root: str = "", seen: frozenset = frozenset(),
+         inline: bool = False) -> list[Row]:
+    """The property rows of a subject in a description graph: leading properties first, then by label."""
+    grouped: dict = {}
+    for predicate, value in graph.predicate_objects(subject):
+        grouped.setdefault(predicate, []).append(value)
+    out = []
+    seen = seen | {subject}
+    for predicate, values in grouped.items():
+        shown = sorted((term(v, labels, root, graph, seen, inline) for v in values), key=_value_key)
+        out.append(Row(term(predicate, labels, root), shown))
+    out.sort(key=lambda row: (LEADING_RANK.get(URIRef(row.property.iri), len(LEADING)), row.property.text.lower()))
+    return out
+
+
+@dataclass
+class Table:
+    """A SPARQL result as a page shows it: ASK as a yes/no, SELECT as rows, graphs as triples."""
+
+    kind: str
+    columns: list[str]
+    rows: list[list[Term]]
+    total: int
+    answer: bool | None = None
+
+    @property
+    def truncated(self) -> bool:
+        return self.total > len(self.rows)
+
+
+def table(result, root: str = "", limit: int = TABLE_LIMIT) -> Table:
+    """The first ``limit`` rows of a SPARQL result as terms, and the total number of rows."""
+    if result.type == "ASK":
+        return Table("ASK", [], [], 0, answer=bool(result.askAnswer))
+    if result.type in ("CONSTRUCT", "DESCRIBE"):
+        columns, source = ["subject", "predicate", "object"], iter(result.graph)
+    else:
+        columns = [str(v) for v in result.vars]
+        source = ([row[v] for v in result.vars] for row in result)
+    shown, total = [], 0
+    for values in source:
+        total += 1
+        if total <= limit:
+            shown.append([None if v is None else term(v, root=root) for v in values])
+    return Table(result.type, columns, shown, total)
+
+
+def root_of(request: Request) -> str:
+    """The path the app is served under (ASGI ``root_path``), to prefix local links with."""
+    return request.scope.get("root_path", "").rstrip("/")
+
+
+def render(request: Request, template: str, status_code: int = 200, headers: dict | None = None, **context):
+    """An HTML page from a template; every page gets the request and the root path."""
+    return templates.TemplateResponse(request, template, {"root": root_of(request), **context},
+                                      status_code=status_code, headers=headers)

@@ -1,0 +1,223 @@
+"""Writes: a SPARQL 1.1 Update or a Graph Store Protocol operation, SHACL-validated before it commits.
+
+A write never touches the store before it is known to be valid. It runs in a writer process of its own
+(killed if it runs past the write time limit), on a copy of the store loaded from the current snapshot:
+
+1. the operation is applied to the copy — by Oxigraph, whatever the store's backend, so that updates have
+   one meaning (SPARQL 1.1 Update, applied atomically);
+2. in a store built by ``kzgraph build`` (one with the graph of derived triples), the derived triples are
+   computed afresh (:mod:`kzgraph.build.derive`), as the build computes them, so that shortcuts and the class
+   closure follow the write and validation sees what it sees in a build;
+3. the copy is validated with :func:`validate_candidate`, the one entry point of write validation;
+4. a copy with a SHACL Violation is thrown away and the write rejected with the report; otherwise the
+   writer returns the difference (quads removed and added, named graphs created and dropped), which the
+   server applies to its store under its write lock (:func:`apply_delta`) before it writes a new snapshot.
+
+Blank nodes keep their labels through snapshots and deltas, so that a delta names the very nodes it removes.
+"""
+
+from __future__ import annotations
+
+import signal
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+from oxrdflib import OxigraphStore
+from rdflib import Dataset, URIRef
+
+from kzgraph.build.derive import DERIVED_GRAPH, derive
+from kzgraph.sparql.evaluation import Snapshot, named_graph_iris, oxigraph_store, rdflib_quads
+from kzgraph.sparql.inspection import QueryRefused, QuerySyntaxError, inspect_update
+from kzgraph.store.local import KnowledgeGraph
+from kzgraph.validation.validator import Report
+
+# Graph Store Protocol payloads (SPARQL 1.1 Graph Store HTTP Protocol §5.6), media type -> pyoxigraph format.
+PAYLOAD_FORMATS = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/x-turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "text/plain": ox.RdfFormat.N_TRIPLES,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+}
+
+
+@dataclass(frozen=True)
+class Write:
+    """One write: ``kind`` is ``update`` (SPARQL text in ``text``, with the protocol's ``using_graphs`` and
+    ``using_named_graphs``) or a graph store operation — ``put`` (replace) or ``post`` (merge) with RDF
+    ``payloads`` as (bytes, media type) pairs, or ``delete`` — on ``graph`` (None: the unnamed graph)."""
+
+    kind: str
+    text: str | None = None
+    graph: str | None = None
+    payloads: tuple[tuple[bytes, str], ...] = ()
+    base: str | None = None
+    prefixes: dict[str, str] = field(default_factory=dict)
+    using_graphs: tuple[str, ...] = ()
+    using_named_graphs: tuple[str, ...] = ()
+    allowed_services: tuple[str, ...] = ()
+
+
+@dataclass
+class Delta:
+    """What a write changed: quads (pyoxigraph Quads) removed and added, named graphs dropped and created."""
+
+    removed: list = field(default_factory=list)
+    added: list = field(default_factory=list)
+    graphs_dropped: list[str] = field(default_factory=list)
+    graphs_created: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.removed or self.added or self.graphs_dropped or self.graphs_created)
+
+
+class WriteRejected(Exception):
+    """The write would leave a SHACL Violation in the store; ``results`` is the validation report."""
+
+    def __init__(self, message: str, results: list[dict]):
+        super().__init__(message)
+        self.results = results
+
+
+class PayloadError(ValueError):
+    """A Graph Store Protocol payload could not be read (unknown media type, syntax error)."""
+
+
+class GraphNotFound(LookupError):
+    """A Graph Store Protocol request names a graph the store does not hold."""
+
+
+def validate_candidate(kg: KnowledgeGraph) -> Report:
+    """The SHACL validation a write must pass: the whole candidate store, as ``kzgraph build`` validates it
+    (the ``sparql`` engine, on the store where it is; :func:`kzgraph.validation.validator.validate_store`)."""
+    from kzgraph.validation.validator import validate_store
+
+    return validate_store(kg)
+
+
+def report_json(report: Report) -> list[dict]:
+    """The results of a report as JSON-ready dicts: severity, focus, path, value, message, shape."""
+    return [result.as_dict() for result in report.results]
+
+
+def payload_format(media_type: str | None) -> ox.RdfFormat:
+    media = (media_type or "").split(";")[0].strip().lower()
+    if media not in PAYLOAD_FORMATS:
+        raise PayloadError(f"unsupported RDF media type {media or '(none)'!r}; send one of "
+                           f"{', '.join(sorted(PAYLOAD_FORMATS))}")
+    return PAYLOAD_FORMATS[media]
+
+
+def _payload_quads(write: Write, graph) -> list:
+    quads = []
+    for payload, media_type in write.payloads:
+        rdf_format = payload_format(media_type)
+        try:
+            triples = ox.parse(payload, format=rdf_format, base_iri=write.base, rename_blank_nodes=True,
+                               without_named_graphs=True)
+            quads += [ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]
+        except (SyntaxError, ValueError) as error:
+            raise PayloadError(f"the {media_type} payload is not valid: {error}") from None
+    return quads
+
+
+def apply(store: ox.Store, write: Write) -> None:
+    """Apply a write to a pyoxigraph store; an update is inspected first (:func:`kzgraph.sparql.inspection.inspect_update`)."""
+    graph = ox.DefaultGraph() if write.graph is None else ox.NamedNode(write.graph)
+    if write.kind == "update":
+        plan = inspect_update(write.text, graphs=named_graph_iris(store), allowed_services=write.allowed_services,
+                              base=write.base, prefixes=write.prefixes, using_graphs=write.using_graphs,
+                              using_named_graphs=write.using_named_graphs)
+        store.update(plan.text, base_iri=write.base, prefixes=write.prefixes)
+    elif write.kind in ("put", "post"):
+        quads = _payload_quads(write, graph)
+        if write.kind == "put":
+            if write.graph is None:
+                store.clear_graph(graph)
+            else:
+                store.remove_graph(graph)
+        if write.graph is not None:
+            store.add_graph(graph)
+        store.extend(quads)
+    elif write.kind == "delete":
+        if write.graph is not None and not store.contains_named_graph(graph):
+            raise GraphNotFound(f"the store has no graph <{write.graph}>")
+        if write.graph is None:
+            store.clear_graph(graph)
+        else:
+            store.remove_graph(graph)
+    else:
+        raise ValueError(f"unknown write {write.kind!r}")
+
+
+def candidate(snapshot: Snapshot, write: Write) -> tuple[ox.Store, Delta]:
+    """A copy of the snapshot with the write applied, and what the write changed."""
+    store = oxigraph_store(snapshot)
+    before, graphs_before = set(store), named_graph_iris(store)
+    apply(store, write)
+    if str(DERIVED_GRAPH) in graphs_before:
+        rederive(store)
+    after, graphs_after = set(store), named_graph_iris(store)
+    return store, Delta(removed=list(before - after), added=list(after - before),
+                        graphs_dropped=sorted(graphs_before - graphs_after),
+                        graphs_created=sorted(graphs_after - graphs_before))
+
+
+def rederive(store: ox.Store) -> None:
+    """Compute the graph of derived triples afresh from the rest of the store (as ``kzgraph build`` does)."""
+    store.remove_graph(ox.NamedNode(str(DERIVED_GRAPH)))
+    derive(knowledge_graph(store))
+
+
+def knowledge_graph(store: ox.Store) -> KnowledgeGraph:
+    """A pyoxigraph store behind kzgraph's Python API (what validation takes)."""
+    return KnowledgeGraph(Dataset(store=OxigraphStore(store=store), default_union=True), "oxigraph")
+
+
+def perform(snapshot: Snapshot, write: Write):
+    """Apply, validate, and return ``("ok", delta)``, ``("invalid", results)`` or an error reply."""
+    try:
+        store, delta = candidate(snapshot, write)
+    except PayloadError as error:
+        return ("payload", str(error))
+    except GraphNotFound as error:
+        return ("missing", str(error))
+    except QuerySyntaxError as error:
+        return ("syntax", str(error))
+    except QueryRefused as error:
+        return ("refused", str(error))
+    except SyntaxError as error:  # Oxigraph's parser, on what rdflib's let through
+        return ("syntax", f"SPARQL update syntax error: {error}")
+    except MemoryError:
+        return ("memory", "the write needed more memory than a writer may use")
+    except Exception as error:  # evaluation errors of the update
+        return ("failed", f"update failed: {error}")
+    if not delta:
+        return ("ok", delta)
+    report = validate_candidate(knowledge_graph(store))
+    if not report.conforms:
+        return ("invalid", report_json(report))
+    return ("ok", delta)
+
+
+def serve(connection, snapshot: Snapshot, write: Write, memory_limit_mb: int | None) -> None:
+    """A writer process: perform one write and send the reply."""
+    from kzgraph.endpoint.workers import limit_memory
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    limit_memory(memory_limit_mb)
+    connection.send(perform(snapshot, write))
+    connection.close()
+
+
+def apply_delta(kg: KnowledgeGraph, delta: Delta) -> None:
+    """Apply a validated delta to the server's store (removals first, then additions)."""
+    dataset = kg.dataset
+    for quad in rdflib_quads(dataset, delta.removed):
+        dataset.remove(quad)
+    for name in delta.graphs_dropped:
+        dataset.remove_graph(URIRef(name))
+    for name in delta.graphs_created:
+        dataset.graph(URIRef(name))
+    dataset.addN(rdflib_quads(dataset, delta.added))

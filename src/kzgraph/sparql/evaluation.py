@@ -1,0 +1,260 @@
+"""Evaluating inspected SPARQL on a copy of the store held in memory: the work a query worker does.
+
+A worker loads a :class:`Snapshot` of the store — N-Quads with the blank-node labels as stored, plus the
+list of named graphs, since N-Quads cannot carry an empty graph — into the engine of the store's backend:
+
+* :class:`OxigraphEngine` (the ``oxigraph`` backends): pyoxigraph evaluates the text with the dataset given
+  as its ``default_graph`` / ``named_graphs`` arguments, or the union of all graphs as the default graph;
+* :class:`RdflibEngine` (``memory``): rdflib evaluates the inspected algebra, without its dataset clause, on
+  a dataset built from the held graphs; rdflib's graph loading is switched off as well.
+
+:class:`RemoteEngine` holds no copy: it sends the inspected text, with its dataset, to a remote SPARQL 1.1
+store (:mod:`kzgraph.store.remote`), which evaluates it. Answers are plain, picklable values (:class:`Answer`)
+that the parent turns into rdflib Results.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+from oxrdflib._converter import from_ox, to_ox
+from rdflib import Dataset, Graph, URIRef, Variable
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib.query import Result
+
+from kzgraph.sparql.inspection import QueryPlan
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A copy of the store on disk that workers load: ``path`` (N-Quads), its named graphs, a generation."""
+
+    path: str
+    graphs: tuple[str, ...]
+    generation: int
+
+
+def named_graph_iris(store: ox.Store) -> frozenset[str]:
+    """The IRIs of the named graphs of a pyoxigraph store (graphs named by blank nodes left out)."""
+    return frozenset(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
+
+
+def dataset_graph_iris(dataset: Dataset) -> frozenset[str]:
+    """The IRIs of the named graphs of an rdflib dataset (its default graph and blank-node names left out)."""
+    return frozenset(str(g.identifier) for g in dataset.graphs()
+                     if g.identifier != DATASET_DEFAULT_GRAPH_ID and isinstance(g.identifier, URIRef))
+
+
+def rdflib_quads(dataset: Dataset, quads):
+    """pyoxigraph Quads as rdflib quads whose context is the dataset's graph of that name."""
+    for quad in quads:
+        graph = (dataset.default_graph if isinstance(quad.graph_name, ox.DefaultGraph)
+                 else dataset.graph(from_ox(quad.graph_name)))
+        yield from_ox(quad.subject), from_ox(quad.predicate), from_ox(quad.object), graph
+
+
+def write_snapshot(dataset: Dataset, path: Path, generation: int) -> Snapshot:
+    """Write every quad of a dataset, blank-node labels kept, and the names of its graphs."""
+    inner = getattr(dataset.store, "_inner", None)
+    if isinstance(inner, ox.Store):
+        inner.dump(str(path), format=ox.RdfFormat.N_QUADS)
+        graphs = named_graph_iris(inner)
+    else:
+        quads = (to_ox((s, p, o, None if c == DATASET_DEFAULT_GRAPH_ID else c))
+                 for s, p, o, c in dataset.quads((None, None, None, None)))
+        ox.serialize(quads, str(path), format=ox.RdfFormat.N_QUADS)
+        graphs = dataset_graph_iris(dataset)
+    return Snapshot(str(path), tuple(sorted(graphs)), generation)
+
+
+def read_snapshot(snapshot: Snapshot):
+    """The quads of a snapshot as pyoxigraph Quads, blank-node labels kept."""
+    return ox.parse(path=snapshot.path, format=ox.RdfFormat.N_QUADS, rename_blank_nodes=False)
+
+
+def oxigraph_store(snapshot: Snapshot) -> ox.Store:
+    """A pyoxigraph store in memory holding a snapshot, its empty named graphs included."""
+    store = ox.Store()
+    store.extend(read_snapshot(snapshot))
+    for name in snapshot.graphs:
+        store.add_graph(ox.NamedNode(name))
+    return store
+
+
+@dataclass
+class Answer:
+    """A query's answer as plain values: rows or triples of rdflib terms, or a boolean."""
+
+    form: str
+    variables: list[str] | None = None
+    rows: list[tuple] | None = None
+    triples: list[tuple] | None = None
+    boolean: bool | None = None
+    truncated: bool = False
+
+    def result(self) -> Result:
+        """The answer as an rdflib Result, with ``truncated`` set when a row limit cut it."""
+        if self.form == "ASK":
+            result = Result("ASK")
+            result.askAnswer = bool(self.boolean)
+        elif self.form in ("CONSTRUCT", "DESCRIBE"):
+            result = Result(self.form)
+            graph = Graph()
+            for triple in self.triples:
+                graph.add(triple)
+            result.graph = graph
+        else:
+            result = Result("SELECT")
+            result.vars = [Variable(v) for v in self.variables]
+            result.bindings = [{var: value for var, value in zip(result.vars, row) if value is not None}
+                               for row in self.rows]
+        result.truncated = self.truncated
+        return result
+
+
+def _limited(items, max_rows: int | None) -> tuple[list, bool]:
+    if max_rows is None:
+        return list(items), False
+    taken = list(itertools.islice(items, max_rows + 1))
+    return taken[:max_rows], len(taken) > max_rows
+
+
+def answer_of(result: Result, max_rows: int | None) -> Answer:
+    """An rdflib Result as an :class:`Answer`, cut after ``max_rows`` rows (or triples)."""
+    if result.type == "ASK":
+        return Answer("ASK", boolean=bool(result.askAnswer))
+    if result.type in ("CONSTRUCT", "DESCRIBE"):
+        triples, truncated = _limited(iter(result.graph), max_rows)
+        return Answer(result.type, triples=triples, truncated=truncated)
+    variables = [str(v) for v in result.vars]
+    rows, truncated = _limited((tuple(row[v] for v in result.vars) for row in result), max_rows)
+    return Answer("SELECT", variables=variables, rows=rows, truncated=truncated)
+
+
+class OxigraphEngine:
+    """pyoxigraph's in-memory store and SPARQL engine."""
+
+    name = "oxigraph"
+
+    def __init__(self, snapshot: Snapshot, prefixes: dict[str, str]):
+        self.store = oxigraph_store(snapshot)
+        self._graphs = named_graph_iris(self.store)  # an engine's store does not change after loading
+        self.prefixes = prefixes
+
+    def graphs(self) -> frozenset[str]:
+        return self._graphs
+
+    def evaluate(self, plan: QueryPlan, max_rows: int | None) -> Answer:
+        options = {"base_iri": plan.base, "prefixes": self.prefixes}
+        if plan.dataset.is_service_default:
+            options["use_default_graph_as_union"] = True
+        else:
+            options["default_graph"] = [ox.NamedNode(g) for g in plan.dataset.default or ()]
+            options["named_graphs"] = [ox.NamedNode(g) for g in plan.dataset.named or ()]
+        answer = self.store.query(plan.text, **options)
+        if isinstance(answer, ox.QueryBoolean):
+            return Answer("ASK", boolean=bool(answer))
+        if isinstance(answer, ox.QueryTriples):
+            triples, truncated = _limited((tuple(from_ox(t)) for t in answer), max_rows)
+            return Answer(plan.form, triples=triples, truncated=truncated)
+        variables = [v.value for v in answer.variables]
+        rows, truncated = _limited((tuple(None if value is None else from_ox(value) for value in solution)
+                                    for solution in answer), max_rows)
+        return Answer("SELECT", variables=variables, rows=rows, truncated=truncated)
+
+    def graph_triples(self, name: str | None) -> list[tuple] | None:
+        """The triples of a named graph (``None``: the store's unnamed graph), or None if there is no such graph."""
+        graph = ox.DefaultGraph() if name is None else ox.NamedNode(name)
+        if name is not None and not self.store.contains_named_graph(graph):
+            return None
+        return [(from_ox(q.subject), from_ox(q.predicate), from_ox(q.object))
+                for q in self.store.quads_for_pattern(None, None, None, graph)]
+
+
+class RdflibEngine:
+    """rdflib's in-memory dataset and SPARQL engine."""
+
+    name = "memory"
+
+    def __init__(self, snapshot: Snapshot, prefixes: dict[str, str]):
+        import rdflib.plugins.sparql
+
+        rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False  # never fetch a graph (the inspection refuses first)
+        self.dataset = Dataset(default_union=True)
+        for name in snapshot.graphs:
+            self.dataset.graph(URIRef(name))
+        self.dataset.addN(rdflib_quads(self.dataset, read_snapshot(snapshot)))
+        self._graphs = dataset_graph_iris(self.dataset)  # an engine's dataset does not change after loading
+        self.prefixes = prefixes
+
+    def graphs(self) -> frozenset[str]:
+        return self._graphs
+
+    def _view(self, plan: QueryPlan) -> Dataset:
+        """A dataset of the plan's graphs: their merge as the default graph, the named ones by name."""
+        view = Dataset(default_union=False)
+        for name in plan.dataset.default or ():
+            for triple in self.dataset.graph(URIRef(name)):
+                view.default_graph.add(triple)
+        for name in plan.dataset.named or ():
+            named = view.graph(URIRef(name))
+            for triple in self.dataset.graph(URIRef(name)):
+                named.add(triple)
+        return view
+
+    def evaluate(self, plan: QueryPlan, max_rows: int | None) -> Answer:
+        import rdflib.plugins.sparql
+
+        # rdflib reads the default graph as the union of all graphs when this switch is on (Query §13.1)
+        union = plan.dataset.is_service_default
+        rdflib.plugins.sparql.SPARQL_DEFAULT_GRAPH_UNION = union
+        target = self.dataset if union else self._view(plan)
+        return answer_of(target.query(plan.algebra, base=plan.base), max_rows)
+
+    def graph_triples(self, name: str | None) -> list[tuple] | None:
+        if name is None:
+            return list(self.dataset.default_graph)
+        if name not in self.graphs():
+            return None
+        return list(self.dataset.graph(URIRef(name)))
+
+
+def load_engine(backend: str, snapshot: Snapshot, prefixes: dict[str, str]):
+    """The engine of a backend (``oxigraph`` or ``memory``) holding a snapshot."""
+    if backend == "memory":
+        return RdflibEngine(snapshot, prefixes)
+    return OxigraphEngine(snapshot, prefixes)
+
+
+class RemoteEngine:
+    """A remote SPARQL 1.1 store (:class:`~kzgraph.store.remote.RemoteKnowledgeGraph`) evaluating inspected queries.
+
+    The dataset of the plan is sent as the protocol's ``default-graph-uri`` / ``named-graph-uri``
+    (Protocol §2.1.4); the service default is kzgraph's graphs, as default and as named graphs. The store
+    applies its own time limits; the client waits for the knowledge graph's timeout.
+    """
+
+    name = "remote"
+
+    def __init__(self, kg):
+        self.kg = kg
+
+    def graphs(self) -> frozenset[str]:
+        return frozenset(self.kg.graphs)
+
+    def evaluate(self, plan: QueryPlan, max_rows: int | None) -> Answer:
+        dataset = plan.dataset
+        text = f"BASE <{plan.base}>\n{plan.text}" if plan.base else plan.text
+        if dataset.is_service_default:
+            result = self.kg.query(text)
+        else:
+            result = self.kg.query(text, default_graphs=dataset.default or (), named_graphs=dataset.named or ())
+        return answer_of(result, max_rows)
+
+    def graph_triples(self, name: str | None) -> list[tuple] | None:
+        if name is None or name not in self.graphs():
+            return None
+        text = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}"
+        return list(self.kg.query(text, default_graphs=(), named_graphs=(name,)).graph)

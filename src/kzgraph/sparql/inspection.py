@@ -1,0 +1,285 @@
+"""What a SPARQL query or update sent by anyone may do, decided on its parsed algebra before anything runs.
+
+The request is parsed with rdflib's SPARQL 1.1 grammar and its algebra is inspected (never its text, so that
+comments, prefixes, case and escapes cannot hide anything):
+
+* ``SERVICE`` (SPARQL 1.1 Federated Query §3) only to endpoints on an explicit allow-list, never to a variable;
+* the dataset — ``FROM`` / ``FROM NAMED`` (SPARQL 1.1 Query §13.2), the protocol's ``default-graph-uri`` /
+  ``named-graph-uri`` (SPARQL 1.1 Protocol §2.1.4), ``USING`` / ``USING NAMED`` (SPARQL 1.1 Update §3.1.3)
+  and the protocol's ``using-graph-uri`` / ``using-named-graph-uri`` (Protocol §2.2.3) — names only graphs the
+  store holds: a graph is never fetched from the web or read from a file;
+* ``LOAD`` (Update §3.1.4) is refused.
+
+Codepoint escapes (``\\u0041``, Query §19.2) are expanded once here, and the expanded text is what the engine
+evaluates, so that the parser inspected here and the engine read the very same characters.
+The result of an inspection is a plan: the text to evaluate, its form and the dataset it runs on.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping
+
+from rdflib.plugins.sparql import parser as sparql_parser
+from rdflib.plugins.sparql.algebra import translateQuery, translateUpdate, traverse
+from rdflib.plugins.sparql.parserutils import CompValue
+from rdflib.plugins.sparql.sparql import Query
+from rdflib.term import Variable
+
+from kzgraph.sparql.queries import QueryError
+
+
+class QuerySyntaxError(QueryError):
+    """The text is not SPARQL 1.1; the message gives the parser's reason with line and column."""
+
+
+class QueryRefused(QueryError):
+    """The request is valid SPARQL but would reach outside the store (a file, the network) or write."""
+
+
+@dataclass(frozen=True)
+class QueryDataset:
+    """The RDF dataset a query runs on (Query §13): ``None`` is the service's own choice — the union of all
+    graphs as the default graph, every named graph of the store as the named graphs."""
+
+    default: tuple[str, ...] | None = None
+    named: tuple[str, ...] | None = None
+
+    @property
+    def is_service_default(self) -> bool:
+        return self.default is None and self.named is None
+
+
+@dataclass
+class QueryPlan:
+    """A query that passed inspection: the text the engine evaluates and the dataset it runs on."""
+
+    text: str
+    form: str  # SELECT, ASK, CONSTRUCT or DESCRIBE
+    dataset: QueryDataset
+    base: str | None
+    algebra: Query = field(repr=False)  # rdflib's translation, without its dataset clause
+
+
+@dataclass
+class UpdatePlan:
+    """An update request that passed inspection: the text to apply (``using-graph-uri`` and
+    ``using-named-graph-uri`` written into it as USING clauses)."""
+
+    text: str
+
+
+def expand_escapes(text: str) -> str:
+    """The text with its codepoint escapes expanded (Query §19.2)."""
+    try:
+        return sparql_parser.expandUnicodeEscapes(text)
+    except ValueError as error:
+        raise QuerySyntaxError(f"SPARQL syntax error: {error}") from None
+
+
+def _syntax_error(error: Exception, what: str) -> QuerySyntaxError:
+    line, column = getattr(error, "lineno", None), getattr(error, "col", None)
+    reason = getattr(error, "msg", None) or str(error)
+    where = f" at line {line}, column {column}" if line is not None else ""
+    return QuerySyntaxError(f"SPARQL {what} syntax error{where}: {reason}")
+
+
+def _parse(grammar, text: str, what: str):
+    try:
+        return grammar.parse_string(text, parse_all=True)
+    except RecursionError:
+        raise QuerySyntaxError(f"SPARQL {what} is nested too deeply to parse") from None
+    except Exception as error:  # pyparsing's ParseException and ParseSyntaxException
+        raise _syntax_error(error, what) from None
+
+
+def _translate(translate, parsed, base: str | None, prefixes: Mapping[str, str] | None, what: str):
+    try:
+        return translate(parsed, base=base, initNs=dict(prefixes or {}))
+    except RecursionError:
+        raise QuerySyntaxError(f"SPARQL {what} is nested too deeply to parse") from None
+    except Exception as error:  # undeclared prefixes, aggregates misused, ...
+        raise QuerySyntaxError(f"SPARQL {what} error: {error}") from None
+
+
+def _field(node: CompValue, name: str):
+    """A part of a parsed node, or None (CompValue.get returns the name itself for a missing part)."""
+    return node[name] if name in node else None
+
+
+def services(algebra) -> list:
+    """The endpoints (IRIs or variables) of every SERVICE clause anywhere in an algebra tree, including
+    sub-queries, EXISTS filters and the WHERE clauses of updates."""
+    found = []
+
+    def visit(node):
+        if isinstance(node, CompValue) and node.name == "ServiceGraphPattern":
+            found.append(_field(node, "term"))
+
+    traverse(algebra, visitPre=visit)
+    return found
+
+
+def check_services(algebra, allowed: Iterable[str]) -> None:
+    allowed = set(allowed)
+    for term in services(algebra):
+        if isinstance(term, Variable):
+            raise QueryRefused(f"SERVICE ?{term} is refused: a SERVICE endpoint must be an IRI on this "
+                               "endpoint's allow-list")
+        if str(term) not in allowed:
+            listed = ", ".join(sorted(allowed)) or "none"
+            raise QueryRefused(f"SERVICE <{term}> is refused: this endpoint reaches no other endpoint except "
+                               f"those on its allow-list (kzgraph serve --allow-service URL); allowed: {listed}")
+
+
+def check_graphs(names: Iterable[str], held: Iterable[str], where: str) -> None:
+    """Refuse graph names the store does not hold: they are never fetched."""
+    held = set(held)
+    for name in names:
+        if str(name) not in held:
+            raise QueryRefused(f"{where} <{name}> is refused: the store holds no graph of that name, and this "
+                               "endpoint never fetches graphs from the web or from files")
+
+
+def _dataset_of(clauses) -> QueryDataset:
+    if not clauses:
+        return QueryDataset()
+    default = tuple(str(c["default"]) for c in clauses if _field(c, "default") is not None)
+    named = tuple(str(c["named"]) for c in clauses if _field(c, "named") is not None)
+    return QueryDataset(default, named)
+
+
+def inspect_query(text: str, *, graphs: Iterable[str], allowed_services: Iterable[str] = (),
+                  base: str | None = None, prefixes: Mapping[str, str] | None = None,
+                  default_graphs: Iterable[str] | None = None,
+                  named_graphs: Iterable[str] | None = None) -> QueryPlan:
+    """Parse and inspect a query; raise :class:`QuerySyntaxError` or :class:`QueryRefused`.
+
+    ``graphs`` are the names of the graphs the store holds; ``default_graphs`` / ``named_graphs`` the
+    protocol's ``default-graph-uri`` / ``named-graph-uri`` values, which replace the query's own
+    FROM / FROM NAMED (Protocol §2.1.4). The plan's dataset is the one the engine must use; the algebra has
+    no dataset clause left, so that no engine acts on it by itself.
+    """
+    text = expand_escapes(text)
+    parsed = _parse(sparql_parser.Query, text, "query")
+    query = _translate(translateQuery, parsed, base, prefixes, "query")
+    check_services(query.algebra, allowed_services)
+    default_graphs = None if default_graphs is None else tuple(default_graphs)
+    named_graphs = None if named_graphs is None else tuple(named_graphs)
+    if default_graphs or named_graphs:
+        dataset = QueryDataset(default_graphs or (), named_graphs or ())
+        check_graphs(dataset.default, graphs, "default-graph-uri")
+        check_graphs(dataset.named, graphs, "named-graph-uri")
+    else:
+        dataset = _dataset_of(_field(query.algebra, "datasetClause"))
+        check_graphs(dataset.default or (), graphs, "FROM")
+        check_graphs(dataset.named or (), graphs, "FROM NAMED")
+    query.algebra["datasetClause"] = None
+    form = query.algebra.name.replace("Query", "").upper()
+    return QueryPlan(text, form, dataset, base, query)
+
+
+def _update_syntax_error(text: str) -> QuerySyntaxError | None:
+    """A syntax error that points into the failing operation: rdflib's update grammar may be empty, so its own
+    error stands at the start of the text; this stricter grammar needs an operation after each prologue."""
+    import pyparsing
+
+    p = sparql_parser
+    strict = p.Prologue + p.Update1 + pyparsing.ZeroOrMore(pyparsing.Literal(";") + p.Prologue + p.Update1) \
+        + pyparsing.Optional(pyparsing.Literal(";") + p.Prologue)
+    try:
+        strict.parse_string(text, parse_all=True)
+    except pyparsing.ParseBaseException as error:
+        return _syntax_error(error, "update")
+    except RecursionError:
+        return None
+    return None
+
+
+def inspect_update(text: str, *, graphs: Iterable[str], allowed_services: Iterable[str] = (),
+                   base: str | None = None, prefixes: Mapping[str, str] | None = None,
+                   using_graphs: Iterable[str] = (), using_named_graphs: Iterable[str] = ()) -> UpdatePlan:
+    """Parse and inspect an update request; raise :class:`QuerySyntaxError` or :class:`QueryRefused`.
+
+    ``using_graphs`` / ``using_named_graphs`` are the protocol's ``using-graph-uri`` /
+    ``using-named-graph-uri`` values: they act as USING / USING NAMED clauses of every DELETE/INSERT
+    operation and may not be combined with USING, USING NAMED or WITH in the request (Protocol §2.2.3).
+    """
+    text = expand_escapes(text)
+    try:
+        parsed = _parse(sparql_parser.UpdateUnit, text, "update")[0]
+    except QuerySyntaxError as error:
+        raise _update_syntax_error(text) or error from None
+    update = _translate(translateUpdate, parsed, base, prefixes, "update")
+    using_graphs, using_named_graphs = tuple(using_graphs), tuple(using_named_graphs)
+    for operation in update.algebra:
+        if operation.name == "Load":
+            raise QueryRefused(f"LOAD <{operation.iri}> is refused: this endpoint never fetches data from the "
+                               "web or from files; send the data itself (INSERT DATA or the graph store "
+                               "protocol)")
+        check_services(operation, allowed_services)
+        for clause in _field(operation, "using") or ():
+            if using_graphs or using_named_graphs:
+                raise QueryRefused("using-graph-uri / using-named-graph-uri may not be combined with USING or "
+                                   "USING NAMED in the request (SPARQL 1.1 Protocol §2.2.3)")
+            if _field(clause, "default") is not None:
+                check_graphs([clause["default"]], graphs, "USING")
+            else:
+                check_graphs([clause["named"]], graphs, "USING NAMED")
+        if _field(operation, "withClause") is not None and (using_graphs or using_named_graphs):
+            raise QueryRefused("using-graph-uri / using-named-graph-uri may not be combined with WITH in the "
+                               "request (SPARQL 1.1 Protocol §2.2.3)")
+    check_graphs(using_graphs, graphs, "using-graph-uri")
+    check_graphs(using_named_graphs, graphs, "using-named-graph-uri")
+    if using_graphs or using_named_graphs:
+        text = _with_using_clauses(text, using_graphs, using_named_graphs, base, prefixes)
+    return UpdatePlan(text)
+
+
+# The terminals of SPARQL 1.1 Query §19.8 that may hold braces or the word WHERE without being them.
+_TOKENS = re.compile("|".join([
+    r'(?P<long>"""(?:[^"\\]|\\.|"(?!""))*"""' "|" r"'''(?:[^'\\]|\\.|'(?!''))*''')",
+    r'(?P<string>"(?:[^"\\\n\r]|\\.)*"' "|" r"'(?:[^'\\\n\r]|\\.)*')",
+    r'(?P<iri><[^<>"{}|^`\\\x00-\x20]*>)',
+    r"(?P<comment>#[^\n\r]*)",
+    r"(?P<var>[?$]\w+)",
+    r"(?P<open>\{)",
+    r"(?P<close>\})",
+    r"(?P<word>[\w\-.]*:[\w\-.:%\\]*|[A-Za-z_][\w\-.]*)",
+]))
+
+
+def _with_using_clauses(text: str, graphs: tuple[str, ...], named: tuple[str, ...], base, prefixes) -> str:
+    """Insert the protocol's USING / USING NAMED clauses before the WHERE of every DELETE/INSERT operation
+    (Update §3.1.3), then check on the parsed result that each such operation got exactly those."""
+    clauses = " ".join([f"USING <{g}>" for g in graphs] + [f"USING NAMED <{g}>" for g in named])
+    pieces, depth, last, previous = [], 0, 0, ""
+    for match in _TOKENS.finditer(text):
+        kind = match.lastgroup
+        if kind == "open":
+            depth += 1
+        elif kind == "close":
+            depth -= 1
+        elif kind == "word":
+            word = match.group().upper()
+            if depth == 0 and word == "WHERE" and previous != "DELETE":
+                pieces.append(text[last:match.start()] + clauses + " ")
+                last = match.start()
+            previous = word
+            continue
+        if kind != "comment":
+            previous = ""
+    rewritten = "".join(pieces) + text[last:]
+    update = translateUpdate(sparql_parser.UpdateUnit.parse_string(rewritten, parse_all=True)[0], base=base,
+                             initNs=dict(prefixes or {}))
+    expected = sorted([("default", g) for g in graphs] + [("named", g) for g in named])
+    for operation in update.algebra:
+        if operation.name == "Modify":
+            got = sorted(("default", str(c["default"])) if _field(c, "default") is not None
+                         else ("named", str(c["named"])) for c in _field(operation, "using") or ())
+            if got != expected:
+                raise QueryRefused("could not apply using-graph-uri / using-named-graph-uri to this update; "
+                                   "write USING / USING NAMED clauses in the request instead")
+    return rewritten
+

@@ -1,0 +1,113 @@
+"""One Python API over the stores kzgraph runs on.
+
+``kzgraph.open()`` returns a :class:`KnowledgeGraph` whose SPARQL default graph is the union of its named
+graphs (one named graph per source file, plus the graph of derived triples). Backends:
+
+* ``"oxigraph"`` (default): pyoxigraph's in-memory store behind the rdflib API (oxrdflib); SPARQL is
+  evaluated by Oxigraph's engine.
+* ``"memory"``: rdflib's own in-memory store and SPARQL engine.
+* a filesystem path: a persistent on-disk Oxigraph store at that path (created if missing).
+* an http(s) URL: a remote SPARQL 1.1 store, queried through SPARQLWrapper
+  (:class:`kzgraph.store.remote.RemoteKnowledgeGraph`, same query interface; fill it with ``kzgraph push``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Mapping
+
+from rdflib import Dataset, Graph, URIRef
+from rdflib.query import Result
+
+from kzgraph.namespaces import PREFIXES
+
+BACKENDS = ("oxigraph", "memory")
+
+
+class StoreError(Exception):
+    """A store could not be opened or loaded."""
+
+
+class KnowledgeGraph:
+    """A kzgraph dataset on one backend, queried with SPARQL 1.1 over the union of its named graphs."""
+
+    def __init__(self, dataset: Dataset, backend: str, location: str | None = None):
+        self.dataset = dataset
+        self.backend = backend
+        self.location = location
+        for prefix, namespace in PREFIXES.items():
+            dataset.bind(prefix, namespace)
+
+    def __len__(self) -> int:
+        return sum(len(graph) for graph in self.dataset.graphs() if graph.identifier != self.dataset.default_graph.identifier)
+
+    def __enter__(self) -> "KnowledgeGraph":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def graph(self, name: URIRef) -> Graph:
+        return self.dataset.graph(name)
+
+    def query(self, sparql: str, bindings: Mapping | None = None) -> Result:
+        """Evaluate a SPARQL 1.1 query; ``bindings`` pre-binds variables (values are rdflib terms)."""
+        return self.dataset.query(sparql, initBindings=dict(bindings or {}))
+
+    def load(self, path: Path, format: str | None = None) -> None:
+        """Load an RDF dataset file (N-Quads or TriG) into the store."""
+        fmt = format or {".nq": "nquads", ".trig": "trig"}.get(path.suffix, "nquads")
+        if self.backend != "memory":
+            fmt = "ox-" + fmt
+        try:
+            self.dataset.parse(path, format=fmt)
+        except Exception as error:
+            raise StoreError(f"{path}: {error}") from None
+
+    def is_empty(self) -> bool:
+        return not any(True for _ in self.dataset.quads((None, None, None, None)))
+
+    def close(self) -> None:
+        self.dataset.close()
+
+
+def open(store: str | Path | None = None, *, dump: Path | None = None, credentials=None,
+         timeout: float | None = None):
+    """Open a kzgraph store.
+
+    ``store`` is a backend name (``"oxigraph"``, the default, or ``"memory"``), the path of a persistent
+    Oxigraph store, or the http(s) URL of a remote SPARQL 1.1 store. When ``dump`` is given and a local
+    store is empty, the dump (N-Quads) is loaded into it; a remote store is never loaded from a dump.
+    ``credentials`` (:class:`kzgraph.store.remote.Credentials`, by default from the ``KZGRAPH_STORE_*``
+    environment variables) and ``timeout`` (seconds) apply to remote stores only.
+    """
+    store = "oxigraph" if store is None else store
+    from kzgraph.store import remote
+
+    if remote.is_remote(store):
+        if credentials is None:
+            try:
+                credentials = remote.Credentials.from_env()
+            except ValueError as error:
+                raise StoreError(f"store credentials in the environment: {error}") from None
+        endpoint = remote.Endpoint(store, credentials=credentials, timeout=timeout or remote.DEFAULT_TIMEOUT)
+        return remote.RemoteKnowledgeGraph(endpoint)
+    if isinstance(store, str) and store in BACKENDS:
+        if store == "memory":
+            dataset = Dataset(default_union=True)
+        else:
+            dataset = Dataset(store="Oxigraph", default_union=True)
+        graph = KnowledgeGraph(dataset, store)
+    else:
+        path = Path(store)
+        if path.exists() and not path.is_dir():
+            raise StoreError(f"{path} is a file, not an Oxigraph store folder")
+        dataset = Dataset(store="Oxigraph", default_union=True)
+        try:
+            dataset.open(str(path), create=False)
+        except Exception as error:  # pyoxigraph reports locks and corrupt stores as OSError
+            raise StoreError(f"cannot open the Oxigraph store at {path}: {error}") from None
+        graph = KnowledgeGraph(dataset, "oxigraph-disk", str(path))
+    if dump is not None and graph.is_empty():
+        graph.load(dump)
+    return graph

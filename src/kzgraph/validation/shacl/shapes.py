@@ -1,0 +1,292 @@
+"""The shapes of a SHACL shapes graph as Python values (W3C SHACL §2, §4 and §5).
+
+``read_shapes(graph)`` finds every shape (SHACL §2.1: instances of ``sh:NodeShape`` and
+``sh:PropertyShape``, subjects of targets and paths, and the shapes that constraint parameters refer to)
+and turns each into a :class:`Shape`: its targets (§2.1.3), severity (§2.1.5), messages (§2.1.5),
+``sh:deactivated`` (§2.1.6), path (§2.3.1) and constraints, one :class:`Constraint` per constraint
+component and parameter value (§4).
+
+Only what :mod:`kzgraph.validation.shacl.sparql_engine` implements is accepted: any other parameter in the SHACL
+namespace, a SHACL-SPARQL constraint component of one's own (§6), or a parameter value the engine cannot
+express raises :class:`UnsupportedShapeError`, which names the shape and the parameter. Nothing is skipped
+silently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.term import Node
+
+from kzgraph.validation.shacl.results import SH, sparql_path
+
+
+class UnsupportedShapeError(ValueError):
+    """A shapes graph uses SHACL that the SPARQL engine does not implement; the message says which."""
+
+
+#: Target declarations, SHACL §2.1.3.
+TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
+
+#: Parameters that describe a shape without constraining it (SHACL §2.1.5, §2.1.6, §2.3.2) or that
+#: belong to a constraint read together with another parameter.
+DESCRIPTIVE = {SH.severity, SH.message, SH.deactivated, SH.path, SH.name, SH.description, SH.order,
+               SH.group, SH.defaultValue, SH.flags, SH.qualifiedMinCount, SH.qualifiedMaxCount,
+               SH.qualifiedValueShapesDisjoint, SH.prefixes, SH.declare}
+
+#: Parameters that take a list of terms, and their components (SHACL §4.4.2, §4.8.3).
+LIST_PARAMETERS = {SH.languageIn: SH.LanguageInConstraintComponent, SH["in"]: SH.InConstraintComponent}
+
+#: Parameters that take one shape or a list of shapes (SHACL §4.6, §4.7).
+SHAPE_PARAMETERS = {SH.node: SH.NodeConstraintComponent, SH["not"]: SH.NotConstraintComponent}
+SHAPE_LIST_PARAMETERS = {SH["or"]: SH.OrConstraintComponent, SH["and"]: SH.AndConstraintComponent,
+                         SH.xone: SH.XoneConstraintComponent}
+
+#: Parameters that take one term each (SHACL §4.1, §4.2, §4.3, §4.4, §4.8.2).
+TERM_PARAMETERS = {
+    SH["class"]: SH.ClassConstraintComponent,
+    SH.datatype: SH.DatatypeConstraintComponent,
+    SH.nodeKind: SH.NodeKindConstraintComponent,
+    SH.minCount: SH.MinCountConstraintComponent,
+    SH.maxCount: SH.MaxCountConstraintComponent,
+    SH.minInclusive: SH.MinInclusiveConstraintComponent,
+    SH.maxInclusive: SH.MaxInclusiveConstraintComponent,
+    SH.minExclusive: SH.MinExclusiveConstraintComponent,
+    SH.maxExclusive: SH.MaxExclusiveConstraintComponent,
+    SH.minLength: SH.MinLengthConstraintComponent,
+    SH.maxLength: SH.MaxLengthConstraintComponent,
+    SH.pattern: SH.PatternConstraintComponent,
+    SH.hasValue: SH.HasValueConstraintComponent,
+}
+
+#: Parameters that a shape may have at most once (SHACL §4: "at most one value").
+SINGLE = {SH.datatype, SH.nodeKind, SH.minCount, SH.maxCount, SH.minLength, SH.maxLength, SH.languageIn,
+          SH["in"], SH.flags, SH.qualifiedMinCount, SH.qualifiedMaxCount, SH.severity, SH.deactivated,
+          SH.path, SH.qualifiedValueShapesDisjoint}
+
+COUNTS = {SH.minCount, SH.maxCount, SH.minLength, SH.maxLength, SH.qualifiedMinCount, SH.qualifiedMaxCount}
+NODE_KINDS = {SH.IRI, SH.BlankNode, SH.Literal, SH.BlankNodeOrIRI, SH.BlankNodeOrLiteral, SH.IRIOrLiteral}
+
+#: The datatypes whose sh:datatype pySHACL reads otherwise than SHACL §4.1.2 (every literal "matches"
+#: rdfs:Literal there); refused rather than evaluated differently.
+AMBIGUOUS_DATATYPES = {RDFS.Literal, RDFS.Datatype}
+
+KNOWN = set(TARGETS) | DESCRIPTIVE | set(LIST_PARAMETERS) | set(SHAPE_PARAMETERS) | set(SHAPE_LIST_PARAMETERS) \
+    | set(TERM_PARAMETERS) | {SH.property, SH.qualifiedValueShape, SH.sparql}
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """One constraint: a constraint component (SHACL §4) with one value of its parameter.
+
+    ``value`` is a term (``sh:class`` …), a tuple of terms (``sh:in``, ``sh:languageIn``), a shape
+    (``sh:node``, ``sh:not``), a tuple of shapes (``sh:or`` …), or for the qualified value shape
+    components a pair (shape, count). ``flags`` are the ``sh:flags`` of ``sh:pattern``.
+    """
+
+    component: URIRef
+    parameter: URIRef
+    value: Any
+    flags: str = ""
+
+
+@dataclass(frozen=True)
+class SparqlConstraint:
+    """A SHACL-SPARQL constraint (SHACL §5.1): a SELECT query with its prefixes, and its messages."""
+
+    node: Node
+    select: str
+    messages: tuple[Literal, ...]
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A node shape (``path`` is None) or a property shape (SHACL §2.1, §2.3)."""
+
+    node: Node
+    path: Node | None
+    severity: URIRef
+    messages: tuple[Literal, ...]
+    deactivated: bool
+    targets: tuple[tuple[URIRef, Node], ...]
+    constraints: tuple[Constraint, ...]
+    properties: tuple[Node, ...]
+    sparql: tuple[SparqlConstraint, ...]
+
+    @property
+    def is_property_shape(self) -> bool:
+        return self.path is not None
+
+
+def _refuse(shape: Node, message: str) -> UnsupportedShapeError:
+    return UnsupportedShapeError(f"shape {shape.n3()}: {message}; validate with --engine pyshacl instead")
+
+
+def _short(term: Node) -> str:
+    return "sh:" + term[len(SH):] if isinstance(term, URIRef) and term.startswith(SH) else term.n3()
+
+
+def _list(graph: Graph, shape: Node, parameter: URIRef, head: Node) -> tuple:
+    if head != RDF.nil and graph.value(head, RDF.first) is None:
+        raise _refuse(shape, f"the value of {_short(parameter)} must be an RDF list")
+    return tuple(Collection(graph, head))
+
+
+def _count(shape: Node, parameter: URIRef, value: Node) -> int:
+    if not isinstance(value, Literal) or not isinstance(value.value, int) or isinstance(value.value, bool) \
+            or value.value < 0:
+        raise _refuse(shape, f"{_short(parameter)} must be a non-negative xsd:integer, not {value.n3()}")
+    return value.value
+
+
+def _sparql_constraint(graph: Graph, shape: Node, node: Node) -> SparqlConstraint | None:
+    """A SHACL-SPARQL constraint with its prefix declarations (SHACL §5.1, §5.2.1); None if deactivated."""
+    if graph.value(node, SH.deactivated) == Literal(True):
+        return None
+    selects = list(graph.objects(node, SH.select))
+    if len(selects) != 1 or not isinstance(selects[0], Literal):
+        raise _refuse(shape, "a SPARQL constraint needs exactly one sh:select (sh:ask validators are not supported)")
+    lines = []
+    for ontology in graph.objects(node, SH.prefixes):
+        for declaration in graph.objects(ontology, SH.declare):
+            lines.append(f"PREFIX {graph.value(declaration, SH.prefix)}: <{graph.value(declaration, SH.namespace)}>")
+    return SparqlConstraint(node, "\n".join(lines) + "\n" + str(selects[0]), tuple(graph.objects(node, SH.message)))
+
+
+def read_shape(graph: Graph, node: Node) -> Shape:
+    """One shape as a :class:`Shape`; raises :class:`UnsupportedShapeError` for what the engine lacks."""
+    predicates = set(graph.predicates(node, None))
+    for predicate in predicates:
+        if predicate.startswith(SH) and predicate not in KNOWN:
+            raise _refuse(node, f"{_short(predicate)} is not implemented by the sparql engine")
+        if predicate in SINGLE and len(set(graph.objects(node, predicate))) > 1:
+            raise _refuse(node, f"{_short(predicate)} has more than one value")
+    path = graph.value(node, SH.path)
+    if path is not None:
+        try:
+            sparql_path(graph, path)
+        except ValueError as error:
+            raise _refuse(node, f"sh:path: {error}") from None
+    constraints: list[Constraint] = []
+    for predicate in sorted(predicates & set(TERM_PARAMETERS), key=str):
+        for value in sorted(graph.objects(node, predicate), key=lambda t: (type(t).__name__, str(t))):
+            constraints.append(_term_constraint(graph, node, predicate, value))
+    for predicate, component in LIST_PARAMETERS.items():
+        for head in graph.objects(node, predicate):
+            members = _list(graph, node, predicate, head)
+            if predicate == SH.languageIn and not all(isinstance(m, Literal) and isinstance(m.value, str) for m in members):
+                raise _refuse(node, "sh:languageIn must list strings")
+            if any(isinstance(m, BNode) for m in members):
+                raise _refuse(node, f"{_short(predicate)} lists a blank node, which a query cannot name")
+            constraints.append(Constraint(component, predicate, members))
+    for predicate, component in SHAPE_PARAMETERS.items():
+        for value in sorted(graph.objects(node, predicate), key=str):
+            constraints.append(Constraint(component, predicate, value))
+    for predicate, component in SHAPE_LIST_PARAMETERS.items():
+        for head in graph.objects(node, predicate):
+            constraints.append(Constraint(component, predicate, _list(graph, node, predicate, head)))
+    constraints += _qualified(graph, node)
+    if path is None:
+        for predicate in (SH.minCount, SH.maxCount, SH.qualifiedValueShape):
+            if predicate in predicates:
+                raise _refuse(node, f"{_short(predicate)} applies to property shapes only (SHACL §4.2, §4.7.3)")
+    severity = graph.value(node, SH.severity) or SH.Violation
+    sparql = tuple(c for c in (_sparql_constraint(graph, node, s) for s in graph.objects(node, SH.sparql)) if c)
+    return Shape(
+        node=node,
+        path=path,
+        severity=severity,
+        messages=tuple(graph.objects(node, SH.message)),
+        deactivated=graph.value(node, SH.deactivated) == Literal(True),
+        targets=_targets(graph, node),
+        constraints=tuple(constraints),
+        properties=tuple(sorted(graph.objects(node, SH.property), key=str)),
+        sparql=sparql,
+    )
+
+
+def _term_constraint(graph: Graph, node: Node, predicate: URIRef, value: Node) -> Constraint:
+    component = TERM_PARAMETERS[predicate]
+    if predicate in COUNTS:
+        return Constraint(component, predicate, _count(node, predicate, value))
+    if isinstance(value, BNode):
+        raise _refuse(node, f"{_short(predicate)} has a blank node as its value, which a query cannot name")
+    if predicate == SH.datatype and value in AMBIGUOUS_DATATYPES:
+        raise _refuse(node, f"sh:datatype {value.n3()} is read differently by SHACL engines")
+    if predicate == SH.nodeKind and value not in NODE_KINDS:
+        raise _refuse(node, f"sh:nodeKind {value.n3()} is not a node kind (SHACL §4.1.3)")
+    if predicate == SH.pattern:
+        flags = graph.value(node, SH.flags)
+        if not isinstance(value, Literal) or (flags is not None and not isinstance(flags, Literal)):
+            raise _refuse(node, "sh:pattern and sh:flags must be strings")
+        if set(str(flags or "")) - set("ismxq"):
+            raise _refuse(node, f"sh:flags {flags} has flags that SPARQL REGEX does not know")
+        return Constraint(component, predicate, value, str(flags or ""))
+    if predicate in (SH["class"], SH.datatype) and not isinstance(value, URIRef):
+        raise _refuse(node, f"{_short(predicate)} must be an IRI")
+    return Constraint(component, predicate, value)
+
+
+def _qualified(graph: Graph, node: Node) -> list[Constraint]:
+    """The qualified value shape components (SHACL §4.7.3), one per count given."""
+    shapes = list(graph.objects(node, SH.qualifiedValueShape))
+    if not shapes:
+        return []
+    if len(shapes) > 1:
+        raise _refuse(node, "more than one sh:qualifiedValueShape")
+    disjoint = graph.value(node, SH.qualifiedValueShapesDisjoint)
+    if disjoint is not None and disjoint != Literal(False):
+        raise _refuse(node, "sh:qualifiedValueShapesDisjoint true is not implemented by the sparql engine")
+    constraints = []
+    for predicate, component in ((SH.qualifiedMinCount, SH.QualifiedMinCountConstraintComponent),
+                                 (SH.qualifiedMaxCount, SH.QualifiedMaxCountConstraintComponent)):
+        value = graph.value(node, predicate)
+        if value is not None:
+            constraints.append(Constraint(component, predicate, (shapes[0], _count(node, predicate, value))))
+    return constraints
+
+
+def _targets(graph: Graph, node: Node) -> tuple[tuple[URIRef, Node], ...]:
+    """The shape's targets (SHACL §2.1.3), with the implicit class target of a shape that is a class."""
+    targets = [(kind, value) for kind in TARGETS for value in graph.objects(node, kind)]
+    for kind, value in targets:
+        if kind != SH.targetNode and not isinstance(value, URIRef):
+            raise _refuse(node, f"{_short(kind)} must be an IRI")
+        if kind == SH.targetNode and isinstance(value, BNode):
+            raise _refuse(node, "sh:targetNode is a blank node, which a query cannot name")
+    classes = set(graph.transitive_subjects(RDFS.subClassOf, RDFS.Class))
+    if isinstance(node, URIRef) and any(t in classes for t in graph.objects(node, RDF.type)):
+        targets.append((SH.targetClass, node))  # implicit class target, SHACL §2.1.3.3
+    return tuple(sorted(set(targets), key=str))
+
+
+def shape_nodes(graph: Graph) -> set[Node]:
+    """Every node that is a shape (SHACL §2.1): declared, targeted, with a path, or referred to as a shape."""
+    nodes: set[Node] = set()
+    for kind in (SH.NodeShape, SH.PropertyShape):
+        nodes.update(graph.subjects(RDF.type, kind))
+    for predicate in TARGETS + (SH.path,):
+        nodes.update(graph.subjects(predicate, None))
+    for predicate in (SH.node, SH["not"], SH.property, SH.qualifiedValueShape):
+        nodes.update(graph.objects(None, predicate))
+    for predicate in SHAPE_LIST_PARAMETERS:
+        for head in graph.objects(None, predicate):
+            nodes.update(Collection(graph, head))
+    return nodes
+
+
+def read_shapes(graph: Graph) -> dict[Node, Shape]:
+    """Every shape of a shapes graph, by node. Refuses custom constraint components (SHACL §6)."""
+    custom = next(iter(graph.subjects(RDF.type, SH.ConstraintComponent)), None)
+    if custom is not None:
+        raise UnsupportedShapeError(f"{custom.n3()} is a SHACL-SPARQL constraint component of its own (SHACL §6), "
+                                    "which the sparql engine does not implement; validate with --engine pyshacl")
+    for predicate in (SH.target, SH.rule):
+        subject = next(iter(graph.subjects(predicate, None)), None)
+        if subject is not None:
+            raise _refuse(subject, f"{_short(predicate)} (SHACL Advanced Features) is not implemented")
+    return {node: read_shape(graph, node) for node in shape_nodes(graph)}
+
