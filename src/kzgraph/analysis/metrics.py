@@ -9,6 +9,8 @@ installed. The definitions and the treatment of undated facts are in docs/metric
 
 from __future__ import annotations
 
+from kzgraph import errors
+
 import itertools
 import math
 import re
@@ -24,7 +26,7 @@ from kzgraph.analysis.projections import Fact, Facts
 UNCLASSIFIED = ""
 
 
-class MetricsError(ValueError):
+class MetricsError(errors.UsageError, ValueError):
     """Metrics were asked for with a wrong state, window or input; the message says which."""
 
 

@@ -36,6 +36,8 @@ The SPARQL lives in ``sparql/projections/*.rq``.
 
 from __future__ import annotations
 
+from kzgraph import errors
+
 import datetime as dt
 import itertools
 import math
@@ -52,7 +54,7 @@ DURATIVE = frozenset({"membership", "lease", "training"})
 KZ = "https://w3id.org/kzgraph/ontology#"
 
 
-class ProjectionError(ValueError):
+class ProjectionError(errors.UsageError, ValueError):
     """A projection was asked for with a wrong name or window; the message says which."""
 
 

@@ -32,7 +32,7 @@ from rdflib.query import Result
 
 from kzgraph.sparql.evaluation import Snapshot, write_snapshot
 from kzgraph.sparql.inspection import QueryRefused, QuerySyntaxError
-from kzgraph.sparql.queries import QueryError
+from kzgraph.errors import NotServable, QueryError, QueryTooLong, WriteTimeout
 from kzgraph.endpoint.workers import Overloaded, QueryTimeout, Unavailable, WorkerConfig, WorkerCrashed, WorkerPool, context
 from kzgraph.endpoint import writes as writes_module
 from kzgraph.endpoint.writes import Delta, GraphNotFound, PayloadError, Write, WriteRejected, apply_delta
@@ -41,16 +41,6 @@ __all__ = ["GuardedStore", "Limits", "QueryTooLong", "QueryTimeout", "Overloaded
            "WriteTimeout", "WriteRejected", "PayloadError", "GraphNotFound", "NotServable"]
 
 
-class QueryTooLong(QueryError):
-    """The query text is longer than the endpoint accepts (HTTP 413)."""
-
-
-class NotServable(ValueError):
-    """The store cannot be served as asked (for instance: writes to a remote store)."""
-
-
-class WriteTimeout(Unavailable):
-    """A write ran longer than the write time limit and was stopped; the store is unchanged."""
 
 
 @dataclass(frozen=True)

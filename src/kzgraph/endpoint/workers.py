@@ -19,24 +19,11 @@ import queue
 import signal
 from dataclasses import dataclass, field
 
+from kzgraph.errors import Overloaded, QueryTimeout, Unavailable, WorkerCrashed
 from kzgraph.sparql.evaluation import Snapshot, load_engine
 from kzgraph.sparql.inspection import QueryRefused, QuerySyntaxError, inspect_query
 
 
-class Unavailable(Exception):
-    """The endpoint cannot answer this request now (HTTP 503); the message says why."""
-
-
-class QueryTimeout(Unavailable):
-    """The query ran longer than the time limit and was stopped."""
-
-
-class Overloaded(Unavailable):
-    """Every worker stayed busy for as long as a request may wait."""
-
-
-class WorkerCrashed(Unavailable):
-    """The worker stopped while evaluating (most often: the query needed more memory than a worker may use)."""
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from oxrdflib import OxigraphStore
 from rdflib import Dataset, URIRef
 
 from kzgraph.build.derive import DERIVED_GRAPH, derive
+from kzgraph.errors import GraphNotFound, PayloadError, UnsupportedMediaType, WriteRejected
 from kzgraph.sparql.evaluation import Snapshot, named_graph_iris, oxigraph_store, rdflib_quads
 from kzgraph.sparql.inspection import QueryRefused, QuerySyntaxError, inspect_update
 from kzgraph.store.local import KnowledgeGraph
@@ -72,20 +73,6 @@ class Delta:
         return bool(self.removed or self.added or self.graphs_dropped or self.graphs_created)
 
 
-class WriteRejected(Exception):
-    """The write would leave a SHACL Violation in the store; ``results`` is the validation report."""
-
-    def __init__(self, message: str, results: list[dict]):
-        super().__init__(message)
-        self.results = results
-
-
-class PayloadError(ValueError):
-    """A Graph Store Protocol payload could not be read (unknown media type, syntax error)."""
-
-
-class GraphNotFound(LookupError):
-    """A Graph Store Protocol request names a graph the store does not hold."""
 
 
 def validate_candidate(kg: KnowledgeGraph) -> Report:
@@ -104,7 +91,7 @@ def report_json(report: Report) -> list[dict]:
 def payload_format(media_type: str | None) -> ox.RdfFormat:
     media = (media_type or "").split(";")[0].strip().lower()
     if media not in PAYLOAD_FORMATS:
-        raise PayloadError(f"unsupported RDF media type {media or '(none)'!r}; send one of "
+        raise UnsupportedMediaType(f"unsupported RDF media type {media or '(none)'!r}; send one of "
                            f"{', '.join(sorted(PAYLOAD_FORMATS))}")
     return PAYLOAD_FORMATS[media]
 

@@ -14,6 +14,8 @@ and keeps an existing one.
 
 from __future__ import annotations
 
+from kzgraph import errors
+
 import contextlib
 import datetime as dt
 import os
@@ -36,7 +38,7 @@ FORMATS = tuple(WRITERS)
 GRAPHS = ("kg",)
 
 
-class ExportError(ValueError):
+class ExportError(errors.UsageError, ValueError):
     """An export was asked for with a wrong format, graph, window or output; the message says which."""
 
 

@@ -18,6 +18,8 @@ prefixed name with one of the project's prefixes (``state:KAZ``, ``io:CSTO``, ``
 
 from __future__ import annotations
 
+from kzgraph import errors
+
 import json
 import re
 from dataclasses import dataclass, field
@@ -43,7 +45,7 @@ YEAR = re.compile(r"[0-9]{4}")
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
-class CatalogueError(Exception):
+class CatalogueError(errors.QueryError):
     """A catalogue file is malformed, or a parameter value is unknown or invalid."""
 
 

@@ -20,6 +20,8 @@ another thread than the one that made it, which pyoxigraph refuses.
 
 from __future__ import annotations
 
+from kzgraph import errors
+
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -34,7 +36,7 @@ INCOMING_LIMIT = 200
 LABEL_PROPERTIES = (RDFS.label, SKOS.prefLabel, DCTERMS.title)
 
 
-class NotAnIri(ValueError):
+class NotAnIri(errors.UsageError, ValueError):
     """The text cannot stand in a SPARQL query as an IRI (it holds spaces, quotes, braces or brackets)."""
 
 

@@ -27,15 +27,9 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.plugins.sparql.sparql import Query
 from rdflib.term import Variable
 
-from kzgraph.sparql.queries import QueryError
+from kzgraph.errors import QueryError, QueryRefused, QuerySyntaxError
 
 
-class QuerySyntaxError(QueryError):
-    """The text is not SPARQL 1.1; the message gives the parser's reason with line and column."""
-
-
-class QueryRefused(QueryError):
-    """The request is valid SPARQL but would reach outside the store (a file, the network) or write."""
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ need (RFC 6657 §4: a text/* type without one would default to US-ASCII).
 
 from __future__ import annotations
 
+from kzgraph import errors
+
 # SELECT and ASK results (SPARQL 1.1 Query Results JSON, XML, CSV and TSV formats), media type -> rdflib name.
 RESULT_TYPES = {
     "application/sparql-results+json": "json",
@@ -55,8 +57,7 @@ FORMAT_FALLBACKS = {
 }
 
 
-class NotAcceptable(Exception):
-    """None of the offered formats is acceptable to the client (HTTP 406)."""
+NotAcceptable = errors.NotAcceptable
 
 
 def parse_accept(accept: str) -> list[tuple[float, str]]:

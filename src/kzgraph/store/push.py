@@ -28,6 +28,8 @@ in the store is checked against the dump.
 
 from __future__ import annotations
 
+from kzgraph import errors
+
 import time
 import uuid
 from collections import defaultdict
@@ -50,7 +52,7 @@ DEFAULT_BATCH_SIZE = 2000
 Quad = tuple[str, str, str, str]  # graph IRI, then subject, predicate, object in N-Triples syntax
 
 
-class PushError(Exception):
+class PushError(errors.KzgraphError):
     """The store rejected the upload, or holds other counts than the dump after it; the message says which."""
 
 

@@ -6,13 +6,15 @@ inconsistent ontology raises :class:`Inconsistent`; unsatisfiable classes are re
 
 from __future__ import annotations
 
+from kzgraph import errors
+
 import tempfile
 from pathlib import Path
 
 from rdflib import Graph
 
 
-class Inconsistent(Exception):
+class Inconsistent(errors.DataError):
     """HermiT found the ontology (with the data) inconsistent."""
 
 

@@ -14,6 +14,8 @@ silently.
 
 from __future__ import annotations
 
+from kzgraph import errors
+
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +26,7 @@ from rdflib.term import Node
 from kzgraph.validation.shacl.results import SH, sparql_path
 
 
-class UnsupportedShapeError(ValueError):
+class UnsupportedShapeError(errors.UnsupportedShapeError, ValueError):
     """A shapes graph uses SHACL that the SPARQL engine does not implement; the message says which."""
 
 
