@@ -47,12 +47,18 @@ def test_query_reads_a_query_file(built, tmp_path):
 def test_a_malformed_query_exits_1_with_the_parser_position(built):
     result = kzgraph("query", "SELECT ?x WHERE { ?x", build_dir=built)
     assert result.returncode == 1
-    assert "syntax error" in result.stderr and "1:" in result.stderr
+    assert "syntax error" in result.stderr and "line 1, column 19" in result.stderr
 
 
-def test_an_unknown_query_name_or_file_exits_1(built):
-    assert kzgraph("query", "no-such-query", build_dir=built).returncode == 1
-    assert kzgraph("query", "missing.rq", build_dir=built).returncode == 1
+def test_an_unknown_query_name_exits_2_naming_the_closest_names(built):
+    result = kzgraph("query", "lease", build_dir=built)
+    assert result.returncode == 2 and "no query named 'lease'; did you mean 'leases'?" in result.stderr
+    assert kzgraph("query", "no-such-query", build_dir=built).returncode == 2
+
+
+def test_a_missing_query_file_exits_1(built):
+    result = kzgraph("query", "missing.rq", build_dir=built)
+    assert result.returncode == 1 and "missing.rq not found" in result.stderr
 
 
 def test_query_without_a_build_exits_3(tmp_path):

@@ -1,27 +1,26 @@
-"""The ``kzgraph`` command line: one verb per job, each a thin layer over the Python API.
+"""The ``kzgraph`` command line: one verb per job, each a thin layer over :class:`kzgraph.app.KZGraph`.
 
-Exit codes: 0 success; 1 the data, a query or a validation failed; 2 wrong usage or a verb that is not
-implemented yet; 3 a prerequisite is missing (no build yet, no sources folder, a store cannot be opened).
+Options that are settings (``--project``, ``--store``, ``--timeout`` …) are built from their one
+declaration in :class:`kzgraph.settings.Settings`. Every error is a :class:`kzgraph.errors.KzgraphError`
+and goes through one handler (:func:`handled`), which prints its message and exits with its exit code:
+0 success; 1 the data, a query or a validation failed; 2 wrong usage; 3 a prerequisite is missing (no
+build yet, no sources folder, a store that cannot be opened).
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import Optional
+from typing import Any, NoReturn, Optional
 
 import typer
 from rich.console import Console
 
-from kzgraph.build import pipeline as build_module
-from kzgraph.sparql import queries as query_module
-from kzgraph.sparql.catalogue import CatalogueError, load_catalogue, parse_params, render_catalogue
-from kzgraph.build.loading import ParseError, project_files
-from kzgraph.store.local import StoreError
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_MISSING = 0, 1, 2, 3
+from kzgraph.errors import EXIT_OK, BuildError, KzgraphError, UsageError
+from kzgraph.settings import Settings, settings_markdown
 
 app = typer.Typer(help="kzgraph: a knowledge graph of Kazakhstan's international security cooperation.",
                   no_args_is_help=True, add_completion=False)
@@ -30,18 +29,15 @@ app.add_typer(import_app, name="import")
 err = Console(stderr=True)
 
 
-STORE_HELP = ("Persistent Oxigraph store path, 'memory' for rdflib, or the http(s) URL of a SPARQL 1.1 store "
-              "(credentials from KZGRAPH_STORE_USER/_PASSWORD/_AUTH or KZGRAPH_STORE_TOKEN).")
-
-
-class PushMethod(str, Enum):
-    update = "update"
-    gsp = "gsp"
-
-
-class AuthScheme(str, Enum):
-    basic = "basic"
-    digest = "digest"
+def option(name: str, *flags: str, **overrides: Any) -> Any:
+    """The typer option of a setting, from its declaration in :class:`~kzgraph.settings.Settings`: its
+    flag, its help and its environment variable; the value is None when not given, so that the settings
+    apply the environment and the default."""
+    field = next(f for f in Settings.fields() if f.name == name)
+    meta = field.metadata
+    default = field.default
+    help_text = meta["help"] + ("" if default in (None, ()) else f" [default: {default}]")
+    return typer.Option(None, meta["cli"], *flags, help=help_text, show_default=False, **overrides)
 
 
 class QueryFormat(str, Enum):
@@ -61,44 +57,75 @@ class Engine(str, Enum):
     pyshacl = "pyshacl"
 
 
-ENGINE_HELP = "SHACL engine: sparql (fast, the default) or pyshacl (the reference; minutes on the whole graph)."
+class PushMethod(str, Enum):
+    update = "update"
+    gsp = "gsp"
 
 
-def fail(message: str, code: int) -> None:
+class AuthScheme(str, Enum):
+    basic = "basic"
+    digest = "digest"
+
+
+def fail(message: str, code: int) -> NoReturn:
     err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
-def not_implemented(verb: str) -> None:
-    fail(f"`kzgraph {verb}` is not implemented yet", EXIT_USAGE)
+@contextmanager
+def handled(on_build_error: Callable[[BuildError], None] | None = None) -> Iterator[None]:
+    """The one error handler of the command line: a kzgraph error's message, and its exit code."""
+    try:
+        yield
+    except BuildError as error:
+        if on_build_error is not None:
+            on_build_error(error)
+        fail(f"build failed: {error}; the previous build is unchanged", error.exit_code)
+    except KzgraphError as error:
+        fail(str(error), error.exit_code)
+
+
+def open_kzgraph(**given: Any) -> Any:
+    """The application object on the project and with the settings given on the command line."""
+    from kzgraph.app import KZGraph
+
+    settings = Settings.load(**given)
+    return KZGraph(settings=settings)
 
 
 @app.command()
 def build(
-    data_dir: Path = typer.Option(build_module.DATA_DIR, help="Folder of curated data files."),
-    out: Optional[Path] = typer.Option(None, help="Build folder (default: $KZGRAPH_BUILD or ./build)."),
-    sources: Optional[Path] = typer.Option(None, help="Folder of the source texts (default: ../shared/seeds)."),
+    project: Optional[Path] = option("project"),
+    out: Optional[Path] = option("build_dir", "--out"),
+    data_dir: Optional[Path] = typer.Option(None, help="Folder of curated data files (default: the project's data/)."),
+    sources: Optional[Path] = option("sources"),
     backend: str = typer.Option("oxigraph", help="Store to build in: oxigraph or memory."),
     provenance: bool = typer.Option(True, help="Check every fact against its cited source lines."),
-    engine: Engine = typer.Option(Engine.sparql, help=ENGINE_HELP),
+    engine: Optional[Engine] = option("engine"),
+    update_coverage: bool = typer.Option(False, "--update-coverage",
+                                         help="Also write the coverage report to the project's data/COVERAGE.md."),
 ) -> None:
     """Load ontology and data, derive shortcuts, validate, and publish dump, VoID and coverage report."""
-    from kzgraph.validation.validator import UnsupportedShapeError
+    from kzgraph.build.loading import project_files
+    from kzgraph.build.locations import LocationIndex
+    from kzgraph.build.pipeline import build as run_build
+    from kzgraph.validation.reporting import print_problems
 
-    try:
-        result = build_module.build(out=out, backend=backend, sources=sources, data_dir=data_dir,
-                                    check_provenance=provenance, show_progress=sys.stderr.isatty(),
-                                    coverage_copy=data_dir / "COVERAGE.md", engine=engine.value)
-    except ParseError as error:
-        fail(str(error), EXIT_FAILED)
-    except UnsupportedShapeError as error:
-        fail(f"build failed: {error}; the previous build is unchanged", EXIT_FAILED)
-    except build_module.BuildError as error:
-        from kzgraph.build.locations import LocationIndex
-        from kzgraph.validation.reporting import print_problems
+    with handled():
+        kg = open_kzgraph(project=project, build_dir=out, sources=sources, engine=engine.value if engine else None)
+        folder = data_dir or kg.project.data_dir
 
-        print_problems(error, err, LocationIndex(project_files(data_dir=data_dir)))
-        fail(f"build failed: {error}; the previous build is unchanged", EXIT_FAILED)
+    def explain(error: BuildError) -> None:
+        print_problems(error, err, LocationIndex(project_files(data_dir=folder, ontology_dir=kg.project.ontology_dir)))
+
+    with handled(explain):
+        if data_dir is None:
+            result = kg.build(check_provenance=provenance, show_progress=sys.stderr.isatty(),
+                              update_coverage=update_coverage, backend=backend)
+        else:
+            result = run_build(out=kg.project.build_root, backend=backend, sources=kg.project.sources,
+                               data_dir=data_dir, check_provenance=provenance, show_progress=sys.stderr.isatty(),
+                               engine=kg.settings.engine, extra=kg.imports())
     warnings = [r for r in result.report.results if r.severity != "Violation"]
     typer.echo(f"built {result.triples} triples from {len(result.files)} files in {result.seconds:.1f} s "
                f"-> {result.dump}")
@@ -110,29 +137,26 @@ def build(
 def validate(
     files: list[Path] = typer.Argument(None, help="Data files to validate (default: all of data/)."),
     format: ReportFormat = typer.Option(ReportFormat.text, "--format", "-f", help="Report format."),
-    engine: Engine = typer.Option(Engine.sparql, help=ENGINE_HELP),
+    engine: Optional[Engine] = option("engine"),
+    project: Optional[Path] = option("project"),
 ) -> None:
     """Validate data files against the SHACL shapes; exit 0 only when there is no Violation."""
-    from kzgraph.build.pipeline import assemble, union_graph
+    from kzgraph.build.loading import project_files
     from kzgraph.build.locations import LocationIndex
+    from kzgraph.build.pipeline import assemble, union_graph
     from kzgraph.validation.reporting import render_report
-    from kzgraph.validation.validator import UnsupportedShapeError, validate_store
+    from kzgraph.validation.validator import shapes_graph, validate_store
 
     missing = [f for f in files or [] if not f.is_file()]
     if missing:
-        fail(f"no such file: {missing[0]}", EXIT_MISSING)
-    chosen = project_files(data=files or None)
-    try:
-        kg = assemble(chosen)
-    except ParseError as error:
-        fail(str(error), EXIT_FAILED)
-    try:
-        report = validate_store(kg, engine=engine.value)
-    except UnsupportedShapeError as error:
-        fail(str(error), EXIT_FAILED)
-    graph = union_graph(kg)
-    typer.echo(render_report(report, format.value, graph, LocationIndex(chosen)), nl=False)
-    raise typer.Exit(EXIT_OK if report.conforms else EXIT_FAILED)
+        fail(f"no such file: {missing[0]}", 3)
+    with handled():
+        kg = open_kzgraph(project=project, engine=engine.value if engine else None)
+        chosen = project_files(data=files or None, data_dir=kg.project.data_dir, ontology_dir=kg.project.ontology_dir)
+        store = assemble(chosen, project=kg.project)
+        report = validate_store(store, shapes_graph(kg.project.shapes_dir), engine=kg.settings.engine)
+    typer.echo(render_report(report, format.value, union_graph(store), LocationIndex(chosen)), nl=False)
+    raise typer.Exit(EXIT_OK if report.conforms else 1)
 
 
 @app.command()
@@ -140,73 +164,65 @@ def query(
     query: Optional[str] = typer.Argument(None, help="SPARQL text, a .rq file, or the name of a query in queries/."),
     format: str = typer.Option("table", "--format", "-f",
                                help="Result format: table, csv or json; with --list: table, markdown or json."),
-    store: Optional[str] = typer.Option(None, help=STORE_HELP),
+    store: Optional[str] = option("store"),
     param: list[str] = typer.Option(None, "--param", "-p",
                                     help="NAME=VALUE for a parameter of a catalogue query (repeatable)."),
     list_queries: bool = typer.Option(False, "--list", help="List the named queries of the catalogue."),
+    timeout: Optional[float] = option("timeout"),
+    max_rows: Optional[int] = option("max_rows"),
+    project: Optional[Path] = option("project"),
 ) -> None:
-    """Answer a SPARQL query from the last build, or list the catalogue of named queries."""
-    if list_queries:
-        try:
-            typer.echo(render_catalogue(load_catalogue(query_module.QUERIES_DIR), format), nl=False)
-        except CatalogueError as error:
-            fail(str(error), EXIT_FAILED)
-        return
-    if query is None:
-        fail("give a query (SPARQL text, a .rq file or a catalogue name) or --list", EXIT_USAGE)
-    if format not in query_module.FORMATS:
-        fail(f"unknown format {format!r}; choose one of {', '.join(query_module.FORMATS)}", EXIT_USAGE)
-    try:
-        sparql = query_module.resolve(query, params=parse_params(param))
-        kg = build_module.open_build(store)
-        result = query_module.run(kg, sparql)
-        typer.echo(query_module.format_result(result, format), nl=False)
-    except (query_module.QueryError, CatalogueError) as error:
-        fail(str(error), EXIT_FAILED)
-    except (build_module.NoBuildError, StoreError) as error:
-        fail(str(error), EXIT_MISSING)
+    """Answer a SPARQL query from the last build (through the endpoint's guard and limits), or list the
+    catalogue of named queries."""
+    from kzgraph.sparql.catalogue import parse_params, render_catalogue
+    from kzgraph.sparql.queries import FORMATS, format_result
+
+    with handled():
+        kg = open_kzgraph(project=project, store=store, timeout=timeout, max_rows=max_rows, workers=1)
+        if list_queries:
+            typer.echo(render_catalogue(kg.catalogue, format), nl=False)
+            return
+        if query is None:
+            raise UsageError("give a query (SPARQL text, a .rq file or a catalogue name) or --list")
+        if format not in FORMATS:
+            raise UsageError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
+        with kg:
+            sparql = kg.resolve(query, parse_params(param))
+            result = kg.service.query(sparql)
+            typer.echo(format_result(result, format), nl=False)
 
 
 @app.command()
 def serve(
-    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
-    port: int = typer.Option(8000, help="Port to listen on."),
-    timeout: float = typer.Option(30.0, min=0.01, help="Seconds a query may run before it is stopped (503)."),
-    store: Optional[str] = typer.Option(None, help=STORE_HELP),
-    update_token: Optional[str] = typer.Option(None, envvar="KZGRAPH_UPDATE_TOKEN",
-                                               help="Accept SPARQL Update and Graph Store writes from clients "
-                                                    "that send `Authorization: Bearer TOKEN` (default: read-only)."),
-    allow_service: list[str] = typer.Option(None, "--allow-service",
-                                            help="An endpoint SERVICE clauses may query (repeatable; default: none)."),
-    max_rows: int = typer.Option(10_000, min=0, help="Rows (or triples) of a result before it is cut; 0: no limit."),
-    max_query_length: int = typer.Option(100_000, min=1, help="Characters of a query or update."),
-    max_body: int = typer.Option(10 * 1024 * 1024, min=1, help="Bytes of a request body."),
-    workers: int = typer.Option(2, min=1, help="Query worker processes (each holds a copy of the store)."),
-    worker_memory: int = typer.Option(4096, min=0, help="MB of address space per worker process; 0: no limit."),
-    write_timeout: float = typer.Option(600.0, min=0.01, help="Seconds a write may take, validation included."),
+    host: Optional[str] = option("host"),
+    port: Optional[int] = option("port"),
+    timeout: Optional[float] = option("timeout"),
+    store: Optional[str] = option("store"),
+    update_token: Optional[str] = option("update_token"),
+    allow_service: list[str] = option("allowed_services"),
+    max_rows: Optional[int] = option("max_rows"),
+    max_query_length: Optional[int] = option("max_query_length"),
+    max_body: Optional[int] = option("max_body_bytes"),
+    workers: Optional[int] = option("workers"),
+    worker_memory: Optional[int] = option("memory_limit_mb"),
+    write_timeout: Optional[float] = option("write_timeout"),
+    project: Optional[Path] = option("project"),
 ) -> None:
     """Serve the SPARQL 1.1 endpoint over the last build (docs/endpoint.md)."""
     import uvicorn
 
-    from kzgraph.endpoint.app import create_app
-
-    try:
-        kg = build_module.open_build(store)
-    except (build_module.NoBuildError, StoreError) as error:
-        fail(str(error), EXIT_MISSING)
-    from kzgraph.endpoint.guarded_store import NotServable
-
-    try:
-        app = create_app(kg, timeout=timeout, max_rows=max_rows or None, max_query_length=max_query_length,
-                         max_body_bytes=max_body, update_token=update_token or None,
-                         allowed_services=tuple(allow_service or ()), workers=workers,
-                         memory_limit_mb=worker_memory or None, write_timeout=write_timeout,
-                         void=build_module.current_build() / build_module.VOID_NAME)
-    except NotServable as error:
-        fail(str(error), EXIT_USAGE)
-    mode = "read-write with the update token" if update_token else "read-only"
-    typer.echo(f"serving {len(kg)} triples at http://{host}:{port}/sparql ({mode})")
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    with handled():
+        kg = open_kzgraph(host=host, port=port, timeout=timeout, store=store, update_token=update_token,
+                          allowed_services=tuple(allow_service or ()) or None, max_rows=max_rows,
+                          max_query_length=max_query_length, max_body_bytes=max_body, workers=workers,
+                          memory_limit_mb=worker_memory, write_timeout=write_timeout, project=project)
+        if not 1 <= kg.settings.port <= 65535:
+            raise UsageError(f"--port {kg.settings.port}: a port is a number from 1 to 65535")
+        endpoint = kg.asgi_app()
+        size = len(kg.store)
+    mode = "read-write with the update token" if kg.settings.update_token else "read-only"
+    typer.echo(f"serving {size} triples at http://{kg.settings.host}:{kg.settings.port}/sparql ({mode})")
+    uvicorn.run(endpoint, host=kg.settings.host, port=kg.settings.port, log_level="info")
 
 
 @app.command()
@@ -217,31 +233,22 @@ def metrics(
     as_of: Optional[str] = typer.Option(None, "--as-of", help="One row: what was in force on this date (YYYY[-MM[-DD]])."),
     format: QueryFormat = typer.Option(QueryFormat.table, "--format", "-f"),
     chart: Optional[Path] = typer.Option(None, "--chart", help="Also write the charts (PNG and SVG) to this folder."),
-    store: Optional[str] = typer.Option(None, help=STORE_HELP),
+    store: Optional[str] = option("store"),
+    project: Optional[Path] = option("project"),
 ) -> None:
     """Multivector metrics of a state's security cooperation per year, and for the whole period.
 
     Definitions: docs/metrics.md. Every row lists the facts behind it (--format json or csv).
     """
     from kzgraph.analysis import metrics as metrics_module
-    from kzgraph.analysis.projections import ProjectionError, as_year
 
-    try:
-        kg = build_module.open_build(store)
-        year = as_year(as_of)
-        rows = metrics_module.compute(kg, state, from_year, to_year, as_of=year)
+    with handled():
+        kg = open_kzgraph(store=store, project=project)
+        rows = kg.metrics(state, from_year, to_year, as_of)
         typer.echo(metrics_module.render(rows, format.value, title=f"multivector metrics: {state}"), nl=False)
         if chart is not None:
-            from kzgraph.analysis import charts
-
-            for path in charts.render(kg, chart, state, from_year, to_year):
+            for path in kg.charts(chart, state, from_year, to_year):
                 err.print(f"wrote {path}", highlight=False)
-    except (metrics_module.MetricsError, ProjectionError) as error:
-        fail(str(error), EXIT_USAGE)
-    except query_module.QueryError as error:  # a remote store rejected or failed on a query
-        fail(str(error), EXIT_FAILED)
-    except (build_module.NoBuildError, StoreError) as error:
-        fail(str(error), EXIT_MISSING)
 
 
 @app.command()
@@ -255,7 +262,8 @@ def export(
     to_year: Optional[int] = typer.Option(None, "--to", help="Last year (inclusive)."),
     as_of: Optional[str] = typer.Option(None, "--as-of", help="What was in force on this date (YYYY[-MM[-DD]])."),
     state: Optional[str] = typer.Option(None, help="Only this state's ego network (ISO 3166-1 alpha-3 code)."),
-    store: Optional[str] = typer.Option(None, help=STORE_HELP),
+    store: Optional[str] = option("store"),
+    project: Optional[Path] = option("project"),
 ) -> None:
     """Export a partner network, or the whole graph, for Gephi, Cytoscape, yEd and igraph.
 
@@ -263,24 +271,23 @@ def export(
     """
     from kzgraph import export as export_module
 
-    try:
+    with handled():
         export_module.check(format, projection, graph, from_year, to_year, as_of, state)
-        kg = build_module.open_build(store)
-        result = export_module.export(kg, format, output, projection=projection, graph=graph, start=from_year,
-                                      end=to_year, as_of=as_of, state=state)
-    except export_module.ExportError as error:
-        fail(str(error), EXIT_USAGE)
-    except (build_module.NoBuildError, StoreError) as error:
-        fail(str(error), EXIT_MISSING)
-    except (OSError, ValueError) as error:
-        fail(f"could not write {output}: {error}", EXIT_FAILED)
+        kg = open_kzgraph(store=store, project=project)
+        try:
+            result = kg.export(format, output, projection=projection, graph=graph, start=from_year, end=to_year,
+                               as_of=as_of, state=state)
+        except KzgraphError:
+            raise
+        except (OSError, ValueError) as error:
+            fail(f"could not write {output}: {error}", 1)
     typer.echo(f"wrote {result.nodes} nodes and {result.edges} edges to {result.path} ({result.format})")
 
 
 @import_app.command("sipri")
 def import_sipri(file: Path = typer.Argument(..., help="SIPRI trade register CSV export.")) -> None:
     """Import arms transfers from a SIPRI trade register export."""
-    not_implemented("import sipri")
+    fail("`kzgraph import sipri` is not implemented yet", 2)
 
 
 @app.command()
@@ -297,7 +304,8 @@ def push(
                                     help="HTTP authentication scheme for --user/--password."),
     token: Optional[str] = typer.Option(None, "--token", envvar="KZGRAPH_STORE_TOKEN", help="Bearer token instead of a password."),
     timeout: float = typer.Option(120.0, help="Seconds to wait for each answer of the store."),
-    out: Optional[Path] = typer.Option(None, help="Build folder (default: $KZGRAPH_BUILD or ./build)."),
+    out: Optional[Path] = option("build_dir", "--out"),
+    project: Optional[Path] = option("project"),
 ) -> None:
     """Upload the last build to a remote SPARQL 1.1 store, replacing kzgraph's graphs there.
 
@@ -305,26 +313,24 @@ def push(
 
     See docs/remote-stores.md.
     """
+    from kzgraph.build.pipeline import DUMP_NAME
     from kzgraph.store import push as push_module
     from kzgraph.store.remote import Credentials, Endpoint
 
     if method is PushMethod.gsp and not graph_store:
-        fail("--method gsp needs --graph-store URL (the store's Graph Store Protocol endpoint)", EXIT_USAGE)
+        fail("--method gsp needs --graph-store URL (the store's Graph Store Protocol endpoint)", 2)
     try:
         credentials = Credentials(user, password, token, auth.value)
     except ValueError as error:
-        fail(str(error), EXIT_USAGE)
-    dump = build_module.current_build(out) / build_module.DUMP_NAME
-    if not dump.is_file():
-        fail(f"no build at {dump.parent}; run `kzgraph build` first", EXIT_MISSING)
-    try:
+        fail(str(error), 2)
+    with handled():
+        kg = open_kzgraph(build_dir=out, project=project)
+        dump = kg.project.current_build / DUMP_NAME
+        if not dump.is_file():
+            fail(f"no build at {dump.parent}; run `kzgraph build` first", 3)
         endpoint = Endpoint(url, update_url, credentials, timeout)
         with _push_progress() as progress:
             report = push_module.push(dump, endpoint, method.value, graph_store, batch_size, progress)
-    except StoreError as error:
-        fail(str(error), EXIT_MISSING)
-    except push_module.PushError as error:
-        fail(str(error), EXIT_FAILED)
     typer.echo(f"pushed {report.triples} triples in {len(report.graphs)} graphs to {report.url} "
                f"({report.method}, {report.batches} requests, {report.seconds:.1f} s); "
                "the store's count of every graph matches the build")
@@ -332,8 +338,19 @@ def push(
         typer.echo(f"removed {len(report.removed)} graph(s) the build no longer has: {', '.join(report.removed)}")
 
 
+@app.command("settings")
+def show_settings(markdown: bool = typer.Option(False, "--markdown", help="The table of docs/settings.md.")) -> None:
+    """The settings in force (command-line options and KZGRAPH_* environment variables), or their table."""
+    if markdown:
+        typer.echo(settings_markdown(), nl=False)
+        return
+    with handled():
+        for name, value in Settings.load().public().items():
+            typer.echo(f"{name} = {value!r}")
+
+
 @contextmanager
-def _push_progress():
+def _push_progress() -> Iterator[Callable[[int, int], None] | None]:
     """A progress bar on stderr when it is a terminal, as a callback ``(sent, total)``; else no callback."""
     if not err.is_terminal:
         yield None

@@ -21,15 +21,15 @@ def rules(folder: Path = RULES_DIR) -> list[Path]:
     return sorted(folder.glob("*.rq"))
 
 
-def derive(store, seen: set | None = None) -> Graph:
+def derive(store, seen: set | None = None, folder: Path = RULES_DIR) -> Graph:
     """Apply every rule to a :class:`~kzgraph.store.local.KnowledgeGraph`; return the graph of derived triples.
 
     Only triples that no source file states (``seen``: the triples loaded so far) are added, so that each
-    triple stands in one named graph.
+    triple stands in one named graph. ``folder`` holds the rules (the project's ontology/derivations).
     """
     seen = set(store.dataset.triples((None, None, None))) if seen is None else seen
     derived = store.graph(DERIVED_GRAPH)
-    for rule in rules():
+    for rule in rules(folder):
         new = [triple for triple in store.query(rule.read_text(encoding="utf-8")) if triple not in seen]
         seen.update(new)
         derived.addN((s, p, o, derived) for s, p, o in new)

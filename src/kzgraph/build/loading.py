@@ -4,29 +4,28 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from rdflib import Dataset, Graph, URIRef
 
+from kzgraph.errors import ParseError
 from kzgraph.namespaces import GRAPH
+from kzgraph.project import DEFAULT_ROOT
 
-PROJECT_ROOT = Path(__file__).resolve().parents[3]
+# the folders of the project packaged with kzgraph (a caller working on another project passes its own)
+PROJECT_ROOT = DEFAULT_ROOT
 ONTOLOGY_DIR = PROJECT_ROOT / "ontology"
 DATA_DIR = PROJECT_ROOT / "data"
 RDF_SUFFIXES = {".ttl": "turtle", ".trig": "trig", ".nt": "nt", ".nq": "nquads", ".jsonld": "json-ld", ".rdf": "xml"}
 
 
-class ParseError(Exception):
-    """An RDF file could not be parsed; the message names the file, the line and the parser's complaint."""
-
-    def __init__(self, path: Path, line: int | None, message: str):
-        self.path, self.line, self.message = path, line, message
-        where = f"{path}:{line}" if line else str(path)
-        super().__init__(f"{where}: {message}")
+__all__ = ["DATA_DIR", "ONTOLOGY_DIR", "ParseError", "data_files", "graph_name", "load_dataset", "load_files",
+           "ontology_files", "parse_file", "project_files"]
 
 
-def ontology_files() -> list[Path]:
+def ontology_files(ontology_dir: Path = ONTOLOGY_DIR) -> list[Path]:
     """The ontology and its vocabularies (not the shapes, which are loaded by validation)."""
-    return sorted(p for p in ONTOLOGY_DIR.glob("*.ttl"))
+    return sorted(p for p in ontology_dir.glob("*.ttl"))
 
 
 def data_files(folder: Path = DATA_DIR) -> list[Path]:
@@ -34,22 +33,27 @@ def data_files(folder: Path = DATA_DIR) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.suffix in RDF_SUFFIXES and p.is_file())
 
 
-def project_files(data: list[Path] | None = None, data_dir: Path = DATA_DIR) -> list[Path]:
+def project_files(data: list[Path] | None = None, data_dir: Path = DATA_DIR,
+                  ontology_dir: Path | None = None) -> list[Path]:
     """Ontology files, then the given data files, or all of ``data_dir`` when none are given.
 
-    Given files are checked together with data/sources.ttl and data/reference/, which they link to.
+    Given files are checked together with data/sources.ttl and data/reference/, which they link to. The
+    ontology is the one beside ``data_dir`` (``ontology_dir``, by default ``data_dir/../ontology``).
     """
+    ontology = ontology_files(ontology_dir or data_dir.parent / "ontology")
     if data is None:
-        return ontology_files() + data_files(data_dir)
+        return ontology + data_files(data_dir)
     context = [data_dir / "sources.ttl", *data_files(data_dir / "reference")]
     chosen = [Path(p).resolve() for p in data]
-    return ontology_files() + [p for p in context if p.resolve() not in chosen] + chosen
+    return ontology + [p for p in context if p.resolve() not in chosen] + chosen
 
 
-def graph_name(path: Path) -> URIRef:
-    """The named graph a file's triples go to: graph/ontology/<name> or graph/data/<relative path>."""
+def graph_name(path: Path, root: Path | None = None) -> URIRef:
+    """The named graph a file's triples go to: graph/ontology/<name> or graph/data/<relative path>, relative
+    to the project folder ``root`` (by default the packaged project); other files: graph/file/<name>."""
     path = path.resolve()
-    for folder, kind in ((ONTOLOGY_DIR, "ontology"), (DATA_DIR, "data")):
+    root = (root or PROJECT_ROOT).resolve()
+    for folder, kind in ((root / "ontology", "ontology"), (root / "data", "data")):
         try:
             relative = path.relative_to(folder)
         except ValueError:
@@ -85,7 +89,7 @@ def load_files(files: list[Path]) -> Graph:
     return graph
 
 
-def load_dataset(files: list[Path], dataset: Dataset, seen: set | None = None) -> Dataset:
+def load_dataset(files: list[Path], dataset: Dataset, seen: set[Any] | None = None, root: Path | None = None) -> Dataset:
     """Parse each file into its own named graph of the dataset.
 
     A triple that an earlier file already stated is not added again (``seen`` holds the triples loaded
@@ -97,7 +101,7 @@ def load_dataset(files: list[Path], dataset: Dataset, seen: set | None = None) -
     for path in files:
         parsed = Graph()
         parse_file(path, parsed)
-        target = dataset.graph(graph_name(path))
+        target = dataset.graph(graph_name(path, root))
         new = [triple for triple in parsed if triple not in seen]
         seen.update(new)
         target.addN((s, p, o, target) for s, p, o in new)

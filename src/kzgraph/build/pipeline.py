@@ -1,12 +1,13 @@
 """The build: load the ontology and data, derive shortcut triples, validate, and publish a dump.
 
 ``build()`` writes into a staging folder and swaps it in only when every step passed, so a failed build
-leaves the previous good build (``build/current`` by default) untouched. A build holds:
+leaves the previous good build (``build/current`` of the project) untouched. A build holds:
 
 * ``kzgraph.nq`` – the whole dataset as N-Quads, one named graph per source file plus ``graph/derived``;
 * ``void.ttl`` – a VoID description with statistics (triples, entities, class and property partitions);
-* ``coverage.md`` – entities per class, facts per source document and the explained warnings; ``kzgraph build``
-  also copies it to data/COVERAGE.md, which is committed with the data.
+* ``coverage.md`` – entities per class, facts per source document and the explained warnings
+  (``kzgraph build --update-coverage`` also copies it to the project's data/COVERAGE.md, which is committed
+  with the data).
 """
 
 from __future__ import annotations
@@ -14,32 +15,30 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rdflib import Graph
 
 from kzgraph.build import provenance
 from kzgraph.build import statistics as stats
 from kzgraph.build.derive import derive
-from kzgraph.build.loading import DATA_DIR, PROJECT_ROOT, load_dataset, project_files
-from kzgraph.store.local import KnowledgeGraph, StoreError
+from kzgraph.build.loading import DATA_DIR, load_dataset, project_files
+from kzgraph.errors import BuildError, NoBuildError, StoreError
+from kzgraph.project import Project
+from kzgraph.store.local import KnowledgeGraph
 from kzgraph.store.local import open as open_store
-from kzgraph.validation.validator import DEFAULT_ENGINE, Report, validate_store
+from kzgraph.validation.validator import DEFAULT_ENGINE, Report, shapes_graph, validate_store
+
+__all__ = ["COVERAGE_NAME", "DUMP_NAME", "VOID_NAME", "BuildError", "BuildResult", "NoBuildError", "assemble",
+           "build", "build_dir", "current_build", "open_build", "union_graph"]
 
 DUMP_NAME = "kzgraph.nq"
 VOID_NAME = "void.ttl"
 COVERAGE_NAME = "coverage.md"
-
-
-class BuildError(Exception):
-    """The build stopped; the message says which step failed and why. The previous build is untouched."""
-
-    def __init__(self, message: str, report: Report | None = None, problems: list | None = None):
-        super().__init__(message)
-        self.report = report
-        self.problems = problems or []
 
 
 @dataclass
@@ -57,8 +56,10 @@ class BuildResult:
 
 
 def build_dir() -> Path:
-    """Where builds go: ``$KZGRAPH_BUILD`` or ``build/`` in the project."""
-    return Path(os.environ.get("KZGRAPH_BUILD", PROJECT_ROOT / "build"))
+    """Where builds of the default project go: ``$KZGRAPH_BUILD``, else the project's ``build/`` (see
+    :class:`kzgraph.project.Project`)."""
+    given = os.environ.get("KZGRAPH_BUILD")
+    return Project.locate(None, build_dir=Path(given) if given else None).build_root
 
 
 def current_build(folder: Path | None = None) -> Path:
@@ -73,43 +74,67 @@ def union_graph(kg: KnowledgeGraph) -> Graph:
     return graph
 
 
-def assemble(files: list[Path] | None = None, backend: str = "oxigraph", progress=None) -> KnowledgeGraph:
-    """Load the ontology and data files into a fresh store and apply the derivation rules."""
-    files = files if files is not None else project_files()
+def assemble(files: list[Path] | None = None, backend: str = "oxigraph", progress: Any = None,
+             project: Project | None = None, extra: list[Path] | None = None) -> KnowledgeGraph:
+    """Load the ontology and data files into a fresh store and apply the derivation rules.
+
+    ``project`` gives the folders (ontology, data, derivation rules; by default the packaged project);
+    ``extra`` are N-Quads files of imported data sets (kept in their own named graphs), loaded before the
+    rules run so that the rules see them too.
+    """
+    root = project.root if project else None
+    files = files if files is not None else project_files(data_dir=project.data_dir if project else DATA_DIR)
     kg = open_store(backend)
-    seen: set = set()
-    task = progress.add_task("loading", total=len(files)) if progress else None
+    seen: set[Any] = set()
+    task = progress.add_task("loading", total=len(files) + len(extra or [])) if progress else None
     for path in files:
-        load_dataset([path], kg.dataset, seen)
+        load_dataset([path], kg.dataset, seen, root=root)
         if progress:
             progress.advance(task)
-    derive(kg, seen)
-    return kg
+    for dump in extra or []:
+        kg.load(dump)
+        if progress:
+            progress.advance(task)
+    if project is not None:
+        derive(kg, seen, project.derivations_dir)
+    else:
+        derive(kg, seen)
+    return kg  # type: ignore[no-any-return]
 
 
 def build(out: Path | None = None, backend: str = "oxigraph", sources: Path | None = None,
-          data_dir: Path = DATA_DIR, check_provenance: bool = True, show_progress: bool = False,
-          coverage_copy: Path | None = None, engine: str = DEFAULT_ENGINE) -> BuildResult:
+          data_dir: Path | None = None, check_provenance: bool = True, show_progress: bool = False,
+          coverage_copy: Path | None = None, engine: str = DEFAULT_ENGINE, project: Project | None = None,
+          extra: list[Path] | None = None) -> BuildResult:
     """Run the whole build and publish it to ``out/current``; raise :class:`BuildError` on any failure.
 
-    ``engine`` is the SHACL engine (:data:`kzgraph.validation.validator.ENGINES`). When ``coverage_copy`` is given,
-    the coverage report is also written there (``kzgraph build`` writes ``data/COVERAGE.md``, which is
-    committed with the data).
+    ``project`` gives the folders (by default the packaged project, or the one ``data_dir`` belongs to);
+    ``out`` the build folder (default: the project's). ``engine`` is the SHACL engine
+    (:data:`kzgraph.validation.validator.ENGINES`). ``extra`` are N-Quads files of imported data sets. When
+    ``coverage_copy`` is given, the coverage report is also written there.
     """
     started = time.perf_counter()
-    out = out or build_dir()
-    files = project_files(data_dir=data_dir)
-    progress_cm = _progress() if show_progress else nullcontext(None)
+    if project is None:
+        beside = data_dir is not None and (data_dir.parent / "ontology").is_dir()
+        given = os.environ.get("KZGRAPH_BUILD")
+        project = Project.locate(data_dir.parent if beside and data_dir else None,
+                                 build_dir=out or (Path(given) if given else None), sources=sources)
+    out = out or project.build_root
+    data_dir = data_dir or project.data_dir
+    files = project_files(data_dir=data_dir, ontology_dir=project.ontology_dir)
+    progress_cm: AbstractContextManager[Any] = _progress() if show_progress else nullcontext(None)
     with progress_cm as progress:
-        kg = assemble(files, backend, progress)
+        kg = assemble(files, backend, progress, project=project, extra=extra)
         task = progress.add_task("validating (SHACL)", total=None) if progress else None
-        report = validate_store(kg, engine=engine)
+        shapes = shapes_graph(project.shapes_dir)
+        report = validate_store(kg, shapes, engine=engine)
         if progress:
             progress.update(task, total=1, completed=1)
     if not report.conforms:
         raise BuildError(f"SHACL validation found {len(report.violations)} violation(s)", report=report)
     if check_provenance:
-        sources = sources or provenance.sources_folder()
+        sources = sources or (Path(os.environ["KZGRAPH_SOURCES"]) if os.environ.get("KZGRAPH_SOURCES")
+                              else project.sources)
         if not sources.is_dir():
             raise BuildError(f"sources folder {sources} not found (set KZGRAPH_SOURCES or --sources)")
         problems = provenance.check_graph(union_graph(kg), sources)
@@ -145,25 +170,21 @@ def _publish(staging: Path, current: Path) -> None:
         shutil.rmtree(previous)
 
 
-def _progress():
+def _progress() -> Any:
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
                     transient=True)
 
 
-class NoBuildError(Exception):
-    """There is no successful build to use yet."""
-
-
-def open_build(store: str | Path | None = None, out: Path | None = None):
+def open_build(store: str | Path | None = None, out: Path | None = None) -> Any:
     """Open the last successful build without rebuilding: its dump loaded into the chosen store.
 
     ``store`` is None (Oxigraph in memory), ``"memory"`` (rdflib), the path of a persistent Oxigraph
     store, which is filled from the dump only when it is empty, or the http(s) URL of a remote SPARQL 1.1
     store, which is queried as it is (``kzgraph push`` fills it) and must hold kzgraph's graphs.
     """
-    from kzgraph.store.remote import is_remote
+    from kzgraph.store.remote import is_remote  # the remote store module imports this one
 
     if is_remote(store):
         kg = open_store(store)

@@ -1,42 +1,44 @@
 """The HTTP layer: a SPARQL 1.1 endpoint (https://www.w3.org/TR/sparql11-protocol/) on FastAPI.
 
-``create_app(kg)`` wraps the store in a :class:`~kzgraph.endpoint.guarded_store.GuardedStore` — the one guarded way to
-query it, put into ``app.state.kg`` for every router — and includes the routers:
+``create_app(store, settings)`` puts two ways of reading the store into the app, as the application object
+(:class:`kzgraph.app.KZGraph`) has them:
 
-* :mod:`kzgraph.endpoint.routes.sparql`: ``/sparql`` (query, update, service description), ``/void``;
-* :mod:`kzgraph.endpoint.routes.graph_store`: ``/rdf-graphs/service`` (Graph Store HTTP Protocol);
-* :mod:`kzgraph.endpoint.routes.metrics`: ``/metrics``.
+* ``app.state.kg``: the store behind the guard (:func:`guard`), through which every user query goes
+  (``/sparql``, the query page, named queries) and every write;
+* ``app.state.store``: the store itself, for the project's own reads (resource pages, VoID, metrics), which
+  are never cut by the row limit.
 
-Cross-origin requests are allowed (CORS), so that browser applications can query the endpoint. The
-OpenAPI description is at ``/openapi.json``; the interactive documentation pages, which load their assets
-from a CDN, are switched off. See docs/endpoint.md.
+It includes the routers of :mod:`kzgraph.endpoint.routes`: ``/sparql`` and ``/void``, the Graph Store
+Protocol, ``/metrics``, the query page, the catalogue and linked data. Every error kzgraph raises is a
+:class:`kzgraph.errors.KzgraphError` and is answered by one handler with its HTTP status, as plain text
+(a rejected write: JSON with the SHACL report). Cross-origin requests are allowed (CORS). The OpenAPI
+description is at ``/openapi.json``; the interactive documentation pages, which load their assets from a
+CDN, are switched off. See docs/endpoint.md.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
-from kzgraph.endpoint.routes import catalogue as catalogue_api
-from kzgraph.endpoint.routes import graph_store as graph_store_api
-from kzgraph.endpoint.routes import linked_data as linked_data_api
-from kzgraph.endpoint.routes import metrics as metrics_api
-from kzgraph.endpoint.routes import pages
-from kzgraph.endpoint.routes import sparql as sparql_api
-from kzgraph.endpoint.guarded_store import GuardedStore, Limits, NotServable, QueryTooLong, RemoteGuardedStore
-from kzgraph.endpoint.http import ProtocolError, Settings, error_response
-from kzgraph.sparql.queries import QueryError
+from kzgraph.endpoint.guarded_store import GuardedStore, Limits, RemoteGuardedStore
+from kzgraph.endpoint.http import error_response
+from kzgraph.endpoint.routes import catalogue, graph_store, linked_data, metrics, pages, sparql
+from kzgraph.errors import KzgraphError, NotServable, WriteRejected
+from kzgraph.settings import Settings
 from kzgraph.store.remote import RemoteKnowledgeGraph
-from kzgraph.endpoint.workers import Unavailable
-from kzgraph.endpoint.writes import GraphNotFound, PayloadError, WriteRejected
 
-__all__ = ["create_app", "Settings"]
+__all__ = ["create_app", "guard"]
 
 
-def guard(kg, settings: Settings) -> GuardedStore | RemoteGuardedStore:
+def guard(kg: Any, settings: Settings) -> GuardedStore | RemoteGuardedStore:
     """The store behind the guard, with the limits of the settings: a local store in worker processes, or a
     remote store queried through its endpoint (read-only)."""
     limits = Limits(timeout=settings.timeout, max_rows=settings.max_rows, max_query_length=settings.max_query_length,
@@ -50,13 +52,19 @@ def guard(kg, settings: Settings) -> GuardedStore | RemoteGuardedStore:
     return GuardedStore(kg, limits, allowed_services=settings.allowed_services)
 
 
-def create_app(kg, timeout: float = 30.0, **options) -> FastAPI:
-    """The endpoint app over a store; ``options`` are fields of :class:`~kzgraph.endpoint.http.Settings`."""
-    settings = Settings(timeout=timeout, **options)
-    guarded = guard(kg, settings)
+def create_app(kg: Any, settings: Settings | None = None, *, void: Path | None = None, kzgraph: Any = None,
+               service: GuardedStore | RemoteGuardedStore | None = None, **options: Any) -> FastAPI:
+    """The endpoint app over a store.
+
+    ``settings`` (default: :class:`~kzgraph.settings.Settings`) with ``options`` (fields of the settings)
+    changed; ``void`` the VoID file of the build; ``kzgraph`` the application object the app serves, if any;
+    ``service`` the guarded store to use (default: :func:`guard` of the store).
+    """
+    settings = dataclasses.replace(settings or Settings(), **options)
+    guarded = service if service is not None else guard(kg, settings)
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         guarded.start()
         yield
         guarded.close()
@@ -64,49 +72,31 @@ def create_app(kg, timeout: float = 30.0, **options) -> FastAPI:
     app = FastAPI(title="kzgraph SPARQL endpoint", version="0.1.0", lifespan=lifespan,
                   docs_url=None, redoc_url=None, swagger_ui_oauth2_redirect_url=None)
     app.state.kg = guarded
+    app.state.store = kg
     app.state.settings = settings
+    app.state.void = void
+    app.state.kzgraph = kzgraph
     app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
                        allow_methods=["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"], allow_headers=["*"],
                        expose_headers=["X-Kzgraph-Truncated", "X-Kzgraph-Row-Limit", "Location"])
     install_error_handlers(app)
-    app.include_router(sparql_api.router)
-    app.include_router(graph_store_api.router)
-    app.include_router(metrics_api.router)
-    app.include_router(pages.router)
-    app.include_router(catalogue_api.router)
-    app.include_router(linked_data_api.router)
+    for router in (sparql.router, graph_store.router, metrics.router, pages.router, catalogue.router,
+                   linked_data.router):
+        app.include_router(router)
     return app
 
 
+def error_reply(error: KzgraphError) -> Response:
+    """The answer to a kzgraph error: its HTTP status and message as plain text; a rejected write as JSON
+    with the SHACL report."""
+    if isinstance(error, WriteRejected):
+        return JSONResponse({"message": str(error), "results": error.results}, status_code=error.http_status)
+    return error_response(error.http_status, str(error), error.headers or None)
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    """Protocol errors, bad queries (400, 413 when too long), missing graphs (404), bad payloads (415 for a
-    media type that is not RDF, else 400) and an endpoint out of time or workers (503), as plain text; a
-    write that SHACL validation rejects as 422 with the report in JSON."""
+    """One handler for every :class:`~kzgraph.errors.KzgraphError`: its status, its message, its headers."""
 
-    @app.exception_handler(ProtocolError)
-    async def protocol_error(request: Request, error: ProtocolError):
-        return error_response(error.status, str(error), error.headers)
-
-    @app.exception_handler(QueryError)
-    async def query_error(request: Request, error: QueryError):
-        return error_response(400, str(error))
-
-    @app.exception_handler(QueryTooLong)
-    async def query_too_long(request: Request, error: QueryTooLong):
-        return error_response(413, str(error))
-
-    @app.exception_handler(GraphNotFound)
-    async def graph_not_found(request: Request, error: GraphNotFound):
-        return error_response(404, str(error))
-
-    @app.exception_handler(PayloadError)
-    async def payload_error(request: Request, error: PayloadError):
-        return error_response(415 if "unsupported RDF media type" in str(error) else 400, str(error))
-
-    @app.exception_handler(WriteRejected)
-    async def write_rejected(request: Request, error: WriteRejected):
-        return JSONResponse({"message": str(error), "results": error.results}, status_code=422)
-
-    @app.exception_handler(Unavailable)
-    async def unavailable(request: Request, error: Unavailable):
-        return error_response(503, str(error), {"Retry-After": "10"})
+    @app.exception_handler(KzgraphError)
+    async def kzgraph_error(request: Request, error: KzgraphError) -> Response:
+        return error_reply(error)

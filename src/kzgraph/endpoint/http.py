@@ -4,48 +4,18 @@ token that enables writes, and RDF responses by content negotiation."""
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Mapping
+from typing import Any
 
 from fastapi import HTTPException, Request
 from fastapi.responses import PlainTextResponse, Response
+from rdflib import Graph
 from starlette.concurrency import run_in_threadpool
 
+from kzgraph.errors import ProtocolError
+from kzgraph.settings import Settings
 from kzgraph.sparql.media_types import GRAPH_TYPES, NotAcceptable, content_type, negotiate
 from kzgraph.sparql.serialization import serialize_graph
-
-
-@dataclass(frozen=True)
-class Settings:
-    """How an endpoint is served (see ``kzgraph serve --help``).
-
-    ``timeout`` seconds per query; ``max_rows`` per result (None: no limit); ``max_query_length``
-    characters; ``max_body_bytes`` per request body; ``update_token`` enables writes for clients that send
-    it as ``Authorization: Bearer TOKEN`` (None: read-only); ``allowed_services`` are the endpoints SERVICE
-    may reach; ``workers`` query processes, each limited to ``memory_limit_mb``; ``write_timeout`` seconds
-    per write, validation included; ``void`` the VoID file of the build.
-    """
-
-    timeout: float = 30.0
-    max_rows: int | None = 10_000
-    max_query_length: int = 100_000
-    max_body_bytes: int = 10 * 1024 * 1024
-    update_token: str | None = None
-    allowed_services: tuple[str, ...] = ()
-    workers: int = 2
-    memory_limit_mb: int | None = 4096
-    write_timeout: float = 600.0
-    void: Path | None = None
-    cors_origins: tuple[str, ...] = field(default=("*",))
-
-
-class ProtocolError(Exception):
-    """A request the endpoint refuses, with the HTTP status and a message that says what and where."""
-
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
-        super().__init__(message)
-        self.status = status
-        self.headers = headers or {}
 
 
 def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
@@ -54,18 +24,27 @@ def error_response(status: int, message: str, headers: dict[str, str] | None = N
 
 
 def settings(request: Request) -> Settings:
-    return request.app.state.settings
+    """The endpoint's settings (:class:`kzgraph.settings.Settings`); the defaults for an app that set none."""
+    found: Settings | None = getattr(request.app.state, "settings", None)
+    return found if found is not None else Settings()
 
 
-def get_store(request: Request):
-    """The store a router reads (a FastAPI dependency): ``request.app.state.kg``, anything with
-    ``.query(sparql)``; a test app may override the dependency instead."""
-    kg = getattr(request.app.state, "kg", None)
-    if kg is None:
+def get_store(request: Request) -> Any:
+    """The store the project's own reads use (a FastAPI dependency): ``app.state.store``, trusted and never cut
+    by the row limit; an app that sets only ``app.state.kg`` (anything with ``.query(sparql)``) reads that. A
+    test app may override the dependency instead."""
+    store = getattr(request.app.state, "store", None) or getattr(request.app.state, "kg", None)
+    if store is None:
         raise HTTPException(503, "no store: set app.state.kg or override kzgraph.endpoint.http.get_store")
-    return kg
+    return store
 
 
+def get_service(request: Request) -> Any:
+    """The guarded query service user queries go through (a FastAPI dependency): ``app.state.kg``."""
+    service = getattr(request.app.state, "kg", None)
+    if service is None:
+        raise HTTPException(503, "no store: set app.state.kg or override kzgraph.endpoint.http.get_service")
+    return service
 def endpoint_url(request: Request) -> str:
     """The URL of the SPARQL endpoint as the client reached this server (the base IRI of its requests)."""
     return str(request.url_for("sparql_get"))
@@ -123,7 +102,7 @@ def require_writer(request: Request) -> None:
                             {"WWW-Authenticate": 'Bearer realm="kzgraph", error="invalid_token"'})
 
 
-def choose(request: Request, offered) -> str:
+def choose(request: Request, offered: Mapping[str, str]) -> str:
     """The media type to answer with: by the ``format`` parameter, else by the Accept header.
 
     Some clients repeat ``format`` or give a list of media types in it (SPARQLWrapper sends
@@ -138,11 +117,11 @@ def choose(request: Request, offered) -> str:
             continue
     try:
         return negotiate(request.headers.get("accept"), ", ".join(names) if names else None, offered)
-    except NotAcceptable as error:
-        raise ProtocolError(406, str(error)) from None
+    except NotAcceptable:
+        raise
 
 
-async def graph_response(request: Request, graph, headers: dict[str, str] | None = None) -> Response:
+async def graph_response(request: Request, graph: Graph, headers: dict[str, str] | None = None) -> Response:
     """An RDF graph in the type the client accepts (406 if none)."""
     media = choose(request, GRAPH_TYPES)
     data = await run_in_threadpool(serialize_graph, graph, media)

@@ -14,18 +14,18 @@ graphs (one named graph per source file, plus the graph of derived triples). Bac
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from rdflib import Dataset, Graph, URIRef
 from rdflib.query import Result
 
+from kzgraph.errors import StoreError
 from kzgraph.namespaces import PREFIXES
 
+__all__ = ["BACKENDS", "KnowledgeGraph", "StoreError", "open"]
+
 BACKENDS = ("oxigraph", "memory")
-
-
-class StoreError(Exception):
-    """A store could not be opened or loaded."""
 
 
 class KnowledgeGraph:
@@ -41,16 +41,16 @@ class KnowledgeGraph:
     def __len__(self) -> int:
         return sum(len(graph) for graph in self.dataset.graphs() if graph.identifier != self.dataset.default_graph.identifier)
 
-    def __enter__(self) -> "KnowledgeGraph":
+    def __enter__(self) -> KnowledgeGraph:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def graph(self, name: URIRef) -> Graph:
         return self.dataset.graph(name)
 
-    def query(self, sparql: str, bindings: Mapping | None = None) -> Result:
+    def query(self, sparql: str, bindings: Mapping[Any, Any] | None = None) -> Result:
         """Evaluate a SPARQL 1.1 query; ``bindings`` pre-binds variables (values are rdflib terms)."""
         return self.dataset.query(sparql, initBindings=dict(bindings or {}))
 
@@ -71,8 +71,8 @@ class KnowledgeGraph:
         self.dataset.close()
 
 
-def open(store: str | Path | None = None, *, dump: Path | None = None, credentials=None,
-         timeout: float | None = None):
+def open(store: str | Path | None = None, *, dump: Path | None = None, credentials: Any = None,
+         timeout: float | None = None) -> Any:
     """Open a kzgraph store.
 
     ``store`` is a backend name (``"oxigraph"``, the default, or ``"memory"``), the path of a persistent
@@ -90,7 +90,7 @@ def open(store: str | Path | None = None, *, dump: Path | None = None, credentia
                 credentials = remote.Credentials.from_env()
             except ValueError as error:
                 raise StoreError(f"store credentials in the environment: {error}") from None
-        endpoint = remote.Endpoint(store, credentials=credentials, timeout=timeout or remote.DEFAULT_TIMEOUT)
+        endpoint = remote.Endpoint(str(store), credentials=credentials, timeout=timeout or remote.DEFAULT_TIMEOUT)
         return remote.RemoteKnowledgeGraph(endpoint)
     if isinstance(store, str) and store in BACKENDS:
         if store == "memory":

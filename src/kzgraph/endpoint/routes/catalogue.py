@@ -28,7 +28,8 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from kzgraph.sparql import queries as query_module
 from kzgraph.sparql.catalogue import CatalogueError, NamedQuery, catalogue_records, load_catalogue
 from kzgraph.sparql.media_types import RESULT_TYPES, NotAcceptable
-from kzgraph.endpoint.http import get_store
+from kzgraph.endpoint.http import get_service
+from kzgraph.errors import KzgraphError
 from kzgraph.sparql.serialization import serialize_result
 from kzgraph.endpoint.templating import HTML, VARY, media_for, render, root_of, table
 
@@ -40,9 +41,10 @@ LIST_TYPES = ("application/json", HTML)
 RUN_TYPES = (*RESULT_TYPES, HTML)
 
 
-def get_catalogue() -> dict[str, NamedQuery]:
-    """The named queries of ``queries/``, read afresh on each request (a few small files)."""
-    return load_catalogue(query_module.QUERIES_DIR)
+def get_catalogue(request: Request) -> dict[str, NamedQuery]:
+    """The named queries: the catalogue of the project the app serves, else the packaged project's."""
+    kzgraph = getattr(request.app.state, "kzgraph", None)
+    return kzgraph.catalogue if kzgraph is not None else load_catalogue(query_module.QUERIES_DIR)
 
 
 def listing(catalogue: dict[str, NamedQuery], request: Request) -> list[dict]:
@@ -83,7 +85,7 @@ def parameters(request: Request, named: NamedQuery) -> dict[str, str]:
 
 
 @router.get("/queries/{name}", name="run_named_query")
-def run_named_query(request: Request, name: str, kg=Depends(get_store),
+def run_named_query(request: Request, name: str, kg=Depends(get_service),
                     catalogue: dict = Depends(get_catalogue)) -> Response:
     """Run a named query with parameters from the query string; answered like the SPARQL endpoint."""
     try:
@@ -101,11 +103,11 @@ def run_named_query(request: Request, name: str, kg=Depends(get_store),
     try:
         sparql = named.bind(parameters(request, named))
         result = query_module.run(kg, sparql)
-    except (CatalogueError, query_module.QueryError) as error:
+    except KzgraphError as error:  # a bad parameter, a malformed or refused query, the time limit
         if media == HTML:
-            return render(request, "named_query.html", status_code=400, headers=VARY, named=named,
+            return render(request, "named_query.html", status_code=error.http_status, headers=VARY, named=named,
                           error=str(error), values=values, sparql=None, table=None)
-        return PlainTextResponse(str(error), status_code=400, headers=VARY)
+        return PlainTextResponse(str(error), status_code=error.http_status, headers={**VARY, **error.headers})
     if media == HTML:
         return render(request, "named_query.html", headers=VARY, named=named, error=None, values=values,
                       sparql=sparql, table=table(result, root=root_of(request)))

@@ -12,6 +12,8 @@ overrides the dependency instead: ``app.dependency_overrides[metrics_api.get_sto
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import JSONResponse, Response
 
@@ -24,7 +26,7 @@ router = APIRouter(tags=["metrics"])
 
 @router.get("/metrics")
 def get_metrics(
-    kg=Depends(get_store),
+    kg: Any = Depends(get_store),
     state: str = "KAZ",
     start: int | None = Query(None, alias="from"),
     end: int | None = Query(None, alias="to"),

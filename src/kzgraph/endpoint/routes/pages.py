@@ -3,8 +3,10 @@
     app.include_router(pages.router)
 
 ``GET /?query=…`` or ``POST /`` with an HTML form (``application/x-www-form-urlencoded``, HTML Living
-Standard §4.10.21.7) runs a query on ``request.app.state.kg`` and shows the result below the form; a query
-the store refuses is shown with the engine's message and status 400. The page lists the catalogue's named
+Standard §4.10.21.7) runs a query through the guarded query service (``request.app.state.kg``, the path of
+every user query) and shows the result below the form; a query that fails is shown with the message and
+the status ``/sparql`` would answer (400 for a malformed or refused query, 503 for one stopped at the time
+limit). The page lists the catalogue's named
 queries as examples (each link fills the form and runs it, or opens the named query) and links to the
 service description (``/sparql``), the catalogue (``/queries``), the ontology, the VoID description
 (``/dataset``), the named graphs and the OpenAPI description (``/openapi.json``). The page is rendered on the server: it needs
@@ -13,6 +15,7 @@ no JavaScript and loads nothing from elsewhere.
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, Request
@@ -20,9 +23,10 @@ from fastapi.responses import Response
 
 from kzgraph.sparql import describe as linked_data
 from kzgraph.sparql import queries as query_module
-from kzgraph.sparql.catalogue import CatalogueError
+from kzgraph.sparql.catalogue import CatalogueError, NamedQuery
 from kzgraph.endpoint.routes.catalogue import get_catalogue
-from kzgraph.endpoint.http import get_store, media_type
+from kzgraph.endpoint.http import get_service, get_store, media_type
+from kzgraph.errors import KzgraphError
 from kzgraph.endpoint.routes.sparql import FORM_TYPE
 from kzgraph.endpoint.templating import render, root_of, table, term
 
@@ -39,7 +43,7 @@ ORDER BY ?name
 """
 
 
-def examples(catalogue) -> list[dict]:
+def examples(catalogue: dict[str, NamedQuery]) -> list[dict[str, str]]:
     """The catalogue's queries as examples: name, title, description and the query with its defaults."""
     out = []
     for named in catalogue.values():
@@ -51,38 +55,44 @@ def examples(catalogue) -> list[dict]:
     return out
 
 
-def page(request: Request, kg, catalogue, sparql: str | None, status: int = 200, error: str | None = None) -> Response:
-    """The query page, with the answer to ``sparql`` when one is given."""
+def page(request: Request, kg: Any, catalogue: dict[str, NamedQuery], sparql: str | None, status: int = 200,
+         error: str | None = None, store: Any = None) -> Response:
+    """The query page, with the answer to ``sparql`` (run through the query service ``kg``) when one is given;
+    ``store`` is read for the list of named graphs (default: ``kg``)."""
     result = None
     if error is None and sparql and sparql.strip():
         try:
             result = table(query_module.run(kg, sparql), root=root_of(request))
-        except query_module.QueryError as failure:
-            error, status = str(failure), 400
-    graphs = [term(g, root=root_of(request)) for g in linked_data.named_graphs(kg)]
-    return render(request, "query.html", status_code=status, query=sparql if sparql else EXAMPLE,
+        except KzgraphError as failure:
+            error, status = str(failure), failure.http_status
+    graphs = [term(g, root=root_of(request)) for g in linked_data.named_graphs(store if store is not None else kg)]
+    response: Response = render(request, "query.html", status_code=status, query=sparql if sparql else EXAMPLE,
                   table=result, error=error, examples=examples(catalogue), graphs=graphs)
+    return response
 
 
 @router.get("/", name="query_page")
-def query_page(request: Request, query: str | None = None, kg=Depends(get_store),
-               catalogue: dict = Depends(get_catalogue)) -> Response:
+def query_page(request: Request, query: str | None = None, kg: Any = Depends(get_service),
+               store: Any = Depends(get_store),
+               catalogue: dict[str, NamedQuery] = Depends(get_catalogue)) -> Response:
     """The query form; with ``?query=…`` also the answer as a table."""
-    return page(request, kg, catalogue, query)
+    return page(request, kg, catalogue, query, store=store)
 
 
 @router.post("/")
-async def query_page_form(request: Request, kg=Depends(get_store), catalogue: dict = Depends(get_catalogue)) -> Response:
+async def query_page_form(request: Request, kg: Any = Depends(get_service), store: Any = Depends(get_store),
+                          catalogue: dict[str, NamedQuery] = Depends(get_catalogue)) -> Response:
     """The query form submitted by POST (an HTML form, URL-encoded)."""
     content_type = media_type(request)[0]
     if content_type != FORM_TYPE:
-        return page(request, kg, catalogue, None, status=415,
+        return page(request, kg, catalogue, None, store=store, status=415,
                     error=f"send the form as {FORM_TYPE}, not {content_type or 'without a content type'}")
     try:
         fields = parse_qs((await request.body()).decode("utf-8"), keep_blank_values=True, strict_parsing=False)
     except UnicodeDecodeError:
-        return page(request, kg, catalogue, None, status=400, error="the form is not UTF-8 text")
+        return page(request, kg, catalogue, None, store=store, status=400, error="the form is not UTF-8 text")
     queries = fields.get("query", [])
     if len(queries) > 1:
-        return page(request, kg, catalogue, queries[0], status=400, error="the form holds more than one query")
-    return page(request, kg, catalogue, queries[0] if queries else None)
+        return page(request, kg, catalogue, queries[0], store=store, status=400,
+                    error="the form holds more than one query")
+    return page(request, kg, catalogue, queries[0] if queries else None, store=store)

@@ -133,5 +133,5 @@ def served_void(request: Request) -> Graph:
     """The VoID description the endpoint serves (``/void`` and the pages of ``/dataset``): the build's
     ``void.ttl`` until the first write, then computed from the store; naming the endpoint."""
     kg = request.app.state.kg
-    file = settings(request).void if kg.generation == 0 else None
+    file = getattr(request.app.state, "void", None) if kg.generation == 0 else None
     return void_description(kg, endpoint_url(request), file)
