@@ -263,7 +263,7 @@ class CountingStore:
 
 def test_a_resource_page_runs_a_few_queries_on_the_store(real_graph):
     app = create_app(real_graph)
-    app.state.kg = store = CountingStore(app.state.kg)
+    app.state.store = store = CountingStore(app.state.store)  # resource pages are the project's own reads
     with serving(app) as url:
         for path in ("/id/state/KAZ", "/id/source/dissertation-diversification", "/id/membership/kaz-pfp-partner-1995"):
             store.queries.clear()

@@ -21,12 +21,11 @@ There are two ways to read the store, and only two:
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kzgraph.errors import NoBuildError, UnknownQueryName, UsageError
+from kzgraph.errors import NoBuildError, UnknownQueryName, unknown_name_message
 from kzgraph.project import Project
 from kzgraph.settings import Settings
 
@@ -210,16 +209,3 @@ class KZGraph:
         if not self.has_build and not (self.settings.store or "").startswith(("http://", "https://")):
             raise NoBuildError(f"no build at {self.project.current_build}; run `kzgraph build` first")
         return create_app(self.store, self.settings, void=self.project.current_build / VOID_NAME, kzgraph=self)
-
-
-def unknown_name_message(kind: str, name: str, known: Iterable[str], hint: str) -> str:
-    """``no query named 'x'; did you mean 'y'?`` with the closest known names, and a hint."""
-    close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.6)
-    suggestion = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-    return f"no {kind} named {name!r}{suggestion} ({hint})"
-
-
-def check_usage(condition: bool, message: str) -> None:
-    """Raise :class:`~kzgraph.errors.UsageError` with ``message`` unless ``condition`` holds."""
-    if not condition:
-        raise UsageError(message)

@@ -16,6 +16,8 @@ True
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_MISSING = 0, 1, 2, 3
@@ -86,6 +88,9 @@ class ParseError(DataError):
         where = f"{path}:{line}" if line else str(path)
         super().__init__(f"{where}: {message}")
 
+    def __reduce__(self) -> tuple[Any, ...]:  # picklable, so that a worker process can send it back
+        return (type(self), (self.path, self.line, self.message), self.__dict__)
+
 
 class BuildError(DataError):
     """The build stopped; the message says which step failed and why. The previous build is untouched."""
@@ -94,6 +99,9 @@ class BuildError(DataError):
         super().__init__(message)
         self.report = report
         self.problems = problems or []
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (str(self), self.report, self.problems), self.__dict__)
 
 
 class ImportFormatError(DataError):
@@ -192,6 +200,9 @@ class WriteRejected(WriteError):
         super().__init__(message)
         self.results = results or []
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (str(self), self.results), self.__dict__)
+
 
 class NotServable(UsageError):
     """The store cannot be served as asked (for instance: writes to a remote store)."""
@@ -206,11 +217,25 @@ class ProtocolError(KzgraphError):
         super().__init__(message, headers=headers)
         self.status = status
 
+    def __reduce__(self) -> tuple[Any, ...]:  # picklable, so that a worker process can send it back
+        return (type(self), (self.status, str(self), self.headers), self.__dict__)
+
     @property
     def http_status(self) -> int:  # type: ignore[override]
         return self.status
 
 
-__all__ = [name for name, value in dict(globals()).items()
+def unknown_name_message(kind: str, name: str, known: Iterable[str], hint: str) -> str:
+    """``no query named 'x'; did you mean 'y'?`` with the closest known names, and a hint.
+
+    >>> unknown_name_message("query", "lease", ["leases", "memberships"], "see --list")
+    "no query named 'lease'; did you mean 'leases'? (see --list)"
+    """
+    close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.6)
+    suggestion = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    return f"no {kind} named {name!r}{suggestion} ({hint})"
+
+
+__all__ = ["unknown_name_message"] + [name for name, value in dict(globals()).items()
            if isinstance(value, type) and issubclass(value, KzgraphError)] + [
     "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_MISSING"]

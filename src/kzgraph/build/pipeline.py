@@ -29,7 +29,7 @@ from kzgraph.build.derive import derive
 from kzgraph.build.loading import DATA_DIR, load_dataset, project_files
 from kzgraph.errors import BuildError, NoBuildError, StoreError
 from kzgraph.project import Project
-from kzgraph.store.local import KnowledgeGraph
+from kzgraph.store.local import KnowledgeGraph, union_graph
 from kzgraph.store.local import open as open_store
 from kzgraph.validation.validator import DEFAULT_ENGINE, Report, shapes_graph, validate_store
 
@@ -64,14 +64,6 @@ def build_dir() -> Path:
 
 def current_build(folder: Path | None = None) -> Path:
     return (folder or build_dir()) / "current"
-
-
-def union_graph(kg: KnowledgeGraph) -> Graph:
-    """A plain rdflib graph of every triple in every named graph (what SHACL and the checks see)."""
-    graph = Graph()
-    for s, p, o, _ in kg.dataset.quads((None, None, None, None)):
-        graph.add((s, p, o))
-    return graph
 
 
 def assemble(files: list[Path] | None = None, backend: str = "oxigraph", progress: Any = None,

@@ -16,7 +16,7 @@ from typing import Any
 
 from rdflib.query import Result
 
-from kzgraph.errors import KzgraphError, QueryError, QuerySyntaxError, UnknownQueryName
+from kzgraph.errors import KzgraphError, QueryError, QuerySyntaxError, UnknownQueryName, unknown_name_message
 from kzgraph.project import DEFAULT_ROOT
 
 __all__ = ["FORMATS", "QUERIES_DIR", "QueryError", "format_result", "resolve", "run"]
@@ -43,7 +43,6 @@ def resolve(text_or_name: str, queries: Path = QUERIES_DIR, params: dict[str, st
             raise QueryError(f"query file {candidate} not found")
         return candidate.read_text(encoding="utf-8")
     if NAME.fullmatch(text_or_name):
-        from kzgraph.app import unknown_name_message
         from kzgraph.sparql.catalogue import CatalogueError, parse_query_file
 
         path = queries / f"{text_or_name}.rq"

@@ -23,7 +23,7 @@ from rdflib.query import Result
 from kzgraph.errors import StoreError
 from kzgraph.namespaces import PREFIXES
 
-__all__ = ["BACKENDS", "KnowledgeGraph", "StoreError", "open"]
+__all__ = ["BACKENDS", "KnowledgeGraph", "StoreError", "open", "union_graph"]
 
 BACKENDS = ("oxigraph", "memory")
 
@@ -110,4 +110,12 @@ def open(store: str | Path | None = None, *, dump: Path | None = None, credentia
         graph = KnowledgeGraph(dataset, "oxigraph-disk", str(path))
     if dump is not None and graph.is_empty():
         graph.load(dump)
+    return graph
+
+
+def union_graph(kg: KnowledgeGraph) -> Graph:
+    """A plain rdflib graph of every triple in every named graph (what SHACL and the checks see)."""
+    graph = Graph()
+    for s, p, o, _ in kg.dataset.quads((None, None, None, None)):
+        graph.add((s, p, o))
     return graph

@@ -43,7 +43,7 @@ import pyoxigraph
 from kzgraph.namespaces import BASE
 from kzgraph.sparql.queries import QueryError
 from kzgraph.store.remote import GRAPH_PREFIX, SKOLEM_PREFIX, Endpoint, graph_sizes
-from kzgraph.store.local import StoreError
+from kzgraph.errors import StoreError
 
 METHODS = ("update", "gsp")
 STAGING_PREFIX = BASE + "staging/"

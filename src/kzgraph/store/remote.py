@@ -48,7 +48,7 @@ from SPARQLWrapper.SPARQLExceptions import (EndPointInternalError, EndPointNotFo
 from kzgraph.sparql.catalogue import sparql_term
 from kzgraph.namespaces import BASE, GRAPH, PREFIXES
 from kzgraph.sparql.queries import QueryError
-from kzgraph.store.local import StoreError
+from kzgraph.errors import StoreError
 
 GRAPH_PREFIX = str(GRAPH)
 SKOLEM_PREFIX = BASE + ".well-known/genid/"

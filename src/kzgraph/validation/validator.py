@@ -86,7 +86,7 @@ def validate_store(kg, shapes: Graph | None = None, engine: str = DEFAULT_ENGINE
     if engine == "pyshacl":
         if focus is not None:
             raise ValueError("the pyshacl engine validates whole graphs only")
-        from kzgraph.build.pipeline import union_graph
+        from kzgraph.store.local import union_graph
 
         return Report(sort_results(pyshacl_engine.validate(union_graph(kg), shapes)), shapes)
     query = kg.query if kg.backend.startswith("oxigraph") else _oxigraph_copy(kg.dataset.triples((None, None, None))).query
