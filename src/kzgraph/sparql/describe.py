@@ -98,7 +98,7 @@ def bind_prefixes(graph: Graph) -> Graph:
 
 
 #: An incoming link: the subject, the property and, through a blank node, the property from it (else None).
-Link = tuple[Identifier, Identifier, Identifier | None]
+Link = tuple[URIRef, URIRef, URIRef | None]
 
 
 @dataclass(frozen=True)
@@ -161,8 +161,8 @@ def incoming(kg: Queryable, iri: URIRef, limit: int = INCOMING_LIMIT) -> tuple[l
     (``?fact kz:citation [ kz:document <source> ]`` gives ``(fact, kz:citation, kz:document)``), else None.
     """
     query = incoming_query(iri)
-    rows: list[Link] = [(row.subject, row.property, row.get("via"))
-                        for row in select_rows(kg.query(query + f"LIMIT {limit + 1}"))]
+    rows: list[Link] = [(cast(URIRef, row.subject), cast(URIRef, row.property), cast("URIRef | None", row.get("via")))
+                        for row in select_rows(kg.query(query + f"LIMIT {limit + 1}"))]  # IRIs (not blank)
     if len(rows) <= limit:
         return rows, len(rows)
     [(total,)] = select_rows(kg.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {query} }}"))
@@ -289,7 +289,7 @@ def describe_in(graph: Graph, kg: Queryable, iri: str, whole: bool = False) -> D
     description = Description(resource, bind_prefixes(Graph()))
     for triple in graph if whole else graph.cbd(resource):
         description.graph.add(triple)
-    links: list[Link] = [(cast(Identifier, s), cast(Identifier, p), None)
+    links: list[Link] = [(cast(URIRef, s), cast(URIRef, p), None)  # subjects not blank, properties: IRIs
                          for s, p in graph.subject_predicates(resource) if not isinstance(s, BNode)]
     description.incoming = sorted(links, key=lambda row: (str(row[1]), str(row[0])))
     description.incoming_total = len(description.incoming)
