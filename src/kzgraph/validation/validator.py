@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 #: A triple added to or removed from a store.
 Triple = tuple[Node, Node, Node]
 
-__all__ = ["ENGINES", "SEVERITIES", "SH", "SHAPES_DIR", "Report", "Result", "UnsupportedShapeError",
+__all__ = ["DEFAULT_ENGINE", "ENGINES", "SEVERITIES", "SH", "SHAPES_DIR", "Report", "Result", "UnsupportedShapeError",
            "affected_focus", "shapes_graph", "validate_changes", "validate_graph", "validate_store"]
 
 SHAPES_DIR = ONTOLOGY_DIR / "shapes"
