@@ -40,6 +40,7 @@ from kzgraph.errors import (
     PayloadError,
     QueryTimeout,
     QueryTooLong,
+    StoreError,
     Unavailable,
     WorkerCrashed,
     WriteRejected,
@@ -295,7 +296,6 @@ class RemoteGuardedStore:
               named_graphs: Iterable[str] | None = None) -> LimitedResult:
         """Inspect a query as :meth:`GuardedStore.query` does, then have the remote store evaluate it."""
         from kzgraph.sparql.inspection import inspect_query
-        from kzgraph.store.local import StoreError
         from kzgraph.store.remote import RemoteTimeout
 
         _check_length(sparql, self.limits)
