@@ -7,11 +7,18 @@ Each rule sees the data and the triples that earlier rules derived; the results 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from rdflib import Graph
+from rdflib.term import Node
 
 from kzgraph.build.loading import ONTOLOGY_DIR
 from kzgraph.namespaces import GRAPH
+
+if TYPE_CHECKING:
+    from kzgraph.store.local import KnowledgeGraph
+
+Triple = tuple[Node, Node, Node]
 
 DERIVED_GRAPH = GRAPH["derived"]
 RULES_DIR = ONTOLOGY_DIR / "derivations"
@@ -21,7 +28,7 @@ def rules(folder: Path = RULES_DIR) -> list[Path]:
     return sorted(folder.glob("*.rq"))
 
 
-def derive(store, seen: set | None = None, folder: Path = RULES_DIR) -> Graph:
+def derive(store: KnowledgeGraph, seen: set[Triple] | None = None, folder: Path = RULES_DIR) -> Graph:
     """Apply every rule to a :class:`~kzgraph.store.local.KnowledgeGraph`; return the graph of derived triples.
 
     Only triples that no source file states (``seen``: the triples loaded so far) are added, so that each
@@ -30,7 +37,8 @@ def derive(store, seen: set | None = None, folder: Path = RULES_DIR) -> Graph:
     seen = set(store.dataset.triples((None, None, None))) if seen is None else seen
     derived = store.graph(DERIVED_GRAPH)
     for rule in rules(folder):
-        new = [triple for triple in store.query(rule.read_text(encoding="utf-8")) if triple not in seen]
+        constructed = cast("list[Triple]", list(store.query(rule.read_text(encoding="utf-8"))))  # CONSTRUCT rules
+        new = [triple for triple in constructed if triple not in seen]
         seen.update(new)
         derived.addN((s, p, o, derived) for s, p, o in new)
     return derived

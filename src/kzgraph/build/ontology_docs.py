@@ -8,23 +8,24 @@ from __future__ import annotations
 
 from rdflib import OWL, RDF, RDFS, Graph, URIRef
 from rdflib.namespace import SKOS
+from rdflib.term import Node
 
 from kzgraph.build.loading import ONTOLOGY_DIR, load_files
 from kzgraph.namespaces import KZ
 
 
-def _local(term) -> str:
+def _local(term: Node) -> str:
     return str(term).rsplit("#", 1)[-1]
 
 
-def _text(graph: Graph, term, predicate, language="en") -> str:
+def _text(graph: Graph, term: Node, predicate: URIRef, language: str = "en") -> str:
     for value in graph.objects(term, predicate):
         if getattr(value, "language", None) == language:
             return str(value)
     return ""
 
 
-def _kz(graph: Graph, kind) -> list[URIRef]:
+def _kz(graph: Graph, kind: URIRef) -> list[URIRef]:
     return sorted(t for t in graph.subjects(RDF.type, kind) if isinstance(t, URIRef) and str(t).startswith(str(KZ)))
 
 
@@ -33,8 +34,8 @@ def mermaid(graph: Graph) -> str:
     lines = ["classDiagram"]
     classes = _kz(graph, OWL.Class)
     for cls in classes:
-        for parent in sorted(graph.objects(cls, RDFS.subClassOf)):
-            if isinstance(parent, URIRef) and str(parent).startswith(str(KZ)):
+        for parent in sorted(p for p in graph.objects(cls, RDFS.subClassOf) if isinstance(p, URIRef)):
+            if str(parent).startswith(str(KZ)):
                 lines.append(f"    {_local(parent)} <|-- {_local(cls)}")
     for prop in _kz(graph, OWL.ObjectProperty):
         domain, range_ = graph.value(prop, RDFS.domain), graph.value(prop, RDFS.range)
@@ -46,14 +47,16 @@ def mermaid(graph: Graph) -> str:
 
 def markdown(graph: Graph) -> str:
     out = ["# The kzgraph ontology", "",
-           "Generated from `ontology/kzgraph.ttl` by `python -m kzgraph.build.ontology_docs`; do not edit by hand.", "",
+           "Generated from `ontology/kzgraph.ttl` by `python -m kzgraph.build.ontology_docs`; do not edit by hand.",
+           "",
            "## Class diagram", "", "```mermaid", mermaid(graph), "```", "", "## Classes", "",
            "| class | English | German | definition |", "|---|---|---|---|"]
     for cls in _kz(graph, OWL.Class):
-        out.append(f"| kz:{_local(cls)} | {_text(graph, cls, RDFS.label)} | {_text(graph, cls, RDFS.label, 'de')} | "
-                   f"{_text(graph, cls, SKOS.definition)} |")
+        out.append(f"| kz:{_local(cls)} | {_text(graph, cls, RDFS.label)} | "
+                   f"{_text(graph, cls, RDFS.label, 'de')} | {_text(graph, cls, SKOS.definition)} |")
     out += ["", "## Properties", "", "| property | kind | English | German | definition |", "|---|---|---|---|---|"]
-    for kind, name in ((OWL.ObjectProperty, "object"), (OWL.DatatypeProperty, "data"), (OWL.AnnotationProperty, "annotation")):
+    kinds = ((OWL.ObjectProperty, "object"), (OWL.DatatypeProperty, "data"), (OWL.AnnotationProperty, "annotation"))
+    for kind, name in kinds:
         for prop in _kz(graph, kind):
             out.append(f"| kz:{_local(prop)} | {name} | {_text(graph, prop, RDFS.label)} | "
                        f"{_text(graph, prop, RDFS.label, 'de')} | {_text(graph, prop, SKOS.definition)} |")

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
 from rdflib.namespace import XSD
+from rdflib.term import Node
 
 from kzgraph.namespaces import KZ
 
@@ -42,9 +43,10 @@ MONTHS = {
     1: ("januar", "jänner", "jan.", "january"), 2: ("februar", "feber", "feb.", "february"),
     3: ("märz", "mär.", "march"), 4: ("april", "apr."), 5: ("mai", "may"), 6: ("juni", "june"),
     7: ("juli", "july"), 8: ("august", "aug."), 9: ("september", "sept.", "sep."),
-    10: ("oktober", "okt.", "october", "oct."), 11: ("november", "nov."), 12: ("dezember", "dez.", "december", "dec."),
+    10: ("oktober", "okt.", "october", "oct."), 11: ("november", "nov."),
+    12: ("dezember", "dez.", "december", "dec."),
 }
-NUMBER_WORDS = {
+NUMBER_WORDS: dict[str, int | Decimal] = {
     "null": 0, "ein": 1, "eine": 1, "einen": 1, "einem": 1, "einer": 1, "eines": 1, "zwei": 2, "drei": 3,
     "vier": 4, "fünf": 5, "sechs": 6, "sieben": 7, "acht": 8, "neun": 9, "zehn": 10, "elf": 11, "zwölf": 12,
     "dreizehn": 13, "vierzehn": 14, "fünfzehn": 15, "sechzehn": 16, "siebzehn": 17, "achtzehn": 18,
@@ -105,7 +107,7 @@ def numbers_in(text: str) -> set[Decimal]:
     values: set[Decimal] = set()
     for token in NUMBER_TOKEN.findall(text):
         token = token.replace("\u00a0", " ").replace("\u202f", " ")
-        parts = [token] + token.split(" ")
+        parts = [token, *token.split(" ")]
         for part in parts:
             for candidate in (
                 part.replace(" ", ""),
@@ -142,27 +144,25 @@ def date_in(literal: Literal, text: str, numbers: set[Decimal]) -> bool:
         return False
     if month is not None:
         names = MONTHS[month]
-        month_named = any(re.search(r"(?<!\w)" + re.escape(name) + (r"(?!\w)" if not name.endswith(".") else ""), text)
+        month_named = any(re.search(r"(?<!\w)" + re.escape(name) + ("" if name.endswith(".") else r"(?!\w)"), text)
                           for name in names)
         # numeric forms: 15.05.1992, 05/1992, and ranges such as "10-11.06.2010" or "13.09. bis 24.09.2010"
         month_numeric = re.search(rf"(?<!\d)\d{{1,2}}\.\s?0?{month}\.", text) if day else \
             re.search(rf"(?<!\d)0?{month}[./]\s*{year}", text)
         if not (month_named or month_numeric):
             return False
-    if day is not None and Decimal(day) not in numbers:
-        return False
-    return True
+    return day is None or Decimal(day) in numbers
 
 
 def number_in(value: Decimal, numbers: set[Decimal]) -> bool:
     return value.normalize() in numbers
 
 
-def _names(graph: Graph, node) -> set[str]:
+def _names(graph: Graph, node: Node) -> set[str]:
     return {normalise(str(o)) for p in NAME_PROPERTIES for o in graph.objects(node, p) if isinstance(o, Literal)}
 
 
-def candidate_names(graph: Graph, node) -> set[str]:
+def candidate_names(graph: Graph, node: Node) -> set[str]:
     """Names of the node and of the resources it links to (one hop; SKOS concepts and types excluded)."""
     names = set(_names(graph, node))
     for p, o in graph.predicate_objects(node):
@@ -175,10 +175,10 @@ def candidate_names(graph: Graph, node) -> set[str]:
 
 
 def unchecked_properties(graph: Graph) -> set[URIRef]:
-    return {p for p in graph.subjects(KZ.sourceTextCheck, Literal(False))}
+    return {p for p in graph.subjects(KZ.sourceTextCheck, Literal(False)) if isinstance(p, URIRef)}
 
 
-def fact_nodes(graph: Graph) -> set:
+def fact_nodes(graph: Graph) -> set[Node]:
     """Every node that must cite a source: nodes with citations and instances of kz:Fact's sub-classes."""
     fact_classes = {c for c in graph.transitive_subjects(RDFS.subClassOf, KZ.Fact)}
     nodes = set(graph.subjects(KZ.citation, None))
@@ -194,7 +194,7 @@ def name_in(name: str, text: str) -> bool:
     return re.search(r"(?<!\w)" + re.escape(name) + r"(?!\w)", text) is not None
 
 
-def _label(node) -> str:
+def _label(node: Node) -> str:
     return node.n3() if isinstance(node, URIRef) else f"_:{node}"
 
 
@@ -208,20 +208,21 @@ def check_graph(graph: Graph, sources: Path | None = None) -> list[Problem]:
     return problems
 
 
-def cited_passages(graph: Graph, node, sources: Path) -> tuple[list[str], list[str]]:
+def cited_passages(graph: Graph, node: Node, sources: Path) -> tuple[list[str], list[str]]:
     """The normalised texts of a node's citations, and the problems found with the citations themselves."""
-    passages, problems = [], []
+    passages: list[str] = []
+    problems: list[str] = []
     citations = list(graph.objects(node, KZ.citation))
     if not citations:
         return [], ["has no kz:citation"]
     for citation in citations:
         document = graph.value(citation, KZ.document)
-        start, end = graph.value(citation, KZ.lineStart), graph.value(citation, KZ.lineEnd)
+        first, last = graph.value(citation, KZ.lineStart), graph.value(citation, KZ.lineEnd)
         file_name = graph.value(document, KZ.fileName) if document is not None else None
-        if file_name is None or start is None or end is None:
+        if file_name is None or first is None or last is None:
             problems.append("a citation lacks kz:document (a known source), kz:lineStart or kz:lineEnd")
             continue
-        start, end = int(start), int(end)
+        start, end = int(str(first)), int(str(last))  # the lexical forms of the xsd:integer literals
         path = sources / str(file_name)
         if not path.exists():
             problems.append(f"source file {path} does not exist")
@@ -237,7 +238,7 @@ def cited_passages(graph: Graph, node, sources: Path) -> tuple[list[str], list[s
     return passages, problems
 
 
-def check_node(graph: Graph, node, sources: Path, skip: set[URIRef]) -> list[Problem]:
+def check_node(graph: Graph, node: Node, sources: Path, skip: set[URIRef]) -> list[Problem]:
     passages, messages = cited_passages(graph, node, sources)
     label = _label(node)
     problems = [Problem(label, m) for m in messages]
@@ -249,7 +250,7 @@ def check_node(graph: Graph, node, sources: Path, skip: set[URIRef]) -> list[Pro
             continue
         if o.datatype in DATE_TYPES:
             try:
-                found = any(date_in(o, text, nums) for text, nums in zip(passages, numbers))
+                found = any(date_in(o, text, nums) for text, nums in zip(passages, numbers, strict=True))
             except ValueError as error:
                 problems.append(Problem(label, str(error)))
                 continue
@@ -258,7 +259,7 @@ def check_node(graph: Graph, node, sources: Path, skip: set[URIRef]) -> list[Pro
         else:
             continue
         if not found:
-            problems.append(Problem(label, f"{graph.qname(p)} {o} does not occur in the cited lines"))
+            problems.append(Problem(label, f"{graph.qname(str(p))} {o} does not occur in the cited lines"))
     names = candidate_names(graph, node)
     if not any(name_in(name, text) for name in names for text in passages):
         shown = ", ".join(sorted(names)[:6]) or "none"

@@ -35,6 +35,7 @@ def states_turtle() -> str:
     rows = [(c.alpha_3, getattr(c, "common_name", c.name), german.gettext(c.name)) for c in pycountry.countries]
     for code in HISTORIC_ALPHA_3:
         historic = pycountry.historic_countries.get(alpha_3=code)
+        assert historic is not None, f"pycountry knows the historic country {code}"
         rows.append((code, historic.name, german_historic.gettext(historic.name)))
     blocks = [HEADER]
     for code, english, german_name in sorted(rows):

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, VOID, XSD
+from rdflib.query import ResultRow
 
 from kzgraph.build.derive import DERIVED_GRAPH
 from kzgraph.namespaces import BASE, KZ
+from kzgraph.sparql.describe import Queryable, select_rows
+
+if TYPE_CHECKING:
+    from kzgraph.validation.validator import Report
 
 DATASET = BASE + "dataset"
 
@@ -59,18 +65,24 @@ def _short(iri: str) -> str:
     return iri
 
 
-def summarise(kg) -> Summary:
-    (totals,) = list(kg.query(TOTALS))
-    (entities,) = list(kg.query(ENTITIES))
-    summary = Summary(triples=int(totals[0]), entities=int(entities[0]),
-                      generated=datetime.now(timezone.utc).replace(microsecond=0).isoformat())
-    summary.classes = {str(c): int(n) for c, n in kg.query(CLASS_COUNTS)}
-    summary.properties = {str(p): int(n) for p, n in kg.query(PROPERTY_COUNTS)}
+def _rows(kg: Queryable, sparql: str) -> list[ResultRow]:
+    return select_rows(kg.query(sparql))
+
+
+def summarise(kg: Queryable) -> Summary:
+    # a count is an xsd:integer literal; int() reads its lexical form
+    (totals,) = _rows(kg, TOTALS)
+    (entities,) = _rows(kg, ENTITIES)
+    summary = Summary(triples=int(str(totals[0])), entities=int(str(entities[0])),
+                      generated=datetime.now(UTC).replace(microsecond=0).isoformat())
+    summary.classes = {str(c): int(str(n)) for c, n in _rows(kg, CLASS_COUNTS)}
+    summary.properties = {str(p): int(str(n)) for p, n in _rows(kg, PROPERTY_COUNTS)}
     per_source: dict[str, dict[str, int]] = defaultdict(dict)
-    for document, cls, n in kg.query(FACTS_PER_SOURCE % DERIVED_GRAPH):
-        per_source[str(document)][str(cls)] = int(n)
+    for document, cls, n in _rows(kg, FACTS_PER_SOURCE % DERIVED_GRAPH):
+        per_source[str(document)][str(cls)] = int(str(n))
     summary.facts_per_source = dict(per_source)
-    summary.citations_per_source = {str(d): (int(c), int(f)) for d, c, f in kg.query(CITATIONS_PER_SOURCE)}
+    summary.citations_per_source = {str(d): (int(str(c)), int(str(f)))
+                                    for d, c, f in _rows(kg, CITATIONS_PER_SOURCE)}
     return summary
 
 
@@ -81,7 +93,8 @@ def void_graph(summary: Summary, dump: Path) -> Graph:
     graph.bind("dcterms", DCTERMS)
     dataset = URIRef(DATASET)
     graph.add((dataset, RDF.type, VOID.Dataset))
-    graph.add((dataset, DCTERMS.title, Literal("kzgraph: Kazakhstan's international security cooperation", lang="en")))
+    title = "kzgraph: Kazakhstan's international security cooperation"
+    graph.add((dataset, DCTERMS.title, Literal(title, lang="en")))
     graph.add((dataset, DCTERMS.modified, Literal(summary.generated, datatype=XSD.dateTime)))
     graph.add((dataset, DCTERMS.license, URIRef("https://creativecommons.org/licenses/by/4.0/")))
     graph.add((dataset, VOID.vocabulary, URIRef(str(KZ))))
@@ -105,38 +118,39 @@ def void_graph(summary: Summary, dump: Path) -> Graph:
 
 #: Why the warnings of each shape are left as warnings: the sources' own gaps, not curation errors.
 WARNING_EXPLANATIONS = {
-    "ObservationShape": "The cited passage gives the figure without that detail (year, unit or number); the figure is kept as given, and undated figures stay out of time series.",
-    "AgreementShape": "The cited passage names the agreement without all its parties, or they are not curated yet.",
+    "ObservationShape": "The cited passage gives the figure without that detail (year, unit or number); the "
+                        "figure is kept as given, and undated figures stay out of time series.",
+    "AgreementShape": "The cited passage names the agreement without all its parties, or they are not curated "
+                      "yet.",
     "EventShape": "The cited passage gives no date for the event or operation.",
     "MilitaryExerciseShape": "The cited passage names the exercise without its participants.",
     "DocumentShape": "The cited passage names the document without saying who adopted it.",
     "OrganisationBodyShape": "The cited passage does not say which organisation the body belongs to.",
     "AgencyShape": "The cited passage does not say which state the agency belongs to.",
-    "TemporalShape": "The document gives two signing dates for the agreement; both are kept, each with its citation.",
+    "TemporalShape": "The document gives two signing dates for the agreement; both are kept, each with its "
+                     "citation.",
     "ArmsTransferShape": "The cited passage describes the transfer without naming a weapon system.",
 }
 
 
-def warnings_markdown(report) -> list[str]:
+def warnings_markdown(report: Report) -> list[str]:
     """A section listing the validation warnings and infos by shape, each with its explanation."""
-    from collections import defaultdict
-
-    by_shape = defaultdict(list)
+    by_shape: dict[tuple[str, str, str], list[str]] = defaultdict(list)
     for result in report.results:
         if result.severity != "Violation":
             by_shape[((result.shape or "").rsplit("#", 1)[-1], result.severity, result.message)].append(result.focus)
     out = ["## Validation warnings", ""]
     if not by_shape:
-        return out + ["None.", ""]
+        return [*out, "None.", ""]
     out += ["Warnings and infos do not block the build. Each is explained here.", "",
             "| shape | severity | nodes | rule | why it stands |", "|---|---|---:|---|---|"]
     for (shape, severity, message), focus in sorted(by_shape.items()):
         why = WARNING_EXPLANATIONS.get(shape, "See the nodes' curation notes.")
         out.append(f"| {shape} | {severity} | {len(focus)} | {message} | {why} |")
-    return out + [""]
+    return [*out, ""]
 
 
-def coverage_markdown(summary: Summary, report=None) -> str:
+def coverage_markdown(summary: Summary, report: Report | None = None) -> str:
     """The coverage report: entities per kzgraph class, facts per source document and class, and the
     validation warnings with their explanations."""
     out = ["# kzgraph coverage report", "",

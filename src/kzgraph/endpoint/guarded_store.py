@@ -6,16 +6,17 @@ every router (the SPARQL protocol, the metrics, the pages) is guarded the same w
 
 * the query is at most ``max_query_length`` characters long (else :class:`QueryTooLong`);
 * it is parsed and inspected (:mod:`kzgraph.sparql.inspection`): a syntax error or a reach outside the store (SERVICE
-  off the allow-list, a graph the store does not hold) raises a :class:`~kzgraph.sparql.queries.QueryError`;
+  off the allow-list, a graph the store does not hold) raises a :class:`~kzgraph.errors.QueryError`;
 * it is evaluated in a worker process (:mod:`kzgraph.endpoint.workers`) and stopped after ``timeout`` seconds
-  (:class:`~kzgraph.endpoint.workers.QueryTimeout`, an :class:`~kzgraph.endpoint.workers.Unavailable`, as are a request that
-  finds every worker busy for as long and a worker that dies);
+  (:class:`~kzgraph.errors.QueryTimeout`, an :class:`~kzgraph.errors.Unavailable`, as are a request that finds
+  every worker busy for as long and a worker that dies);
 * a result is cut after ``max_rows`` rows (or triples); ``result.truncated`` then says so.
 
 Writes (:meth:`GuardedStore.update` and the graph store operations) are validated first
 (:mod:`kzgraph.endpoint.writes`) and applied under a lock, so that a reader sees the store before or after a write,
-never in between; a write with a SHACL Violation raises :class:`~kzgraph.endpoint.writes.WriteRejected` and
-leaves the store unchanged. Who may write is the HTTP layer's decision (a token).
+never in between; a write with a SHACL Violation raises :class:`~kzgraph.errors.WriteRejected` and leaves
+the store unchanged. Who may write is the HTTP layer's decision (a token). Workers and writers send their
+errors back as the kzgraph errors themselves, which are raised here again.
 """
 
 from __future__ import annotations
@@ -24,23 +25,35 @@ import shutil
 import tempfile
 import threading
 import weakref
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, NoReturn, cast
 
-from rdflib.query import Result
-
-from kzgraph.sparql.evaluation import Snapshot, write_snapshot
-from kzgraph.sparql.inspection import QueryRefused, QuerySyntaxError
-from kzgraph.errors import NotServable, QueryError, QueryTooLong, WriteTimeout
-from kzgraph.endpoint.workers import Overloaded, QueryTimeout, Unavailable, WorkerConfig, WorkerCrashed, WorkerPool, context
 from kzgraph.endpoint import writes as writes_module
-from kzgraph.endpoint.writes import Delta, GraphNotFound, PayloadError, Write, WriteRejected, apply_delta
+from kzgraph.endpoint.workers import QueryRequest, Reply, Request, WorkerConfig, WorkerPool, context
+from kzgraph.endpoint.writes import Delta, Write, WriterReply, apply_delta
+from kzgraph.errors import (
+    GraphNotFound,
+    NotServable,
+    Overloaded,
+    PayloadError,
+    QueryTimeout,
+    QueryTooLong,
+    StoreError,
+    Unavailable,
+    WorkerCrashed,
+    WriteRejected,
+    WriteTimeout,
+)
+from kzgraph.sparql.evaluation import Answer, LimitedResult, Snapshot, Triple, write_snapshot
 
-__all__ = ["GuardedStore", "Limits", "QueryTooLong", "QueryTimeout", "Overloaded", "Unavailable", "WorkerCrashed",
-           "WriteTimeout", "WriteRejected", "PayloadError", "GraphNotFound", "NotServable"]
+if TYPE_CHECKING:
+    from kzgraph.store.local import KnowledgeGraph
+    from kzgraph.store.remote import RemoteKnowledgeGraph
 
-
+__all__ = ["GraphNotFound", "GuardedStore", "Limits", "NotServable", "Overloaded", "PayloadError", "QueryTimeout",
+           "QueryTooLong", "RemoteGuardedStore", "Unavailable", "WorkerCrashed", "WriteRejected", "WriteTimeout"]
 
 
 @dataclass(frozen=True)
@@ -69,11 +82,6 @@ def _check_length(text: str, limits: Limits) -> None:
                            f"{limits.max_query_length}")
 
 
-def _reply_error(kind: str, message: str) -> Exception:
-    """The exception for a worker's or writer's error reply of that kind."""
-    errors = {"syntax": QuerySyntaxError, "refused": QueryRefused, "payload": PayloadError,
-              "missing": GraphNotFound, "memory": WorkerCrashed}
-    return errors.get(kind, QueryError)(message)
 
 
 def _release(pool: WorkerPool, folder: Path) -> None:
@@ -84,8 +92,8 @@ def _release(pool: WorkerPool, folder: Path) -> None:
 class GuardedStore:
     """A :class:`~kzgraph.store.local.KnowledgeGraph` behind the endpoint's guard; see the module docstring."""
 
-    def __init__(self, kg, limits: Limits | None = None, allowed_services: Iterable[str] = ()):
-        if getattr(kg, "dataset", None) is None:
+    def __init__(self, kg: KnowledgeGraph, limits: Limits | None = None, allowed_services: Iterable[str] = ()):
+        if getattr(kg, "dataset", None) is None:  # a remote store, given by an untyped caller
             raise NotServable(f"a GuardedStore holds copies of a local store (Oxigraph or rdflib's); "
                               f"{type(kg).__name__} is not one: serve a remote store with RemoteGuardedStore")
         self.kg = kg
@@ -120,11 +128,11 @@ class GuardedStore:
                 self._pool = None
                 self._folder = None
 
-    def __enter__(self) -> "GuardedStore":
+    def __enter__(self) -> GuardedStore:
         self.start()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def __len__(self) -> int:
@@ -140,6 +148,7 @@ class GuardedStore:
         return self._pool.busy if self._pool is not None else 0
 
     def _write_snapshot(self, generation: int) -> Snapshot:
+        assert self._folder is not None, "started"
         path = self._folder / f"snapshot-{generation}.nq"
         snapshot = write_snapshot(self.kg.dataset, path, generation)
         stale = self._folder / f"snapshot-{generation - 2}.nq"  # a worker may still be reading the last one
@@ -147,36 +156,45 @@ class GuardedStore:
         return snapshot
 
     # -- reading ----------------------------------------------------------------------------------------
-    def _call(self, message, timeout: float | None):
+    def _pool_started(self) -> WorkerPool:
         self.start()
+        assert self._pool is not None, "started"
+        return self._pool
+
+    def _call(self, message: Request, timeout: float | None) -> Reply:
+        pool = self._pool_started()
         wait = self.limits.wait if self.limits.wait is not None else self.limits.timeout
-        return self._pool.call(message, timeout, wait)
+        return pool.call(message, timeout, wait)
 
     def query(self, sparql: str, *, base: str | None = None, default_graphs: Iterable[str] | None = None,
-              named_graphs: Iterable[str] | None = None) -> Result:
+              named_graphs: Iterable[str] | None = None) -> LimitedResult:
         """Evaluate a SPARQL 1.1 query within the limits; see the module docstring for what it raises.
 
         ``default_graphs`` / ``named_graphs`` give the dataset as the protocol's ``default-graph-uri`` /
         ``named-graph-uri`` do; ``base`` resolves relative IRIs (the endpoint's URL over HTTP).
         """
         _check_length(sparql, self.limits)
-        request = {"query": sparql, "base": base, "max_rows": self.limits.max_rows,
-                   "default_graphs": None if default_graphs is None else list(default_graphs),
-                   "named_graphs": None if named_graphs is None else list(named_graphs)}
-        kind, value = self._call(("query", request), self.limits.timeout)
-        if kind == "ok":
-            return value.result()
-        raise _reply_error(kind, value)
+        request: QueryRequest = {"query": sparql, "base": base, "max_rows": self.limits.max_rows,
+                                 "default_graphs": None if default_graphs is None else list(default_graphs),
+                                 "named_graphs": None if named_graphs is None else list(named_graphs)}
+        reply = self._call(("query", request), self.limits.timeout)
+        if reply[0] == "error":
+            raise reply[1]
+        return cast(Answer, reply[1]).result()
 
     def graph_names(self) -> list[str]:
         """The names of the store's named graphs, empty ones included (those of the current snapshot)."""
         self.start()
+        assert self._snapshot is not None, "started"
         return list(self._snapshot.graphs)
 
-    def graph_triples(self, name: str | None) -> list[tuple] | None:
+    def graph_triples(self, name: str | None) -> list[Triple] | None:
         """The triples of a named graph (None: the store's unnamed graph), or None if the store has no such
         graph. A whole graph, not cut by ``max_rows``."""
-        return self._call(("graph", name), self.limits.timeout)[1]
+        reply = self._call(("graph", name), self.limits.timeout)
+        if reply[0] == "error":
+            raise reply[1]
+        return cast("list[Triple] | None", reply[1])
 
     # -- writing ----------------------------------------------------------------------------------------
     def update(self, sparql: str, *, base: str | None = None, using_graphs: Iterable[str] = (),
@@ -201,23 +219,20 @@ class GuardedStore:
     def write(self, write: Write) -> Delta:
         """Perform a write in a writer process, validate it there, and commit it here if it is valid."""
         write = replace(write, prefixes=self.config.prefixes, allowed_services=self.config.allowed_services)
-        self.start()
+        pool = self._pool_started()
         with self._write_lock:
-            kind, value = self._run_writer(write)
-            if kind == "invalid":
-                violations = sum(1 for r in value if r["severity"] == "Violation")
-                raise WriteRejected(f"the write was rejected: SHACL validation found {violations} violation(s); "
-                                    "the store is unchanged", value)
-            if kind != "ok":
-                raise _reply_error(kind, value)
-            if value:
-                apply_delta(self.kg, value)
+            reply = self._run_writer(write)
+            if reply[0] == "error":
+                raise reply[1]
+            delta = reply[1]
+            if delta:
+                apply_delta(self.kg, delta)
                 self.generation += 1
                 self._snapshot = self._write_snapshot(self.generation)
-                self._pool.refresh(self._snapshot)
-            return value
+                pool.refresh(self._snapshot)
+            return delta
 
-    def _run_writer(self, write: Write):
+    def _run_writer(self, write: Write) -> WriterReply:
         ctx = context()
         connection, child = ctx.Pipe()
         process = ctx.Process(target=writes_module.serve, daemon=True, name="kzgraph-writer",
@@ -229,7 +244,7 @@ class GuardedStore:
                 raise WriteTimeout(f"the write was stopped after {self.limits.write_timeout:g} s, the time limit "
                                    "for writes; the store is unchanged")
             try:
-                return connection.recv()
+                return cast(WriterReply, connection.recv())
             except EOFError:
                 process.join(5)
                 raise WorkerCrashed(f"the writer stopped (exit code {process.exitcode}); the store is "
@@ -255,9 +270,9 @@ class RemoteGuardedStore:
     busy = 0
     generation = 0
 
-    def __init__(self, kg, limits: Limits | None = None, allowed_services: Iterable[str] = ()):
-        from kzgraph.sparql.evaluation import RemoteEngine
+    def __init__(self, kg: RemoteKnowledgeGraph, limits: Limits | None = None, allowed_services: Iterable[str] = ()):
         from kzgraph.namespaces import PREFIXES
+        from kzgraph.sparql.evaluation import RemoteEngine
         from kzgraph.store.remote import Endpoint, RemoteKnowledgeGraph
 
         self.limits = limits or Limits()
@@ -278,11 +293,10 @@ class RemoteGuardedStore:
         return len(self.kg)
 
     def query(self, sparql: str, *, base: str | None = None, default_graphs: Iterable[str] | None = None,
-              named_graphs: Iterable[str] | None = None) -> Result:
+              named_graphs: Iterable[str] | None = None) -> LimitedResult:
         """Inspect a query as :meth:`GuardedStore.query` does, then have the remote store evaluate it."""
         from kzgraph.sparql.inspection import inspect_query
         from kzgraph.store.remote import RemoteTimeout
-        from kzgraph.store.local import StoreError
 
         _check_length(sparql, self.limits)
         plan = inspect_query(sparql, graphs=self.engine.graphs(), allowed_services=self.allowed_services,
@@ -298,10 +312,10 @@ class RemoteGuardedStore:
     def graph_names(self) -> list[str]:
         return sorted(self.engine.graphs())
 
-    def graph_triples(self, name: str | None) -> list[tuple] | None:
+    def graph_triples(self, name: str | None) -> list[Triple] | None:
         return self.engine.graph_triples(name)
 
-    def _read_only(self, *args, **kwargs):
+    def _read_only(self, *args: object, **kwargs: object) -> NoReturn:
         raise NotServable("this endpoint serves a remote store read-only: write to that store itself "
                           "(`kzgraph push`, or its own update endpoint)")
 

@@ -9,21 +9,23 @@ when SERVICE has an allow-list) and its default dataset with every named graph a
 dataset is the one the VoID description describes (``<https://w3id.org/kzgraph/dataset>``), linked to it
 with ``rdfs:seeAlso``.
 
-:func:`void_description` is the VoID description that ``kzgraph build`` writes (:mod:`kzgraph.build.statistics`), or
-the same statistics computed from the store when there is no such file or the store has changed since,
-with the endpoint as ``void:sparqlEndpoint`` (VoID §3.4) and without the build's local file paths.
+:func:`void_description` is the VoID description that ``kzgraph build`` writes
+(:mod:`kzgraph.build.statistics`), or the same statistics computed from the store when there is no such file
+or the store has changed since, with the endpoint as ``void:sparqlEndpoint`` (VoID §3.4) and without the
+build's local file paths.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Iterable, Mapping
 
 from rdflib import RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import VOID
 
-from kzgraph.sparql.media_types import GRAPH_TYPES, RESULT_TYPES
 from kzgraph.build.statistics import DATASET
+from kzgraph.sparql.describe import Queryable, select_rows
+from kzgraph.sparql.media_types import GRAPH_TYPES, RESULT_TYPES
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 FORMATS = Namespace("http://www.w3.org/ns/formats/")
@@ -54,7 +56,7 @@ def service_description(endpoint: str, graphs: Mapping[str, int], *, updates: bo
     sd.add((service, SD.supportedLanguage, SD.SPARQL11Query))
     if updates:
         sd.add((service, SD.supportedLanguage, SD.SPARQL11Update))
-    for media in list(RESULT_TYPES) + list(GRAPH_TYPES):
+    for media in [*RESULT_TYPES, *GRAPH_TYPES]:
         sd.add((service, SD.resultFormat, FORMAT_IRIS[media]))
     sd.add((service, SD.feature, SD.UnionDefaultGraph))
     sd.add((service, SD.feature, SD.EmptyGraphs))
@@ -84,15 +86,15 @@ def service_description(endpoint: str, graphs: Mapping[str, int], *, updates: bo
 GRAPH_SIZES = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
 
 
-def graph_sizes(kg, names: Iterable[str]) -> dict[str, int]:
+def graph_sizes(kg: Queryable, names: Iterable[str]) -> dict[str, int]:
     """Triples per named graph (empty graphs with 0), counted by the store."""
     sizes = {str(name): 0 for name in names}
-    for name, n in kg.query(GRAPH_SIZES):
-        sizes[str(name)] = int(n)
+    for name, n in select_rows(kg.query(GRAPH_SIZES)):
+        sizes[str(name)] = int(str(n))  # the lexical form of the xsd:integer count
     return sizes
 
 
-def void_description(kg, endpoint: str, file: Path | None = None) -> Graph:
+def void_description(kg: Queryable, endpoint: str, file: Path | None = None) -> Graph:
     """The VoID description: the build's file if given, else computed from the store; with the endpoint."""
     from kzgraph.build import statistics as stats
 

@@ -8,17 +8,22 @@ http(s) IRIs, and IRIs under the kzgraph base (``https://w3id.org/kzgraph/``) li
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import jinja2
 from fastapi import Request
+from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS, XSD, NamespaceManager
+from rdflib.query import Result, ResultRow
+from rdflib.term import Node
 
-from kzgraph.sparql.describe import local_path
 from kzgraph.namespaces import BASE, PREFIXES
+from kzgraph.sparql.describe import local_path
 from kzgraph.sparql.media_types import negotiate
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -26,9 +31,11 @@ HTML = "text/html"
 VARY = {"Vary": "Accept"}
 
 
-def media_for(request: Request, offered) -> str:
+def media_for(request: Request, offered: Iterable[str]) -> str:
     """The offered media type the request asks for: by ``format``, else by Accept (NotAcceptable if none)."""
     return negotiate(request.headers.get("accept"), request.query_params.get("format"), offered)
+
+
 # The rows of a result table shown on a page; the full result is one download away.
 TABLE_LIMIT = 1000
 # Datatypes not worth showing next to a value.
@@ -82,7 +89,7 @@ class Term:
     href: str | None = None
     language: str | None = None
     datatype: str | None = None
-    rows: list["Row"] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
 
 
 @dataclass
@@ -93,8 +100,14 @@ class Row:
     values: list[Term]
 
 
-def term(value, labels: dict | None = None, root: str = "", graph: Graph | None = None,
-         seen: frozenset = frozenset(), inline: bool = False) -> Term:
+#: The labels of IRIs, as :func:`kzgraph.sparql.describe.labels` finds them.
+Labels = Mapping[URIRef, list[Literal]]
+#: What the values of a row sort by: IRIs, literals, blank nodes (see :func:`_value_key`).
+_NestedKey = tuple[tuple[str, tuple[int, ...], tuple[str, ...]], ...]
+
+
+def term(value: Node | None, labels: Labels | None = None, root: str = "", graph: Graph | None = None,
+         seen: frozenset[Node] = frozenset(), inline: bool = False) -> Term:
     """A term fit to show: IRIs with their label and link, literals with language or datatype, blank
     nodes (when ``graph`` holds their triples) with their own rows; with ``inline``, IRIs described in
     ``graph`` bring their rows too (the partitions of the VoID description)."""
@@ -109,35 +122,37 @@ def term(value, labels: dict | None = None, root: str = "", graph: Graph | None 
         datatype = curie(str(value.datatype)) if value.datatype not in (None, *PLAIN) else None
         return Term("literal", str(value), language=value.language, datatype=datatype)
     if isinstance(value, BNode):
-        nested = rows(graph, value, labels, root, seen | {value}, inline) if graph is not None and value not in seen else []
+        nested = (rows(graph, value, labels, root, seen | {value}, inline)
+                  if graph is not None and value not in seen else [])
         return Term("blank", "_:" + str(value), rows=nested)
     return Term("literal", "" if value is None else str(value))
 
 
-def _value_key(value: Term):
+def _value_key(value: Term) -> tuple[int, bool, str, _NestedKey | str]:
     """IRIs first, then literals (English first), then blank nodes in the order of what they hold."""
     if value.rows:
         return (2 if value.kind == "blank" else 1, False, "", _nested_key(value))
     return (value.kind != "iri", value.language not in ("en", None), value.language or "", value.text.lower())
 
 
-def _nested_key(value: Term):
+def _nested_key(value: Term) -> _NestedKey:
     return tuple((row.property.text, tuple(int(v.text) if v.text.isdigit() else 0 for v in row.values),
                   tuple(v.text for v in row.values)) for row in value.rows)
 
 
-def rows(graph: Graph, subject, labels: dict | None = None, root: str = "", seen: frozenset = frozenset(),
-         inline: bool = False) -> list[Row]:
+def rows(graph: Graph, subject: Node, labels: Labels | None = None, root: str = "",
+         seen: frozenset[Node] = frozenset(), inline: bool = False) -> list[Row]:
     """The property rows of a subject in a description graph: leading properties first, then by label."""
-    grouped: dict = {}
+    grouped: dict[Node, list[Node]] = {}
     for predicate, value in graph.predicate_objects(subject):
         grouped.setdefault(predicate, []).append(value)
-    out = []
+    out: list[Row] = []
     seen = seen | {subject}
     for predicate, values in grouped.items():
         shown = sorted((term(v, labels, root, graph, seen, inline) for v in values), key=_value_key)
         out.append(Row(term(predicate, labels, root), shown))
-    out.sort(key=lambda row: (LEADING_RANK.get(URIRef(row.property.iri), len(LEADING)), row.property.text.lower()))
+    out.sort(key=lambda row: (LEADING_RANK.get(URIRef(row.property.iri or ""), len(LEADING)),
+                              row.property.text.lower()))
     return out
 
 
@@ -147,7 +162,7 @@ class Table:
 
     kind: str
     columns: list[str]
-    rows: list[list[Term]]
+    rows: list[list[Term | None]]  # None: an unbound variable
     total: int
     answer: bool | None = None
 
@@ -156,16 +171,19 @@ class Table:
         return self.total > len(self.rows)
 
 
-def table(result, root: str = "", limit: int = TABLE_LIMIT) -> Table:
+def table(result: Result, root: str = "", limit: int = TABLE_LIMIT) -> Table:
     """The first ``limit`` rows of a SPARQL result as terms, and the total number of rows."""
     if result.type == "ASK":
         return Table("ASK", [], [], 0, answer=bool(result.askAnswer))
+    source: Iterator[Iterable[Node | None]]
     if result.type in ("CONSTRUCT", "DESCRIBE"):
-        columns, source = ["subject", "predicate", "object"], iter(result.graph)
+        columns, source = ["subject", "predicate", "object"], iter(result.graph or ())
     else:
-        columns = [str(v) for v in result.vars]
-        source = ([row[v] for v in result.vars] for row in result)
-    shown, total = [], 0
+        variables = result.vars or []
+        columns = [str(v) for v in variables]
+        source = ([cast(ResultRow, row)[v] for v in variables] for row in result)
+    shown: list[list[Term | None]] = []
+    total = 0
     for values in source:
         total += 1
         if total <= limit:
@@ -175,10 +193,12 @@ def table(result, root: str = "", limit: int = TABLE_LIMIT) -> Table:
 
 def root_of(request: Request) -> str:
     """The path the app is served under (ASGI ``root_path``), to prefix local links with."""
-    return request.scope.get("root_path", "").rstrip("/")
+    root: str = request.scope.get("root_path", "")
+    return root.rstrip("/")
 
 
-def render(request: Request, template: str, status_code: int = 200, headers: dict | None = None, **context):
+def render(request: Request, template: str, status_code: int = 200, headers: Mapping[str, str] | None = None,
+           **context: object) -> Response:
     """An HTML page from a template; every page gets the request and the root path."""
     return templates.TemplateResponse(request, template, {"root": root_of(request), **context},
                                       status_code=status_code, headers=headers)

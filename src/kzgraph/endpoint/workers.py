@@ -15,15 +15,37 @@ platform has one, else by spawning.
 from __future__ import annotations
 
 import multiprocessing
+import pickle
 import queue
 import signal
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from multiprocessing.context import ForkServerContext, SpawnContext
+from typing import Literal, TypedDict, cast
 
+from kzgraph import errors
 from kzgraph.errors import Overloaded, QueryTimeout, Unavailable, WorkerCrashed
-from kzgraph.sparql.evaluation import Snapshot, load_engine
-from kzgraph.sparql.inspection import QueryRefused, QuerySyntaxError, inspect_query
+from kzgraph.sparql.evaluation import Answer, Engine, Snapshot, Triple, load_engine
+from kzgraph.sparql.inspection import inspect_query
+
+__all__ = ["Overloaded", "QueryRequest", "QueryTimeout", "QueryWorker", "Reply", "Request", "Unavailable",
+           "WorkerConfig", "WorkerCrashed", "WorkerPool", "context", "limit_memory", "portable", "serve"]
 
 
+class QueryRequest(TypedDict):
+    """What a worker is asked to evaluate: the query text and the dataset and limits it runs with."""
+
+    query: str
+    base: str | None
+    max_rows: int | None
+    default_graphs: list[str] | None
+    named_graphs: list[str] | None
+
+
+#: A request to a worker: evaluate a query, or give the triples of a graph (None: the unnamed graph).
+Request = tuple[Literal["query"], QueryRequest] | tuple[Literal["graph"], str | None]
+#: A worker's or writer's reply: ``("ok", value)``, or ``("error", the kzgraph error to raise in the server)``.
+Reply = tuple[Literal["ok"], Answer | list[Triple] | None] | tuple[Literal["error"], errors.KzgraphError]
 
 
 @dataclass(frozen=True)
@@ -37,7 +59,7 @@ class WorkerConfig:
     memory_limit_mb: int | None = None
 
 
-def context():
+def context() -> ForkServerContext | SpawnContext:
     """The multiprocessing context workers start from: a fork server with this module imported, or spawn."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
@@ -54,29 +76,37 @@ def limit_memory(megabytes: int | None) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-def _answer(engine, config: WorkerConfig, request: dict):
+def portable(error: errors.KzgraphError) -> errors.KzgraphError:
+    """The error itself if it can travel to the server through a pipe (pickled), else a KzgraphError with its
+    message (an error whose ``__init__`` arguments are not its ``args`` cannot be unpickled)."""
+    try:
+        pickle.loads(pickle.dumps(error))
+    except Exception:
+        return errors.KzgraphError(str(error), headers=error.headers)
+    return error
+
+
+def _answer(engine: Engine, config: WorkerConfig, request: QueryRequest) -> Reply:
     try:
         plan = inspect_query(request["query"], graphs=engine.graphs(), allowed_services=config.allowed_services,
                              base=request.get("base"), prefixes=config.prefixes,
                              default_graphs=request.get("default_graphs"), named_graphs=request.get("named_graphs"))
         return ("ok", engine.evaluate(plan, request.get("max_rows")))
-    except QuerySyntaxError as error:
-        return ("syntax", str(error))
-    except QueryRefused as error:
-        return ("refused", str(error))
+    except (errors.QuerySyntaxError, errors.QueryRefused) as error:
+        return ("error", portable(error))
     except SyntaxError as error:  # Oxigraph's parser, on what rdflib's let through
-        return ("syntax", f"SPARQL syntax error: {error}")
+        return ("error", errors.QuerySyntaxError(f"SPARQL syntax error: {error}"))
     except MemoryError:
-        return ("memory", "the query needed more memory than a query worker may use")
+        return ("error", WorkerCrashed("the query needed more memory than a query worker may use"))
     except Exception as error:  # evaluation errors of the engines
-        return ("failed", f"query failed: {error}")
+        return ("error", errors.QueryError(f"query failed: {error}"))
 
 
-def serve(connection, config: WorkerConfig, snapshot: Snapshot) -> None:
+def serve(connection: Connection, config: WorkerConfig, snapshot: Snapshot) -> None:
     """A worker's life: load the snapshot, then answer requests until the connection closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server stops its workers itself
     limit_memory(config.memory_limit_mb)
-    engine = load_engine(config.backend, snapshot, config.prefixes)
+    engine: Engine | None = load_engine(config.backend, snapshot, config.prefixes)
     connection.send(("ready", snapshot.generation))
     while True:
         try:
@@ -84,10 +114,12 @@ def serve(connection, config: WorkerConfig, snapshot: Snapshot) -> None:
         except (EOFError, OSError):
             return
         if kind == "load":
-            engine = None
+            engine = None  # let the old copy go before the new one is loaded
             engine = load_engine(config.backend, payload, config.prefixes)
             connection.send(("ready", payload.generation))
-        elif kind == "query":
+            continue
+        assert engine is not None
+        if kind == "query":
             connection.send(_answer(engine, config, payload))
         elif kind == "graph":
             connection.send(("ok", engine.graph_triples(payload)))
@@ -96,7 +128,7 @@ def serve(connection, config: WorkerConfig, snapshot: Snapshot) -> None:
 class QueryWorker:
     """The server's handle on one worker process."""
 
-    def __init__(self, ctx, config: WorkerConfig, snapshot: Snapshot):
+    def __init__(self, ctx: ForkServerContext | SpawnContext, config: WorkerConfig, snapshot: Snapshot):
         self.connection, child = ctx.Pipe()
         self.process = ctx.Process(target=serve, args=(child, config, snapshot), daemon=True,
                                    name="kzgraph-query-worker")
@@ -104,14 +136,15 @@ class QueryWorker:
         child.close()
         self.generation: int | None = None  # the snapshot it holds, once it said it is ready
 
-    def _receive(self, timeout: float | None):
+    def _receive(self, timeout: float | None) -> tuple[str, object]:
         if not self.connection.poll(timeout):
             raise TimeoutError
-        return self.connection.recv()  # EOFError when the process died
+        message: tuple[str, object] = self.connection.recv()  # EOFError when the process died
+        return message
 
     def _await_ready(self, timeout: float) -> None:
         kind, generation = self._receive(timeout)
-        if kind != "ready":
+        if kind != "ready" or not isinstance(generation, int):
             raise EOFError(f"unexpected message {kind!r} from a worker")
         self.generation = generation
 
@@ -123,9 +156,9 @@ class QueryWorker:
             self.connection.send(("load", snapshot))
             self._await_ready(timeout)
 
-    def call(self, message, timeout: float | None):
+    def call(self, message: Request, timeout: float | None) -> Reply:
         self.connection.send(message)
-        return self._receive(timeout)
+        return cast(Reply, self._receive(timeout))  # a worker answers a request with a Reply (see serve)
 
     def stop(self) -> int | None:
         """Kill the process (it may be in the middle of a query) and return its exit code."""
@@ -133,7 +166,8 @@ class QueryWorker:
             self.process.kill()
         self.process.join(5)
         self.connection.close()
-        return self.process.exitcode
+        code: int | None = self.process.exitcode
+        return code
 
 
 class WorkerPool:
@@ -165,7 +199,7 @@ class WorkerPool:
         code = worker.stop()
         return QueryWorker(self._context, self.config, self._snapshot), code
 
-    def call(self, message, timeout: float | None, wait: float | None):
+    def call(self, message: Request, timeout: float | None, wait: float | None) -> Reply:
         """Send a request to an idle worker and return its reply.
 
         Raises :class:`QueryTimeout` when the worker does not answer within ``timeout`` seconds (it is

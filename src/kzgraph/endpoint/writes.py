@@ -20,17 +20,24 @@ from __future__ import annotations
 
 import signal
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from typing import Any, Literal
 
 import pyoxigraph as ox
 from oxrdflib import OxigraphStore
 from rdflib import Dataset, URIRef
 
+from kzgraph import errors
 from kzgraph.build.derive import DERIVED_GRAPH, derive
 from kzgraph.errors import GraphNotFound, PayloadError, UnsupportedMediaType, WriteRejected
 from kzgraph.sparql.evaluation import Snapshot, named_graph_iris, oxigraph_store, rdflib_quads
-from kzgraph.sparql.inspection import QueryRefused, QuerySyntaxError, inspect_update
+from kzgraph.sparql.inspection import inspect_update
 from kzgraph.store.local import KnowledgeGraph
 from kzgraph.validation.validator import Report
+
+__all__ = ["PAYLOAD_FORMATS", "Delta", "GraphNotFound", "PayloadError", "UnsupportedMediaType", "Write",
+           "WriteRejected", "WriterReply", "apply", "apply_delta", "candidate", "knowledge_graph", "payload_format",
+           "perform", "rederive", "report_json", "serve", "validate_candidate"]
 
 # Graph Store Protocol payloads (SPARQL 1.1 Graph Store HTTP Protocol §5.6), media type -> pyoxigraph format.
 PAYLOAD_FORMATS = {
@@ -64,8 +71,8 @@ class Write:
 class Delta:
     """What a write changed: quads (pyoxigraph Quads) removed and added, named graphs dropped and created."""
 
-    removed: list = field(default_factory=list)
-    added: list = field(default_factory=list)
+    removed: list[ox.Quad] = field(default_factory=list)
+    added: list[ox.Quad] = field(default_factory=list)
     graphs_dropped: list[str] = field(default_factory=list)
     graphs_created: list[str] = field(default_factory=list)
 
@@ -73,6 +80,9 @@ class Delta:
         return bool(self.removed or self.added or self.graphs_dropped or self.graphs_created)
 
 
+#: A writer's reply: ``("ok", delta)``, or ``("error", the kzgraph error to raise in the server)`` — a
+#: :class:`~kzgraph.errors.WriteRejected` with the report when validation found a Violation.
+WriterReply = tuple[Literal["ok"], "Delta"] | tuple[Literal["error"], errors.KzgraphError]
 
 
 def validate_candidate(kg: KnowledgeGraph) -> Report:
@@ -83,7 +93,7 @@ def validate_candidate(kg: KnowledgeGraph) -> Report:
     return validate_store(kg)
 
 
-def report_json(report: Report) -> list[dict]:
+def report_json(report: Report) -> list[dict[str, Any]]:
     """The results of a report as JSON-ready dicts: severity, focus, path, value, message, shape."""
     return [result.as_dict() for result in report.results]
 
@@ -96,8 +106,8 @@ def payload_format(media_type: str | None) -> ox.RdfFormat:
     return PAYLOAD_FORMATS[media]
 
 
-def _payload_quads(write: Write, graph) -> list:
-    quads = []
+def _payload_quads(write: Write, graph: ox.NamedNode | ox.DefaultGraph) -> list[ox.Quad]:
+    quads: list[ox.Quad] = []
     for payload, media_type in write.payloads:
         rdf_format = payload_format(media_type)
         try:
@@ -110,10 +120,11 @@ def _payload_quads(write: Write, graph) -> list:
 
 
 def apply(store: ox.Store, write: Write) -> None:
-    """Apply a write to a pyoxigraph store; an update is inspected first (:func:`kzgraph.sparql.inspection.inspect_update`)."""
+    """Apply a write to a pyoxigraph store; an update is inspected first
+    (:func:`kzgraph.sparql.inspection.inspect_update`)."""
     graph = ox.DefaultGraph() if write.graph is None else ox.NamedNode(write.graph)
     if write.kind == "update":
-        plan = inspect_update(write.text, graphs=named_graph_iris(store), allowed_services=write.allowed_services,
+        plan = inspect_update(write.text or "", graphs=named_graph_iris(store), allowed_services=write.allowed_services,
                               base=write.base, prefixes=write.prefixes, using_graphs=write.using_graphs,
                               using_named_graphs=write.using_named_graphs)
         store.update(plan.text, base_iri=write.base, prefixes=write.prefixes)
@@ -128,10 +139,10 @@ def apply(store: ox.Store, write: Write) -> None:
             store.add_graph(graph)
         store.extend(quads)
     elif write.kind == "delete":
-        if write.graph is not None and not store.contains_named_graph(graph):
-            raise GraphNotFound(f"the store has no graph <{write.graph}>")
-        if write.graph is None:
+        if isinstance(graph, ox.DefaultGraph):
             store.clear_graph(graph)
+        elif not store.contains_named_graph(graph):
+            raise GraphNotFound(f"the store has no graph <{write.graph}>")
         else:
             store.remove_graph(graph)
     else:
@@ -162,33 +173,33 @@ def knowledge_graph(store: ox.Store) -> KnowledgeGraph:
     return KnowledgeGraph(Dataset(store=OxigraphStore(store=store), default_union=True), "oxigraph")
 
 
-def perform(snapshot: Snapshot, write: Write):
-    """Apply, validate, and return ``("ok", delta)``, ``("invalid", results)`` or an error reply."""
+def perform(snapshot: Snapshot, write: Write) -> WriterReply:
+    """Apply, validate, and return ``("ok", delta)`` or ``("error", error)`` (:class:`WriteRejected` with the
+    report when validation found a Violation)."""
+    from kzgraph.endpoint.workers import portable
+
     try:
         store, delta = candidate(snapshot, write)
-    except PayloadError as error:
-        return ("payload", str(error))
-    except GraphNotFound as error:
-        return ("missing", str(error))
-    except QuerySyntaxError as error:
-        return ("syntax", str(error))
-    except QueryRefused as error:
-        return ("refused", str(error))
+    except (PayloadError, GraphNotFound, errors.QuerySyntaxError, errors.QueryRefused) as error:
+        return ("error", portable(error))
     except SyntaxError as error:  # Oxigraph's parser, on what rdflib's let through
-        return ("syntax", f"SPARQL update syntax error: {error}")
+        return ("error", errors.QuerySyntaxError(f"SPARQL update syntax error: {error}"))
     except MemoryError:
-        return ("memory", "the write needed more memory than a writer may use")
+        return ("error", errors.WorkerCrashed("the write needed more memory than a writer may use"))
     except Exception as error:  # evaluation errors of the update
-        return ("failed", f"update failed: {error}")
+        return ("error", errors.QueryError(f"update failed: {error}"))
     if not delta:
         return ("ok", delta)
     report = validate_candidate(knowledge_graph(store))
     if not report.conforms:
-        return ("invalid", report_json(report))
+        results = report_json(report)
+        violations = sum(1 for r in results if r["severity"] == "Violation")
+        return ("error", portable(WriteRejected(f"the write was rejected: SHACL validation found {violations} "
+                                                "violation(s); the store is unchanged", results)))
     return ("ok", delta)
 
 
-def serve(connection, snapshot: Snapshot, write: Write, memory_limit_mb: int | None) -> None:
+def serve(connection: Connection, snapshot: Snapshot, write: Write, memory_limit_mb: int | None) -> None:
     """A writer process: perform one write and send the reply."""
     from kzgraph.endpoint.workers import limit_memory
 

@@ -18,25 +18,27 @@ prefixed name with one of the project's prefixes (``state:KAZ``, ``io:CSTO``, ``
 
 from __future__ import annotations
 
-from kzgraph import errors
-
 import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
+from rdflib.term import Identifier
 
+from kzgraph.errors import QueryError
 from kzgraph.namespaces import PREFIXES
 
 PARAM_TYPES = ("iri", "string", "integer", "year", "date")
 NAME = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 HEADER_LINE = re.compile(r"#\s*(title|description|param)\s*:\s*(.*)")
+# The explanation follows an em dash, an en dash or hyphens.
 PARAM_SPEC = re.compile(
-    r"(?P<name>\S+)\s+(?P<type>\S+)(?:\s+default\s+(?P<default>\S+))?\s+[—–-]+\s+(?P<doc>.+)")
+    r"(?P<name>\S+)\s+(?P<type>\S+)(?:\s+default\s+(?P<default>\S+))?\s+[\u2014\u2013-]+\s+(?P<doc>.+)")
 WHERE_LINE = re.compile(r"WHERE\s*\{\s*")  # the whole line: unindented, nothing else on it
 # An absolute IRI (RFC 3987 scheme ":" ...) without the characters that N-Triples forbids in IRIREF.
 ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+")
@@ -45,7 +47,7 @@ YEAR = re.compile(r"[0-9]{4}")
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
-class CatalogueError(errors.QueryError):
+class CatalogueError(QueryError):
     """A catalogue file is malformed, or a parameter value is unknown or invalid."""
 
 
@@ -58,7 +60,7 @@ class Parameter:
     default: str | None
     doc: str
 
-    def term(self, value: str):
+    def term(self, value: str) -> URIRef | Literal:
         """The rdflib term for a value given as text, after checking it against the parameter's type."""
         return to_term(self.name, self.type, value)
 
@@ -91,7 +93,7 @@ class NamedQuery:
         params = dict(params or {})
         for name in params:
             self.parameter(name)
-        blocks = []
+        blocks: list[str] = []
         for parameter in self.parameters:
             if parameter.name in params:
                 term = parameter.term(params[parameter.name])
@@ -111,7 +113,7 @@ ECHAR = str.maketrans({"\\": "\\\\", '"': '\\"', "\t": "\\t", "\n": "\\n", "\r":
                        "\b": "\\b", "\f": "\\f"})
 
 
-def sparql_term(term) -> str:
+def sparql_term(term: Identifier) -> str:
     """A term in SPARQL (and Turtle) syntax, a literal as one short string with its control characters
     escaped: ``Literal.n3()`` keeps tabs and line breaks raw in a long string, which some parsers alter."""
     if isinstance(term, Literal):
@@ -121,10 +123,10 @@ def sparql_term(term) -> str:
         if term.datatype is not None and term.datatype != XSD.string:
             return f"{text}^^{URIRef(term.datatype).n3()}"
         return text
-    return term.n3()
+    return str(term.n3())
 
 
-def to_term(name: str, type_: str, value: str):
+def to_term(name: str, type_: str, value: object) -> URIRef | Literal:
     """Convert a parameter value given as text to an rdflib term of the parameter's type."""
     if not isinstance(value, str):
         raise CatalogueError(f"parameter {name!r}: value must be text, not {type(value).__name__}")
@@ -199,7 +201,8 @@ def parse_query_file(path: Path) -> NamedQuery:
     body = "\n".join(lines[body_start:])
     for parameter in parameters:
         if not re.search(rf"\?{re.escape(parameter.name)}\b", body):
-            raise CatalogueError(f"{path}: parameter {parameter.name!r} is not a variable ?{parameter.name} of the query")
+            raise CatalogueError(f"{path}: parameter {parameter.name!r} is not a variable ?{parameter.name} "
+                                 "of the query")
     return NamedQuery(name=name, title=fields["title"], description=fields["description"],
                       parameters=tuple(parameters), sparql=sparql, where_line=where_lines[0], path=path)
 
@@ -207,7 +210,8 @@ def parse_query_file(path: Path) -> NamedQuery:
 def _parse_param(value: str, where: str, earlier: list[Parameter]) -> Parameter:
     match = PARAM_SPEC.fullmatch(value)
     if not match:
-        raise CatalogueError(f"{where}: malformed parameter; write '# param: NAME TYPE [default VALUE] — explanation'")
+        raise CatalogueError(f"{where}: malformed parameter; write "
+                             "'# param: NAME TYPE [default VALUE] — explanation'")
     name, type_, default, doc = match.group("name", "type", "default", "doc")
     if not VARIABLE.fullmatch(name):
         raise CatalogueError(f"{where}: parameter name {name!r} is not a SPARQL variable name")
@@ -247,7 +251,7 @@ def parse_params(pairs: list[str] | None) -> dict[str, str]:
 
 def catalogue_markdown(catalogue: dict[str, NamedQuery]) -> str:
     """The catalogue as a Markdown list: name, title, description and parameters of every query."""
-    out = []
+    out: list[str] = []
     for query in catalogue.values():
         out.append(f"### `{query.name}`\n")
         out.append(f"**{query.title}.** {query.description}\n")
@@ -264,7 +268,7 @@ def catalogue_markdown(catalogue: dict[str, NamedQuery]) -> str:
 def catalogue_table(catalogue: dict[str, NamedQuery]) -> str:
     """The catalogue as plain text, one query a line: name, parameters and title."""
     width = max((len(name) for name in catalogue), default=0)
-    lines = []
+    lines: list[str] = []
     for query in catalogue.values():
         params = " ".join(f"{p.name}={p.default if p.default is not None else '*'}" for p in query.parameters)
         lines.append(f"{query.name.ljust(width)}  {query.title}" + (f"  [{params}]" if params else ""))
@@ -274,7 +278,7 @@ def catalogue_table(catalogue: dict[str, NamedQuery]) -> str:
 LIST_FORMATS = ("table", "markdown", "json")
 
 
-def catalogue_records(catalogue: dict[str, NamedQuery]) -> list[dict]:
+def catalogue_records(catalogue: dict[str, NamedQuery]) -> list[dict[str, Any]]:
     """The catalogue as records: a list of queries with name, title, description and parameters."""
     return [{"name": q.name, "title": q.title, "description": q.description,
              "parameters": [{"name": p.name, "type": p.type, "default": p.default, "description": p.doc}

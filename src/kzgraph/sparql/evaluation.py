@@ -16,16 +16,39 @@ that the parent turns into rdflib Results.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, TypeVar, cast
 
 import pyoxigraph as ox
 from oxrdflib._converter import from_ox, to_ox
 from rdflib import Dataset, Graph, URIRef, Variable
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
-from rdflib.query import Result
+from rdflib.query import Result, ResultRow
+from rdflib.term import Identifier, Node
 
 from kzgraph.sparql.inspection import QueryPlan
+
+if TYPE_CHECKING:
+    from kzgraph.store.remote import RemoteKnowledgeGraph
+
+Triple = tuple[Node, Node, Node]
+#: A row of a SELECT answer: one term per variable, None where the variable is unbound.
+Row = tuple[Identifier | None, ...]
+_Item = TypeVar("_Item")
+
+
+def _term(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> Identifier:
+    """A pyoxigraph term as an rdflib term (oxrdflib's converter, typed for a single term)."""
+    return cast(Identifier, from_ox(term))
+
+
+class LimitedResult(Result):
+    """An rdflib Result that knows whether a row limit cut it (``truncated``)."""
+
+    truncated: bool = False
+
 
 @dataclass(frozen=True)
 class Snapshot:
@@ -47,12 +70,12 @@ def dataset_graph_iris(dataset: Dataset) -> frozenset[str]:
                      if g.identifier != DATASET_DEFAULT_GRAPH_ID and isinstance(g.identifier, URIRef))
 
 
-def rdflib_quads(dataset: Dataset, quads):
+def rdflib_quads(dataset: Dataset, quads: Iterable[ox.Quad]) -> Iterator[tuple[Node, Node, Node, Graph]]:
     """pyoxigraph Quads as rdflib quads whose context is the dataset's graph of that name."""
     for quad in quads:
         graph = (dataset.default_graph if isinstance(quad.graph_name, ox.DefaultGraph)
-                 else dataset.graph(from_ox(quad.graph_name)))
-        yield from_ox(quad.subject), from_ox(quad.predicate), from_ox(quad.object), graph
+                 else dataset.graph(_term(quad.graph_name)))
+        yield _term(quad.subject), _term(quad.predicate), _term(quad.object), graph
 
 
 def write_snapshot(dataset: Dataset, path: Path, generation: int) -> Snapshot:
@@ -62,16 +85,17 @@ def write_snapshot(dataset: Dataset, path: Path, generation: int) -> Snapshot:
         inner.dump(str(path), format=ox.RdfFormat.N_QUADS)
         graphs = named_graph_iris(inner)
     else:
-        quads = (to_ox((s, p, o, None if c == DATASET_DEFAULT_GRAPH_ID else c))
+        # oxrdflib types a quad's context as a Graph; it takes None (the default graph) as well
+        quads = (cast(ox.Quad, to_ox((s, p, o, None if c == DATASET_DEFAULT_GRAPH_ID else c)))  # type: ignore[arg-type]
                  for s, p, o, c in dataset.quads((None, None, None, None)))
         ox.serialize(quads, str(path), format=ox.RdfFormat.N_QUADS)
         graphs = dataset_graph_iris(dataset)
     return Snapshot(str(path), tuple(sorted(graphs)), generation)
 
 
-def read_snapshot(snapshot: Snapshot):
+def read_snapshot(snapshot: Snapshot) -> Iterator[ox.Quad]:
     """The quads of a snapshot as pyoxigraph Quads, blank-node labels kept."""
-    return ox.parse(path=snapshot.path, format=ox.RdfFormat.N_QUADS, rename_blank_nodes=False)
+    return cast(Iterator[ox.Quad], ox.parse(path=snapshot.path, format=ox.RdfFormat.N_QUADS, rename_blank_nodes=False))
 
 
 def oxigraph_store(snapshot: Snapshot) -> ox.Store:
@@ -89,32 +113,33 @@ class Answer:
 
     form: str
     variables: list[str] | None = None
-    rows: list[tuple] | None = None
-    triples: list[tuple] | None = None
+    rows: list[Row] | None = None
+    triples: list[Triple] | None = None
     boolean: bool | None = None
     truncated: bool = False
 
-    def result(self) -> Result:
+    def result(self) -> LimitedResult:
         """The answer as an rdflib Result, with ``truncated`` set when a row limit cut it."""
         if self.form == "ASK":
-            result = Result("ASK")
+            result = LimitedResult("ASK")
             result.askAnswer = bool(self.boolean)
         elif self.form in ("CONSTRUCT", "DESCRIBE"):
-            result = Result(self.form)
+            result = LimitedResult(self.form)
             graph = Graph()
-            for triple in self.triples:
+            for triple in self.triples or ():
                 graph.add(triple)
             result.graph = graph
         else:
-            result = Result("SELECT")
-            result.vars = [Variable(v) for v in self.variables]
-            result.bindings = [{var: value for var, value in zip(result.vars, row) if value is not None}
-                               for row in self.rows]
+            result = LimitedResult("SELECT")
+            variables = [Variable(v) for v in self.variables or ()]
+            result.vars = variables
+            result.bindings = [{var: value for var, value in zip(variables, row, strict=False) if value is not None}
+                               for row in self.rows or ()]
         result.truncated = self.truncated
         return result
 
 
-def _limited(items, max_rows: int | None) -> tuple[list, bool]:
+def _limited(items: Iterable[_Item], max_rows: int | None) -> tuple[list[_Item], bool]:
     if max_rows is None:
         return list(items), False
     taken = list(itertools.islice(items, max_rows + 1))
@@ -126,11 +151,25 @@ def answer_of(result: Result, max_rows: int | None) -> Answer:
     if result.type == "ASK":
         return Answer("ASK", boolean=bool(result.askAnswer))
     if result.type in ("CONSTRUCT", "DESCRIBE"):
-        triples, truncated = _limited(iter(result.graph), max_rows)
+        triples, truncated = _limited(iter(result.graph or ()), max_rows)
         return Answer(result.type, triples=triples, truncated=truncated)
-    variables = [str(v) for v in result.vars]
-    rows, truncated = _limited((tuple(row[v] for v in result.vars) for row in result), max_rows)
-    return Answer("SELECT", variables=variables, rows=rows, truncated=truncated)
+    result_vars = result.vars or []
+    variables = [str(v) for v in result_vars]
+    rows: Iterator[Row] = (tuple(cast(ResultRow, row)[v] for v in result_vars) for row in result)
+    taken, truncated = _limited(rows, max_rows)
+    return Answer("SELECT", variables=variables, rows=taken, truncated=truncated)
+
+
+class Engine(Protocol):
+    """What a worker evaluates with: the graphs it holds, a query's answer, a graph's triples."""
+
+    name: str
+
+    def graphs(self) -> frozenset[str]: ...
+
+    def evaluate(self, plan: QueryPlan, max_rows: int | None) -> Answer: ...
+
+    def graph_triples(self, name: str | None) -> list[Triple] | None: ...
 
 
 class OxigraphEngine:
@@ -147,29 +186,34 @@ class OxigraphEngine:
         return self._graphs
 
     def evaluate(self, plan: QueryPlan, max_rows: int | None) -> Answer:
-        options = {"base_iri": plan.base, "prefixes": self.prefixes}
         if plan.dataset.is_service_default:
-            options["use_default_graph_as_union"] = True
+            answer = self.store.query(plan.text, base_iri=plan.base, prefixes=self.prefixes,
+                                      use_default_graph_as_union=True)
         else:
-            options["default_graph"] = [ox.NamedNode(g) for g in plan.dataset.default or ()]
-            options["named_graphs"] = [ox.NamedNode(g) for g in plan.dataset.named or ()]
-        answer = self.store.query(plan.text, **options)
+            default: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [
+                ox.NamedNode(g) for g in plan.dataset.default or ()]
+            named: list[ox.NamedNode | ox.BlankNode] = [ox.NamedNode(g) for g in plan.dataset.named or ()]
+            answer = self.store.query(plan.text, base_iri=plan.base, prefixes=self.prefixes,
+                                      default_graph=default, named_graphs=named)
         if isinstance(answer, ox.QueryBoolean):
             return Answer("ASK", boolean=bool(answer))
         if isinstance(answer, ox.QueryTriples):
-            triples, truncated = _limited((tuple(from_ox(t)) for t in answer), max_rows)
+            triples, truncated = _limited((cast(Triple, from_ox(t)) for t in answer), max_rows)
             return Answer(plan.form, triples=triples, truncated=truncated)
         variables = [v.value for v in answer.variables]
-        rows, truncated = _limited((tuple(None if value is None else from_ox(value) for value in solution)
+        rows, truncated = _limited((tuple(None if value is None else _term(value) for value in solution)
                                     for solution in answer), max_rows)
         return Answer("SELECT", variables=variables, rows=rows, truncated=truncated)
 
-    def graph_triples(self, name: str | None) -> list[tuple] | None:
+    def graph_triples(self, name: str | None) -> list[Triple] | None:
         """The triples of a named graph (``None``: the store's unnamed graph), or None if there is no such graph."""
-        graph = ox.DefaultGraph() if name is None else ox.NamedNode(name)
-        if name is not None and not self.store.contains_named_graph(graph):
-            return None
-        return [(from_ox(q.subject), from_ox(q.predicate), from_ox(q.object))
+        if name is None:
+            graph: ox.NamedNode | ox.DefaultGraph = ox.DefaultGraph()
+        else:
+            graph = ox.NamedNode(name)
+            if not self.store.contains_named_graph(graph):
+                return None
+        return [(_term(q.subject), _term(q.predicate), _term(q.object))
                 for q in self.store.quads_for_pattern(None, None, None, graph)]
 
 
@@ -213,7 +257,7 @@ class RdflibEngine:
         target = self.dataset if union else self._view(plan)
         return answer_of(target.query(plan.algebra, base=plan.base), max_rows)
 
-    def graph_triples(self, name: str | None) -> list[tuple] | None:
+    def graph_triples(self, name: str | None) -> list[Triple] | None:
         if name is None:
             return list(self.dataset.default_graph)
         if name not in self.graphs():
@@ -221,7 +265,7 @@ class RdflibEngine:
         return list(self.dataset.graph(URIRef(name)))
 
 
-def load_engine(backend: str, snapshot: Snapshot, prefixes: dict[str, str]):
+def load_engine(backend: str, snapshot: Snapshot, prefixes: dict[str, str]) -> Engine:
     """The engine of a backend (``oxigraph`` or ``memory``) holding a snapshot."""
     if backend == "memory":
         return RdflibEngine(snapshot, prefixes)
@@ -238,7 +282,7 @@ class RemoteEngine:
 
     name = "remote"
 
-    def __init__(self, kg):
+    def __init__(self, kg: RemoteKnowledgeGraph):
         self.kg = kg
 
     def graphs(self) -> frozenset[str]:
@@ -253,8 +297,8 @@ class RemoteEngine:
             result = self.kg.query(text, default_graphs=dataset.default or (), named_graphs=dataset.named or ())
         return answer_of(result, max_rows)
 
-    def graph_triples(self, name: str | None) -> list[tuple] | None:
+    def graph_triples(self, name: str | None) -> list[Triple] | None:
         if name is None or name not in self.graphs():
             return None
         text = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}"
-        return list(self.kg.query(text, default_graphs=(), named_graphs=(name,)).graph)
+        return list(self.kg.query(text, default_graphs=(), named_graphs=(name,)).graph or ())

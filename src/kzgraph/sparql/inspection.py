@@ -18,18 +18,23 @@ The result of an inspection is a plan: the text to evaluate, its form and the da
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
+from typing import Any, TypeVar
 
+from pyparsing import ParserElement, ParseResults
 from rdflib.plugins.sparql import parser as sparql_parser
 from rdflib.plugins.sparql.algebra import translateQuery, translateUpdate, traverse
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.plugins.sparql.sparql import Query
-from rdflib.term import Variable
+from rdflib.term import Node, Variable
 
-from kzgraph.errors import QueryError, QueryRefused, QuerySyntaxError
+from kzgraph.errors import QueryRefused, QuerySyntaxError
 
+__all__ = ["QueryDataset", "QueryPlan", "QueryRefused", "QuerySyntaxError", "UpdatePlan", "check_graphs",
+           "check_services", "expand_escapes", "inspect_query", "inspect_update", "services"]
 
+_Translation = TypeVar("_Translation")
 
 
 @dataclass(frozen=True)
@@ -79,7 +84,7 @@ def _syntax_error(error: Exception, what: str) -> QuerySyntaxError:
     return QuerySyntaxError(f"SPARQL {what} syntax error{where}: {reason}")
 
 
-def _parse(grammar, text: str, what: str):
+def _parse(grammar: ParserElement, text: str, what: str) -> ParseResults:
     try:
         return grammar.parse_string(text, parse_all=True)
     except RecursionError:
@@ -88,7 +93,8 @@ def _parse(grammar, text: str, what: str):
         raise _syntax_error(error, what) from None
 
 
-def _translate(translate, parsed, base: str | None, prefixes: Mapping[str, str] | None, what: str):
+def _translate(translate: Callable[..., _Translation], parsed: Any, base: str | None,
+               prefixes: Mapping[str, str] | None, what: str) -> _Translation:
     try:
         return translate(parsed, base=base, initNs=dict(prefixes or {}))
     except RecursionError:
@@ -97,17 +103,17 @@ def _translate(translate, parsed, base: str | None, prefixes: Mapping[str, str] 
         raise QuerySyntaxError(f"SPARQL {what} error: {error}") from None
 
 
-def _field(node: CompValue, name: str):
+def _field(node: CompValue, name: str) -> Any:
     """A part of a parsed node, or None (CompValue.get returns the name itself for a missing part)."""
-    return node[name] if name in node else None
+    return node[name] if name in node else None  # noqa: SIM401 (CompValue.get differs from dict.get)
 
 
-def services(algebra) -> list:
+def services(algebra: object) -> list[Node]:
     """The endpoints (IRIs or variables) of every SERVICE clause anywhere in an algebra tree, including
     sub-queries, EXISTS filters and the WHERE clauses of updates."""
-    found = []
+    found: list[Node] = []
 
-    def visit(node):
+    def visit(node: object) -> None:
         if isinstance(node, CompValue) and node.name == "ServiceGraphPattern":
             found.append(_field(node, "term"))
 
@@ -115,7 +121,7 @@ def services(algebra) -> list:
     return found
 
 
-def check_services(algebra, allowed: Iterable[str]) -> None:
+def check_services(algebra: object, allowed: Iterable[str]) -> None:
     allowed = set(allowed)
     for term in services(algebra):
         if isinstance(term, Variable):
@@ -136,7 +142,7 @@ def check_graphs(names: Iterable[str], held: Iterable[str], where: str) -> None:
                                "endpoint never fetches graphs from the web or from files")
 
 
-def _dataset_of(clauses) -> QueryDataset:
+def _dataset_of(clauses: list[CompValue] | None) -> QueryDataset:
     if not clauses:
         return QueryDataset()
     default = tuple(str(c["default"]) for c in clauses if _field(c, "default") is not None)
@@ -159,12 +165,12 @@ def inspect_query(text: str, *, graphs: Iterable[str], allowed_services: Iterabl
     parsed = _parse(sparql_parser.Query, text, "query")
     query = _translate(translateQuery, parsed, base, prefixes, "query")
     check_services(query.algebra, allowed_services)
-    default_graphs = None if default_graphs is None else tuple(default_graphs)
-    named_graphs = None if named_graphs is None else tuple(named_graphs)
-    if default_graphs or named_graphs:
-        dataset = QueryDataset(default_graphs or (), named_graphs or ())
-        check_graphs(dataset.default, graphs, "default-graph-uri")
-        check_graphs(dataset.named, graphs, "named-graph-uri")
+    default = () if default_graphs is None else tuple(default_graphs)
+    named = () if named_graphs is None else tuple(named_graphs)
+    if default or named:
+        dataset = QueryDataset(default, named)
+        check_graphs(default, graphs, "default-graph-uri")
+        check_graphs(named, graphs, "named-graph-uri")
     else:
         dataset = _dataset_of(_field(query.algebra, "datasetClause"))
         check_graphs(dataset.default or (), graphs, "FROM")
@@ -244,11 +250,13 @@ _TOKENS = re.compile("|".join([
 ]))
 
 
-def _with_using_clauses(text: str, graphs: tuple[str, ...], named: tuple[str, ...], base, prefixes) -> str:
+def _with_using_clauses(text: str, graphs: tuple[str, ...], named: tuple[str, ...], base: str | None,
+                        prefixes: Mapping[str, str] | None) -> str:
     """Insert the protocol's USING / USING NAMED clauses before the WHERE of every DELETE/INSERT operation
     (Update §3.1.3), then check on the parsed result that each such operation got exactly those."""
     clauses = " ".join([f"USING <{g}>" for g in graphs] + [f"USING NAMED <{g}>" for g in named])
-    pieces, depth, last, previous = [], 0, 0, ""
+    pieces: list[str] = []
+    depth, last, previous = 0, 0, ""
     for match in _TOKENS.finditer(text):
         kind = match.lastgroup
         if kind == "open":

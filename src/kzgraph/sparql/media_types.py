@@ -13,7 +13,12 @@ need (RFC 6657 §4: a text/* type without one would default to US-ASCII).
 
 from __future__ import annotations
 
-from kzgraph import errors
+from collections.abc import Iterable
+
+from kzgraph.errors import NotAcceptable
+
+__all__ = ["BOOLEAN_TYPES", "FORMAT_FALLBACKS", "FORMAT_NAMES", "GRAPH_TYPES", "RESULT_TYPES", "NotAcceptable",
+           "choose", "content_type", "negotiate", "parse_accept"]
 
 # SELECT and ASK results (SPARQL 1.1 Query Results JSON, XML, CSV and TSV formats), media type -> rdflib name.
 RESULT_TYPES = {
@@ -57,15 +62,12 @@ FORMAT_FALLBACKS = {
 }
 
 
-NotAcceptable = errors.NotAcceptable
-
-
 def parse_accept(accept: str) -> list[tuple[float, str]]:
     """The media ranges of an Accept header with their q-values, most preferred first.
 
     Ties keep a more specific range before a wildcard and otherwise the header's order (RFC 9110 §12.5.1).
     """
-    ranked = []
+    ranked: list[tuple[float, int, int, str]] = []
     for position, item in enumerate(accept.split(",")):
         parts = [p.strip() for p in item.split(";")]
         media, q = parts[0].lower(), 1.0
@@ -84,12 +86,12 @@ def parse_accept(accept: str) -> list[tuple[float, str]]:
     return [(q, media) for q, _, _, media in ranked]
 
 
-def choose(accept: str | None, offered) -> str | None:
+def choose(accept: str | None, offers: Iterable[str]) -> str | None:
     """The offered media type the Accept header prefers, or None when none is acceptable.
 
     An absent or empty header accepts anything, so the first offer is chosen.
     """
-    offered = list(offered)
+    offered = list(offers)
     if not accept or not accept.strip():
         return offered[0] if offered else None
     ranked = parse_accept(accept)
@@ -106,7 +108,7 @@ def choose(accept: str | None, offered) -> str | None:
     return None
 
 
-def negotiate(accept: str | None, format_name: str | None, offered) -> str:
+def negotiate(accept: str | None, format_name: str | None, offers: Iterable[str]) -> str:
     """The media type to answer with: the ``format`` parameter if given, else the Accept header.
 
     A short ``format`` name stands for the media type of FORMAT_NAMES when that is offered, else for an
@@ -114,21 +116,22 @@ def negotiate(accept: str | None, format_name: str | None, offered) -> str:
 
     Raises :class:`NotAcceptable` naming what was asked for and what is offered.
     """
-    offered = list(offered)
+    offered = list(offers)
     if format_name:
         media = FORMAT_NAMES.get(format_name.lower(), format_name.lower())
         if media in offered:
             return media
-        if FORMAT_FALLBACKS.get(format_name.lower()) in offered:
-            return FORMAT_FALLBACKS[format_name.lower()]
+        fallback = FORMAT_FALLBACKS.get(format_name.lower())
+        if fallback in offered:
+            return fallback
         for candidate in offered:  # a short name also names a plain type: json -> application/json
             if candidate.partition("/")[2] == format_name.lower():
                 return candidate
         raise NotAcceptable(f"format {format_name!r} is not offered here; offered: {', '.join(offered)}")
-    media = choose(accept, offered)
-    if media is None:
+    chosen = choose(accept, offered)
+    if chosen is None:
         raise NotAcceptable(f"none of the accepted types ({accept}) is offered; offered: {', '.join(offered)}")
-    return media
+    return chosen
 
 
 def content_type(media: str) -> str:

@@ -17,6 +17,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.query import Result
 
+from kzgraph.errors import QueryError
 from kzgraph.namespaces import PREFIXES
 from kzgraph.sparql.media_types import GRAPH_TYPES, RESULT_TYPES
 
@@ -25,20 +26,29 @@ JSON = "application/sparql-results+json"
 
 
 def serialize_graph(graph: Graph, media: str) -> bytes:
-    """A graph in one of :data:`~kzgraph.sparql.media_types.GRAPH_TYPES`, written with kzgraph's prefixes: bound for
-    Turtle, as the compacting context for JSON-LD."""
+    """A graph in one of :data:`~kzgraph.sparql.media_types.GRAPH_TYPES`, written with kzgraph's prefixes:
+    bound for Turtle, as the compacting context for JSON-LD."""
     if media == "text/turtle":
         for prefix, namespace in PREFIXES.items():
             graph.bind(prefix, namespace)
-    options = {}
     if GRAPH_TYPES[media] == "json-ld":
-        options = {"context": {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}, "auto_compact": True}
-    return graph.serialize(format=GRAPH_TYPES[media], encoding="utf-8", **options)
+        context = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
+        return graph.serialize(format=GRAPH_TYPES[media], encoding="utf-8", context=context, auto_compact=True)
+    return graph.serialize(format=GRAPH_TYPES[media], encoding="utf-8")
+
+
+def _serialized(result: Result, fmt: str) -> bytes:
+    data = result.serialize(format=fmt)  # no destination: the bytes
+    if data is None:
+        raise QueryError(f"rdflib wrote no {fmt} for a {result.type} result")
+    return data
 
 
 def serialize_result(result: Result, media: str) -> bytes:
     """A query result in the media type chosen by content negotiation."""
     if result.type in ("CONSTRUCT", "DESCRIBE"):
+        if result.graph is None:
+            raise QueryError(f"a {result.type} result without a graph")
         return serialize_graph(result.graph, media)
     if result.type == "SELECT":
         # An unbound variable is left out of its solution (SPARQL 1.1 Query Results XML §2.3.1); Oxigraph's
@@ -46,9 +56,9 @@ def serialize_result(result: Result, media: str) -> bytes:
         result.bindings = [{var: value for var, value in solution.items() if value is not None}
                            for solution in result.bindings]
     if media == TSV:
-        solutions = ox.parse_query_results(result.serialize(format="json"), format=ox.QueryResultsFormat.JSON)
-        return solutions.serialize(format=ox.QueryResultsFormat.TSV)
-    data = result.serialize(format=RESULT_TYPES[media])
+        solutions = ox.parse_query_results(_serialized(result, "json"), format=ox.QueryResultsFormat.JSON)
+        return solutions.serialize(format=ox.QueryResultsFormat.TSV) or b""  # no output given: the bytes
+    data = _serialized(result, RESULT_TYPES[media])
     if media == JSON and getattr(result, "truncated", False):
         document = json.loads(data)
         document["truncated"] = True

@@ -28,22 +28,22 @@ in the store is checked against the dump.
 
 from __future__ import annotations
 
-from kzgraph import errors
-
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import ParamSpec
 
 import httpx
 import pyoxigraph
 
+from kzgraph.errors import KzgraphError, QueryError, StoreError
 from kzgraph.namespaces import BASE
-from kzgraph.sparql.queries import QueryError
 from kzgraph.store.remote import GRAPH_PREFIX, SKOLEM_PREFIX, Endpoint, graph_sizes
-from kzgraph.errors import StoreError
+
+_Params = ParamSpec("_Params")
 
 METHODS = ("update", "gsp")
 STAGING_PREFIX = BASE + "staging/"
@@ -52,7 +52,7 @@ DEFAULT_BATCH_SIZE = 2000
 Quad = tuple[str, str, str, str]  # graph IRI, then subject, predicate, object in N-Triples syntax
 
 
-class PushError(errors.KzgraphError):
+class PushError(KzgraphError):
     """The store rejected the upload, or holds other counts than the dump after it; the message says which."""
 
 
@@ -150,7 +150,7 @@ def push(dump: Path, endpoint: Endpoint, method: str = "update", graph_store: st
 
     ``graph_store`` is the Graph Store Protocol URL (needed by the ``gsp`` method). ``progress`` is called
     after every request with the number of triples sent so far and the total. Raises
-    :class:`~kzgraph.store.local.StoreError` when the store cannot be reached or refuses the credentials, and
+    :class:`~kzgraph.errors.StoreError` when the store cannot be reached or refuses the credentials, and
     :class:`PushError` when it rejects the upload or does not hold what was sent.
     """
     if method not in METHODS:
@@ -175,7 +175,7 @@ def push(dump: Path, endpoint: Endpoint, method: str = "update", graph_store: st
     except QueryError as error:
         raise PushError(f"the store rejected the upload: {error}; nothing was written") from None
     batches = list(update_batches(quads, batch_size) if method == "update" else gsp_batches(quads, batch_size))
-    store = GraphStore(graph_store, endpoint) if method == "gsp" else None
+    store = GraphStore(graph_store, endpoint) if method == "gsp" and graph_store else None
     sent, swapping = 0, False
     try:
         for batch in batches:
@@ -205,9 +205,9 @@ def push(dump: Path, endpoint: Endpoint, method: str = "update", graph_store: st
                       time.perf_counter() - started, removed)
 
 
-def _rejected_as_push_error(send, *args) -> None:
+def _rejected_as_push_error(send: Callable[_Params, None], *args: _Params.args, **kwargs: _Params.kwargs) -> None:
     try:
-        send(*args)
+        send(*args, **kwargs)
     except QueryError as error:
         raise PushError(f"the store rejected the upload: {error}") from None
 

@@ -3,8 +3,8 @@
 :class:`Endpoint` is the client side of the SPARQL 1.1 Protocol (https://www.w3.org/TR/sparql11-protocol/):
 queries (section 2.1) and updates (section 2.2) sent by POST with URL-encoded parameters, optional HTTP
 basic or digest authentication (RFC 7617, RFC 7616) or a bearer token (RFC 6750), and every failure turned
-into a :class:`~kzgraph.store.local.StoreError` (the store cannot be reached or refuses us) or a
-:class:`~kzgraph.sparql.queries.QueryError` (the store rejected or failed on the request), naming the URL.
+into a :class:`~kzgraph.errors.StoreError` (the store cannot be reached or refuses us) or a
+:class:`~kzgraph.errors.QueryError` (the store rejected or failed on the request), naming the URL.
 
 :class:`RemoteKnowledgeGraph` has the query interface of :class:`~kzgraph.store.local.KnowledgeGraph`. Its
 default graph is kzgraph's: the union of kzgraph's named graphs (those whose IRI starts with
@@ -30,25 +30,34 @@ import io
 import json
 import os
 import re
-import socket
 import urllib.error
 import urllib.request
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import XSD
-from rdflib.query import Result
+from rdflib.query import Result, ResultRow
+from rdflib.term import Identifier, Node
 from SPARQLWrapper import BASIC, DIGEST, JSON, POST, TURTLE, SPARQLWrapper
-from SPARQLWrapper.SPARQLExceptions import (EndPointInternalError, EndPointNotFound, QueryBadFormed,
-                                            SPARQLWrapperException, Unauthorized, URITooLong)
+from SPARQLWrapper.SPARQLExceptions import (
+    EndPointInternalError,
+    EndPointNotFound,
+    QueryBadFormed,
+    SPARQLWrapperException,
+    Unauthorized,
+    URITooLong,
+)
 
-from kzgraph.sparql.catalogue import sparql_term
+from kzgraph.errors import QueryError, StoreError
 from kzgraph.namespaces import BASE, GRAPH, PREFIXES
-from kzgraph.sparql.queries import QueryError
-from kzgraph.errors import StoreError
+from kzgraph.sparql.catalogue import sparql_term
+
+if TYPE_CHECKING:
+    import httpx
 
 GRAPH_PREFIX = str(GRAPH)
 SKOLEM_PREFIX = BASE + ".well-known/genid/"
@@ -59,13 +68,14 @@ ENV_USER, ENV_PASSWORD, ENV_TOKEN, ENV_AUTH = ("KZGRAPH_STORE_USER", "KZGRAPH_ST
 DECLARED_PREFIX = re.compile(r"\bPREFIX\s+([A-Za-z][\w.-]*)?:", re.IGNORECASE)
 GRAPH_FORMS = ("CONSTRUCT", "DESCRIBE")
 VIRTUOSO_ASK = "__ASK_RETVAL"
+_Term = TypeVar("_Term", bound=Node)
 
 
 class RemoteTimeout(StoreError):
     """The store did not answer within the client's timeout."""
 
 
-def is_remote(store) -> bool:
+def is_remote(store: object) -> bool:
     """True when ``store`` names a remote SPARQL store (an http or https URL)."""
     return isinstance(store, str) and re.match(r"https?://", store, re.IGNORECASE) is not None
 
@@ -79,7 +89,7 @@ class Credentials:
     token: str | None = None
     scheme: str = "basic"
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.scheme not in AUTH_SCHEMES:
             raise ValueError(f"unknown authentication {self.scheme!r}; choose one of {', '.join(AUTH_SCHEMES)}")
         if (self.user is None) != (self.password is None):
@@ -88,16 +98,16 @@ class Credentials:
             raise ValueError("give a user and password or a token, not both")
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] = os.environ) -> "Credentials":
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> Credentials:
         """Credentials from ``KZGRAPH_STORE_USER``/``_PASSWORD``/``_AUTH`` (basic or digest) or ``_TOKEN``."""
         return cls(environ.get(ENV_USER) or None, environ.get(ENV_PASSWORD) or None,
                    environ.get(ENV_TOKEN) or None, environ.get(ENV_AUTH) or "basic")
 
-    def httpx_auth(self):
+    def httpx_auth(self) -> httpx.Auth | None:
         """The same credentials for httpx (the Graph Store Protocol client), or None."""
         import httpx
 
-        if self.user is None:
+        if self.user is None or self.password is None:  # both or neither (see __post_init__)
             return None
         return (httpx.DigestAuth if self.scheme == "digest" else httpx.BasicAuth)(self.user, self.password)
 
@@ -126,7 +136,8 @@ class Endpoint:
         client = SPARQLWrapper(self.url, updateEndpoint=self.update_url, returnFormat=return_format)
         client.setMethod(POST)
         client.setOnlyConneg(True)
-        client.setTimeout(self.timeout)
+        # SPARQLWrapper annotates the timeout as an int; it hands it to urlopen, which takes any seconds
+        client.setTimeout(self.timeout)  # type: ignore[arg-type]
         client.setQuery(text)
         if self.credentials.user is not None:
             client.setCredentials(self.credentials.user, self.credentials.password)
@@ -144,7 +155,8 @@ class Endpoint:
         for iri in named_graphs:
             client.addNamedGraph(iri)
         with self._errors("query", self.url):
-            return client.query().response.read()
+            body: bytes = client.query().response.read()
+            return body
 
     def update(self, text: str) -> None:
         """Send a SPARQL 1.1 Update request to the update URL."""
@@ -154,8 +166,9 @@ class Endpoint:
         with self._errors("update", self.update_url):
             client.query().response.read()
 
-    def select(self, text: str, **dataset) -> Result:
-        return Result.parse(io.BytesIO(self.request(text, **dataset)), format="json")
+    def select(self, text: str, *, default_graphs: Iterable[str] = (), named_graphs: Iterable[str] = ()) -> Result:
+        body = self.request(text, default_graphs=default_graphs, named_graphs=named_graphs)
+        return Result.parse(io.BytesIO(body), format="json")
 
     @contextmanager
     def _errors(self, what: str, url: str) -> Iterator[None]:
@@ -164,7 +177,7 @@ class Endpoint:
             yield
         except Unauthorized:
             raise StoreError(f"{url} refused the credentials (HTTP 401); give a user and password "
-                               "(or a token) that the store accepts") from None
+                             "(or a token) that the store accepts") from None
         except EndPointNotFound:
             raise StoreError(f"{url}: no SPARQL endpoint at this URL (HTTP 404)") from None
         except URITooLong:
@@ -182,10 +195,10 @@ class Endpoint:
             raise QueryError(f"{url} rejected the {what} (HTTP {error.code}): {body}") from None
         except urllib.error.URLError as error:
             reason = error.reason
-            if isinstance(reason, (TimeoutError, socket.timeout)):
+            if isinstance(reason, TimeoutError):  # socket.timeout is TimeoutError
                 raise RemoteTimeout(f"{url} did not answer within {self.timeout:g} s") from None
             raise StoreError(f"cannot reach the SPARQL store at {url}: {reason}") from None
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:  # socket.timeout is TimeoutError
             raise RemoteTimeout(f"{url} did not answer within {self.timeout:g} s") from None
         except (ConnectionError, http.client.HTTPException) as error:
             raise StoreError(f"the connection to {url} failed: {error or type(error).__name__}") from None
@@ -196,9 +209,9 @@ class Endpoint:
                 urllib.request.install_opener(None)  # SPARQLWrapper installs its digest handler process-wide
 
 
-def _detail(error) -> str:
+def _detail(error: Exception) -> str:
     """The store's own explanation, from the body of its error answer, on one line and not too long."""
-    body = None
+    body: object = None
     if isinstance(error, SPARQLWrapperException) and "Response:\n" in str(error):
         try:  # SPARQLWrapper keeps the body only as the repr of bytes at the end of its message
             body = ast.literal_eval(str(error).split("Response:\n", 1)[1].strip())
@@ -230,10 +243,10 @@ def with_prologue(sparql: str) -> str:
     declared = {match.group(1) or "" for match in DECLARED_PREFIX.finditer(sparql)}
     lines = [f"PREFIX {prefix}: <{namespace}>" for prefix, namespace in predeclared_prefixes()
              if prefix not in declared]
-    return "\n".join(lines + [sparql])
+    return "\n".join([*lines, sparql])
 
 
-def with_values(sparql: str, bindings: Mapping) -> str:
+def with_values(sparql: str, bindings: Mapping[str, Identifier]) -> str:
     """Bindings sent as a trailing VALUES clause (SPARQL 1.1 Query, section 10.2.2)."""
     if not bindings:
         return sparql
@@ -242,7 +255,7 @@ def with_values(sparql: str, bindings: Mapping) -> str:
     return f"{sparql}\nVALUES ({names}) {{ ({values}) }}"
 
 
-def as_local_term(term):
+def as_local_term(term: _Term) -> _Term | BNode | Literal:
     """A term of a remote answer as the embedded store gives it.
 
     A Skolem IRI minted by ``kzgraph push`` becomes the blank node it stands for; a literal
@@ -275,10 +288,10 @@ class RemoteKnowledgeGraph:
     def __len__(self) -> int:
         return sum(self.sizes.values())
 
-    def __enter__(self) -> "RemoteKnowledgeGraph":
+    def __enter__(self) -> RemoteKnowledgeGraph:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def __repr__(self) -> str:
@@ -287,8 +300,8 @@ class RemoteKnowledgeGraph:
     def is_empty(self) -> bool:
         return not self.sizes
 
-    def query(self, sparql: str, bindings: Mapping | None = None, *, default_graphs: Iterable[str] | None = None,
-              named_graphs: Iterable[str] | None = None) -> Result:
+    def query(self, sparql: str, bindings: Mapping[str, Identifier] | None = None, *,
+              default_graphs: Iterable[str] | None = None, named_graphs: Iterable[str] | None = None) -> Result:
         """Evaluate a SPARQL 1.1 query (SELECT, ASK, CONSTRUCT or DESCRIBE) over kzgraph's graphs.
 
         ``default_graphs`` / ``named_graphs`` narrow the dataset to some of kzgraph's graphs (Protocol
@@ -327,11 +340,12 @@ def _results(body: bytes, url: str) -> Result:
 def _ask_from_rows(result: Result, url: str) -> Result:
     """An ASK answered as a result set, as Virtuoso 7.2 does (one variable ``__ASK_RETVAL``, one row of
     1 or 0, instead of the JSON ``boolean`` of SPARQL 1.1 Query Results JSON section 3), read as a boolean."""
-    rows = list(result)
+    rows = [cast(ResultRow, row) for row in result]
     if [str(var) for var in result.vars or []] != [VIRTUOSO_ASK] or len(rows) > 1:
         raise QueryError(f"{url} answered an ASK query with a result set instead of a boolean")
     answer = Result("ASK")
-    answer.askAnswer = bool(rows) and rows[0][0] is not None and rows[0][0].toPython() not in (0, False, "0")
+    value = rows[0][0] if rows else None
+    answer.askAnswer = isinstance(value, Literal | URIRef | BNode) and value.toPython() not in (0, False, "0")
     return answer
 
 
@@ -342,10 +356,11 @@ def _graph_result(form: str, body: bytes, url: str) -> Result:
     except Exception as error:  # rdflib raises several parser exception types
         raise QueryError(f"{url} answered with a graph that is not Turtle: {error}") from None
     result = Result(form)
-    result.graph = Graph()
-    result.graph.addN((as_local_term(s), p, as_local_term(o), result.graph) for s, p, o in graph)
+    local = Graph()
+    local.addN((as_local_term(s), p, as_local_term(o), local) for s, p, o in graph)
     for prefix, namespace in PREFIXES.items():
-        result.graph.bind(prefix, namespace)
+        local.bind(prefix, namespace)
+    result.graph = local
     return result
 
 
@@ -357,4 +372,4 @@ def graph_sizes(endpoint: Endpoint, prefix: str = GRAPH_PREFIX) -> dict[str, int
         rows = endpoint.select(sparql)
     except QueryError as error:
         raise StoreError(f"cannot list the graphs of {endpoint.url}: {error}") from None
-    return {str(row["g"]): int(row["n"]) for row in rows}
+    return {str(row["g"]): int(row["n"]) for row in (cast(ResultRow, row) for row in rows)}

@@ -6,21 +6,21 @@ inconsistent ontology raises :class:`Inconsistent`; unsatisfiable classes are re
 
 from __future__ import annotations
 
-from kzgraph import errors
-
 import tempfile
 from pathlib import Path
 
 from rdflib import Graph
 
+from kzgraph.errors import DataError
 
-class Inconsistent(errors.DataError):
+
+class Inconsistent(DataError):
     """HermiT found the ontology (with the data) inconsistent."""
 
 
 def check_consistency(graph: Graph) -> list[str]:
     """Run HermiT over a graph; return the IRIs of unsatisfiable classes (empty when all are satisfiable)."""
-    import owlready2
+    import owlready2  # type: ignore[import-untyped]  # owlready2 ships no type information
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "ontology.nt"
@@ -32,7 +32,7 @@ def check_consistency(graph: Graph) -> list[str]:
                 owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
         except owlready2.OwlReadyInconsistentOntologyError as error:
             raise Inconsistent(str(error)) from None
-        return sorted(cls.iri for cls in world.inconsistent_classes())
+        return sorted(str(cls.iri) for cls in world.inconsistent_classes())
 
 
 #: Datatypes of the OWL 2 datatype map (OWL 2 Structural Specification §4) that the data uses.

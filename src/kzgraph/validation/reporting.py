@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import json
 from itertools import groupby
+from typing import TYPE_CHECKING
 
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDFS
 
-from kzgraph.validation.validator import Report
+from kzgraph.validation.validator import Report, Result
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from kzgraph.build.locations import LocationIndex
 
 
 def _label(graph: Graph | None, iri: str) -> str:
@@ -20,13 +26,13 @@ def _label(graph: Graph | None, iri: str) -> str:
     return ""
 
 
-def render_report(report: Report, fmt: str, graph: Graph | None = None, locations=None) -> str:
+def render_report(report: Report, fmt: str, graph: Graph | None = None, locations: LocationIndex | None = None) -> str:
     """The report as text (grouped by shape and rule), JSON, or the standard sh:ValidationReport in Turtle.
 
     ``locations`` (a :class:`~kzgraph.build.locations.LocationIndex`) adds the file and line where each focus
     node is defined.
     """
-    def where(result) -> str:
+    def where(result: Result) -> str:
         location = locations.locate(result.focus, graph) if locations is not None else None
         return str(location) if location else ""
 
@@ -38,14 +44,14 @@ def render_report(report: Report, fmt: str, graph: Graph | None = None, location
             "results": [dict(r.as_dict(), label=_label(graph, r.focus), location=where(r) or None)
                         for r in report.results],
         }, indent=2, ensure_ascii=False) + "\n"
-    lines = []
+    lines: list[str] = []
     rank = {"Violation": 0, "Warning": 1, "Info": 2}
 
-    def rule(r):  # one group per shape and rule: its severity and message
+    def rule(r: Result) -> tuple[int, str, str]:  # one group per shape and rule: its severity and message
         return rank.get(r.severity, 3), r.shape or "", r.message
 
-    for (_, shape, message), results in groupby(sorted(report.results, key=rule), key=rule):
-        results = list(results)
+    for (_, shape, message), group in groupby(sorted(report.results, key=rule), key=rule):
+        results = list(group)
         lines.append(f"{results[0].severity}: {message}  [{shape}] ({len(results)})")
         for r in results:
             label = _label(graph, r.focus)
@@ -62,11 +68,12 @@ def render_report(report: Report, fmt: str, graph: Graph | None = None, location
     return "\n".join(lines) + "\n"
 
 
-def print_problems(error, console, locations=None) -> None:
+def print_problems(error: BaseException, console: Console, locations: LocationIndex | None = None) -> None:
     """Print what made a build fail: the SHACL report (with the file and line of each focus node when
     ``locations`` is given) or the provenance problems."""
-    if getattr(error, "report", None) is not None:
-        console.print(render_report(error.report, "text", locations=locations), highlight=False, markup=False,
+    report = getattr(error, "report", None)  # a BuildError's
+    if report is not None:
+        console.print(render_report(report, "text", locations=locations), highlight=False, markup=False,
                       soft_wrap=True)
     for problem in getattr(error, "problems", [])[:200]:
         console.print(str(problem), highlight=False, markup=False, soft_wrap=True)

@@ -27,17 +27,25 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
+from rdflib.query import ResultRow
 from rdflib.term import Node
 
 from kzgraph.build.loading import ONTOLOGY_DIR, load_files
 from kzgraph.validation.shacl import pyshacl_engine, sparql_engine
 from kzgraph.validation.shacl.results import SEVERITIES, SH, Report, Result, sort_results
-from kzgraph.validation.shacl.shapes import UnsupportedShapeError
+from kzgraph.validation.shacl.shapes import Constraint, UnsupportedShapeError
 
-__all__ = ["ENGINES", "SEVERITIES", "SH", "SHAPES_DIR", "Report", "Result", "UnsupportedShapeError",
+if TYPE_CHECKING:
+    from kzgraph.store.local import KnowledgeGraph
+
+#: A triple added to or removed from a store.
+Triple = tuple[Node, Node, Node]
+
+__all__ = ["DEFAULT_ENGINE", "ENGINES", "SEVERITIES", "SH", "SHAPES_DIR", "Report", "Result", "UnsupportedShapeError",
            "affected_focus", "shapes_graph", "validate_changes", "validate_graph", "validate_store"]
 
 SHAPES_DIR = ONTOLOGY_DIR / "shapes"
@@ -55,11 +63,11 @@ def _check_engine(engine: str) -> None:
         raise ValueError(f"unknown validation engine {engine!r}; choose one of {', '.join(ENGINES)}")
 
 
-def _oxigraph_copy(triples: Iterable):
+def _oxigraph_copy(triples: Iterable[Triple]) -> KnowledgeGraph:
     """A fresh Oxigraph store holding the triples (the sparql engine's queries need Oxigraph's SPARQL)."""
     from kzgraph.store.local import open as open_store
 
-    kg = open_store("oxigraph")
+    kg: KnowledgeGraph = open_store("oxigraph")
     target = kg.graph(URIRef("urn:x-kzgraph:validation"))
     target.addN((s, p, o, target) for s, p, o in triples)
     return kg
@@ -74,7 +82,7 @@ def validate_graph(data: Graph, shapes: Graph | None = None, engine: str = DEFAU
     return validate_store(_oxigraph_copy(data), shapes)
 
 
-def validate_store(kg, shapes: Graph | None = None, engine: str = DEFAULT_ENGINE,
+def validate_store(kg: KnowledgeGraph, shapes: Graph | None = None, engine: str = DEFAULT_ENGINE,
                    focus: Iterable[Node] | None = None) -> Report:
     """Validate the union of a store's named graphs, where it is.
 
@@ -89,28 +97,29 @@ def validate_store(kg, shapes: Graph | None = None, engine: str = DEFAULT_ENGINE
         from kzgraph.store.local import union_graph
 
         return Report(sort_results(pyshacl_engine.validate(union_graph(kg), shapes)), shapes)
-    query = kg.query if kg.backend.startswith("oxigraph") else _oxigraph_copy(kg.dataset.triples((None, None, None))).query
+    store = kg if kg.backend.startswith("oxigraph") else _oxigraph_copy(kg.dataset.triples((None, None, None)))
+    query = store.query
     restrict = "" if focus is None else _restriction(kg, set(focus))
     return Report(sort_results(sparql_engine.validate(shapes, query, restrict)), shapes)
 
 
 # -- validating a change ----------------------------------------------------------------------------
 
-def _restriction(kg, nodes: set[Node]) -> str:
+def _restriction(kg: KnowledgeGraph, nodes: set[Node]) -> str:
     """A pattern binding ``?this`` to the given nodes.
 
     A query cannot name a blank node, so blank nodes are reached from the IRIs that link to them; this
     binds ``?this`` to every blank node those IRIs link to, a superset that :func:`_validated` lists.
     """
     named = sorted((n for n in nodes if not isinstance(n, BNode)), key=str)
-    anchors = set()
+    anchors: set[URIRef] = set()
     for node in nodes:
         if isinstance(node, BNode):
             parents = {s for s in kg.dataset.subjects(None, node) if isinstance(s, URIRef)}
             if not parents:
                 raise _Unreachable(node)
             anchors |= parents
-    branches = []
+    branches: list[str] = []
     if named:
         branches.append("{ VALUES ?this { " + " ".join(n.n3() for n in named) + " } }")
     if anchors:
@@ -123,11 +132,11 @@ class _Unreachable(Exception):
     """A blank node that no IRI links to: a change touching it is validated in full."""
 
 
-def _validated(kg, restrict: str) -> set[Node]:
+def _validated(kg: KnowledgeGraph, restrict: str) -> set[Node]:
     """The nodes a restriction binds ``?this`` to (named nodes whether or not the store holds them)."""
-    nodes = set()
+    nodes: set[Node] = set()
     for row in kg.query(f"SELECT DISTINCT ?this WHERE {restrict}"):
-        nodes.add(row[0])
+        nodes.add(cast(ResultRow, row)[0])
     return nodes
 
 
@@ -137,49 +146,58 @@ def _reach(compiler: sparql_engine.Compiler) -> int | None:
     A step is one triple along a path; 0 means the focus node's own triples (its types for sh:class, its
     values for counts). Inverse and repeated paths make the reach unbounded.
     """
-    def path_length(path) -> int | None:
+    def known(lengths: list[int | None]) -> list[int] | None:
+        """The lengths if every one is bounded, else None."""
+        bounded = [length for length in lengths if length is not None]
+        return bounded if len(bounded) == len(lengths) else None
+
+    def path_length(path: Node | None) -> int | None:
         """Steps of a predicate or sequence path (SHACL §2.3.1.1); alternatives take the longest."""
         if isinstance(path, URIRef):
             return 1
         graph = compiler.graph
         if graph.value(path, RDF.first) is not None:
-            lengths = [path_length(p) for p in Collection(graph, path)]
-            return None if None in lengths else sum(lengths)
+            steps = known([path_length(p) for p in Collection(graph, cast(BNode, path))])
+            return None if steps is None else sum(steps)
         alternatives = graph.value(path, SH.alternativePath)
         if alternatives is not None:
-            lengths = [path_length(p) for p in Collection(graph, alternatives)]
-            return None if None in lengths else max(lengths)
+            steps = known([path_length(p) for p in Collection(graph, cast(BNode, alternatives))])
+            return None if steps is None else max(steps)
         return None  # inverse, zero-or-more, one-or-more, zero-or-one
 
-    def shape_reach(node, stack=()) -> int | None:
+    def shape_reach(node: Node, stack: tuple[Node, ...] = ()) -> int | None:
         if node in stack:
             return None
         shape = compiler.shape(node)
-        stack = stack + (node,)
+        stack = (*stack, node)
         length = path_length(shape.path) if shape.is_property_shape else 0  # a node shape reads its node
         if length is None:
             return None
-        inner = [value_reach(c, stack) for c in shape.constraints] + [shape_reach(p, stack) for p in shape.properties]
-        return None if None in inner else max([length - 1] + [length + reach for reach in inner])
+        inner = known([value_reach(c, stack) for c in shape.constraints]
+                      + [shape_reach(p, stack) for p in shape.properties])
+        return None if inner is None else max([length - 1] + [length + reach for reach in inner])
 
-    def value_reach(constraint, stack) -> int | None:
+    def value_reach(constraint: Constraint, stack: tuple[Node, ...]) -> int | None:
         value = constraint.value
         if constraint.component == SH.ClassConstraintComponent:
             return 0
         if constraint.component in (SH.NodeConstraintComponent, SH.NotConstraintComponent):
             return shape_reach(value, stack)
-        if constraint.component in (SH.AndConstraintComponent, SH.OrConstraintComponent, SH.XoneConstraintComponent):
-            reaches = [shape_reach(s, stack) for s in value]
-            return None if None in reaches else max(reaches, default=-1)
-        if constraint.component in (SH.QualifiedMinCountConstraintComponent, SH.QualifiedMaxCountConstraintComponent):
+        if constraint.component in (SH.AndConstraintComponent, SH.OrConstraintComponent,
+                                    SH.XoneConstraintComponent):
+            reaches = known([shape_reach(s, stack) for s in value])
+            return None if reaches is None else max(reaches, default=-1)
+        if constraint.component in (SH.QualifiedMinCountConstraintComponent,
+                                    SH.QualifiedMaxCountConstraintComponent):
             return shape_reach(value[0], stack)
         return -1
 
-    reaches = [shape_reach(node) for node, shape in compiler.shapes.items() if shape.targets]
-    return None if None in reaches else max(reaches, default=0)
+    reaches = known([shape_reach(node) for node, shape in compiler.shapes.items() if shape.targets])
+    return None if reaches is None else max(reaches, default=0)
 
 
-def affected_focus(kg, added: Iterable, removed: Iterable, shapes: Graph | None = None,
+def affected_focus(kg: KnowledgeGraph, added: Iterable[Triple], removed: Iterable[Triple],
+                   shapes: Graph | None = None,
                    compiler: sparql_engine.Compiler | None = None) -> set[Node] | None:
     """The nodes whose SHACL Core results a change can alter, or None when only a full validation can say.
 
@@ -190,7 +208,7 @@ def affected_focus(kg, added: Iterable, removed: Iterable, shapes: Graph | None 
     membership everywhere, and inverse or repeated paths read in any direction: None. ``compiler``: the
     shapes already compiled (:class:`~kzgraph.validation.shacl.sparql_engine.Compiler`), instead of ``shapes``.
     """
-    changed = list(added) + list(removed)
+    changed = [*added, *removed]
     if any(p == RDFS.subClassOf for _, p, _ in changed):
         return None
     compiler = compiler or sparql_engine.Compiler(shapes if shapes is not None else shapes_graph())
@@ -208,7 +226,8 @@ def affected_focus(kg, added: Iterable, removed: Iterable, shapes: Graph | None 
     return affected
 
 
-def validate_changes(kg, previous: Report, added: Iterable, removed: Iterable, shapes: Graph | None = None) -> Report:
+def validate_changes(kg: KnowledgeGraph, previous: Report, added: Iterable[Triple], removed: Iterable[Triple],
+                     shapes: Graph | None = None) -> Report:
     """Validate a store after triples were added and removed, given the report from before the change.
 
     Only the focus nodes the change can affect are checked again; the results of the others are kept

@@ -21,17 +21,20 @@ The store is ``request.app.state.kg`` (:func:`kzgraph.endpoint.http.get_store`),
 
 from __future__ import annotations
 
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
+from kzgraph.endpoint.http import get_service
+from kzgraph.endpoint.templating import HTML, VARY, media_for, render, root_of, table
+from kzgraph.errors import UnknownQueryName
 from kzgraph.sparql import queries as query_module
 from kzgraph.sparql.catalogue import CatalogueError, NamedQuery, catalogue_records, load_catalogue
+from kzgraph.sparql.describe import Queryable
 from kzgraph.sparql.media_types import RESULT_TYPES, NotAcceptable
-from kzgraph.endpoint.http import get_service
 from kzgraph.errors import KzgraphError
 from kzgraph.sparql.serialization import serialize_result
-from kzgraph.endpoint.templating import HTML, VARY, media_for, render, root_of, table
 
 router = APIRouter(tags=["named queries"])
 
@@ -47,7 +50,7 @@ def get_catalogue(request: Request) -> dict[str, NamedQuery]:
     return kzgraph.catalogue if kzgraph is not None else load_catalogue(query_module.QUERIES_DIR)
 
 
-def listing(catalogue: dict[str, NamedQuery], request: Request) -> list[dict]:
+def listing(catalogue: dict[str, NamedQuery], request: Request) -> list[dict[str, Any]]:
     """The catalogue as records (as ``kzgraph query --list --format json``), each with the URL that runs it."""
     records = catalogue_records(catalogue)
     for record in records:
@@ -56,7 +59,7 @@ def listing(catalogue: dict[str, NamedQuery], request: Request) -> list[dict]:
 
 
 @router.get("/queries")
-def list_queries(request: Request, catalogue: dict = Depends(get_catalogue)) -> Response:
+def list_queries(request: Request, catalogue: Annotated[dict[str, NamedQuery], Depends(get_catalogue)]) -> Response:
     """The named queries: name, title, description, parameters and the URL to run each."""
     try:
         media = media_for(request, LIST_TYPES)
@@ -85,8 +88,8 @@ def parameters(request: Request, named: NamedQuery) -> dict[str, str]:
 
 
 @router.get("/queries/{name}", name="run_named_query")
-def run_named_query(request: Request, name: str, kg=Depends(get_service),
-                    catalogue: dict = Depends(get_catalogue)) -> Response:
+def run_named_query(request: Request, name: str, kg: Annotated[Queryable, Depends(get_service)],
+                    catalogue: Annotated[dict[str, NamedQuery], Depends(get_catalogue)]) -> Response:
     """Run a named query with parameters from the query string; answered like the SPARQL endpoint."""
     try:
         media = media_for(request, RUN_TYPES)
@@ -94,11 +97,11 @@ def run_named_query(request: Request, name: str, kg=Depends(get_service),
         return PlainTextResponse(str(error), status_code=406, headers=VARY)
     named = catalogue.get(name)
     if named is None:
-        message = f"no query named {name!r} in the catalogue (see /queries)"
+        missing = UnknownQueryName(f"no query named {name!r} in the catalogue (see /queries)")
         if media == HTML:
-            return render(request, "named_query.html", status_code=404, headers=VARY, named=None, error=message,
-                          values={}, sparql=None, table=None)
-        return PlainTextResponse(message, status_code=404, headers=VARY)
+            return render(request, "named_query.html", status_code=missing.http_status, headers=VARY, named=None,
+                          error=str(missing), values={}, sparql=None, table=None)
+        return PlainTextResponse(str(missing), status_code=missing.http_status, headers=VARY)
     values = {key: value for key, value in request.query_params.multi_items() if key not in RESERVED}
     try:
         sparql = named.bind(parameters(request, named))

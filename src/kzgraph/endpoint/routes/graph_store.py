@@ -20,6 +20,7 @@ from __future__ import annotations
 import uuid
 from email.parser import BytesParser
 from email.policy import HTTP
+from typing import cast
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -28,9 +29,10 @@ from pyoxigraph import DefaultGraph
 from rdflib import Graph
 from starlette.concurrency import run_in_threadpool
 
-from kzgraph.namespaces import GRAPH
 from kzgraph.endpoint.http import ProtocolError, graph_response, media_type, read_body, require_writer
+from kzgraph.endpoint.routes.sparql import guarded_store
 from kzgraph.endpoint.writes import Delta, payload_format
+from kzgraph.namespaces import GRAPH
 
 router = APIRouter(tags=["SPARQL 1.1 Graph Store HTTP Protocol"])
 
@@ -43,7 +45,7 @@ def target(request: Request) -> str | None:
     """The graph a request names: ``?graph=IRI`` or ``?default`` (None), exactly one of them."""
     params = request.query_params
     graphs = params.getlist("graph")
-    if "default" in params and graphs or len(graphs) > 1:
+    if ("default" in params and graphs) or len(graphs) > 1:
         raise ProtocolError(400, "name one graph: ?graph=IRI or ?default")
     if "default" in params:
         return None
@@ -72,14 +74,16 @@ def _parts(body: bytes, content_type: str) -> list[tuple[bytes, str]]:
     message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + body)
     if not message.is_multipart():
         raise ProtocolError(400, "the multipart/form-data body has no parts")
-    return [(part.get_payload(decode=True) or b"", part.get_content_type()) for part in message.iter_parts()]
+    # a decoded payload of a non-multipart part is bytes (or None when there is none)
+    return [(cast("bytes | None", part.get_payload(decode=True)) or b"", part.get_content_type())
+            for part in message.iter_parts()]
 
 
 @router.head(SERVICE_PATH, include_in_schema=False)
 @router.get(SERVICE_PATH, name="graph_store", summary="Get a graph")
 async def get_graph(request: Request) -> Response:
     name = target(request)
-    triples = await run_in_threadpool(request.app.state.kg.graph_triples, name)
+    triples = await run_in_threadpool(guarded_store(request).graph_triples, name)
     if triples is None:
         raise ProtocolError(404, f"the store has no graph <{name}>")
     graph = Graph()
@@ -93,7 +97,7 @@ async def put_graph(request: Request) -> Response:
     require_writer(request)
     name = target(request)
     content_type = _payload_type(request)
-    outcome = await run_in_threadpool(request.app.state.kg.put_graph, name, await read_body(request), content_type)
+    outcome = await run_in_threadpool(guarded_store(request).put_graph, name, await read_body(request), content_type)
     return Response(status_code=201 if _created(outcome, name) else 204)
 
 
@@ -113,8 +117,8 @@ async def post_graph(request: Request) -> Response:
     content_type = _payload_type(request)
     body = await read_body(request)
     parts = _parts(body, content_type) if media_type(request)[0] == "multipart/form-data" else [(body, content_type)]
-    outcome = await run_in_threadpool(request.app.state.kg.post_graph, name, parts)
-    if create:
+    outcome = await run_in_threadpool(guarded_store(request).post_graph, name, parts)
+    if create and name is not None:  # a created graph has a name
         return PlainTextResponse(f"created <{name}>\n", status_code=201, headers={"Location": _location(request, name)})
     created = name is not None and _created(outcome, name)
     return PlainTextResponse("created\n" if created else "merged\n", status_code=201 if created else 200)
@@ -123,5 +127,5 @@ async def post_graph(request: Request) -> Response:
 @router.delete(SERVICE_PATH, summary="Drop a graph")
 async def delete_graph(request: Request) -> Response:
     require_writer(request)
-    await run_in_threadpool(request.app.state.kg.delete_graph, target(request))
+    await run_in_threadpool(guarded_store(request).delete_graph, target(request))
     return PlainTextResponse("deleted\n", status_code=200)

@@ -27,17 +27,35 @@ from fastapi.responses import PlainTextResponse, Response
 from rdflib import Graph
 from starlette.concurrency import run_in_threadpool
 
-from kzgraph.sparql.media_types import BOOLEAN_TYPES, GRAPH_TYPES, RESULT_TYPES, content_type
-from kzgraph.endpoint.http import (ProtocolError, choose, decode_utf8, endpoint_url, graph_response, media_type, read_body,
-                       require_writer, settings)
-from kzgraph.sparql.serialization import serialize_result
+from kzgraph.endpoint.guarded_store import GuardedStore, RemoteGuardedStore
+from kzgraph.endpoint.http import (
+    ProtocolError,
+    choose,
+    decode_utf8,
+    endpoint_url,
+    graph_response,
+    media_type,
+    read_body,
+    require_writer,
+    settings,
+)
 from kzgraph.endpoint.service_description import graph_sizes, service_description, void_description
+from kzgraph.endpoint.writes import Delta
+from kzgraph.sparql.evaluation import LimitedResult
+from kzgraph.sparql.media_types import BOOLEAN_TYPES, GRAPH_TYPES, RESULT_TYPES, content_type
+from kzgraph.sparql.serialization import serialize_result
 
 router = APIRouter(tags=["SPARQL 1.1 Protocol"])
 
 QUERY_TYPE = "application/sparql-query"
 UPDATE_TYPE = "application/sparql-update"
 FORM_TYPE = "application/x-www-form-urlencoded"
+
+
+def guarded_store(request: Request) -> GuardedStore | RemoteGuardedStore:
+    """The store behind the endpoint's guard (``create_app`` puts it into ``app.state.kg``)."""
+    store: GuardedStore | RemoteGuardedStore = request.app.state.kg
+    return store
 
 
 def _one(values: list[str], name: str) -> str | None:
@@ -47,8 +65,8 @@ def _one(values: list[str], name: str) -> str | None:
 
 
 async def run_query(request: Request, text: str, default_graphs: list[str], named_graphs: list[str]) -> Response:
-    kg = request.app.state.kg
-    result = await run_in_threadpool(kg.query, text, base=endpoint_url(request),
+    kg = guarded_store(request)
+    result: LimitedResult = await run_in_threadpool(kg.query, text, base=endpoint_url(request),
                                      default_graphs=default_graphs or None, named_graphs=named_graphs or None)
     offered = {"ASK": BOOLEAN_TYPES, "CONSTRUCT": GRAPH_TYPES, "DESCRIBE": GRAPH_TYPES}.get(result.type, RESULT_TYPES)
     media = choose(request, offered)
@@ -62,15 +80,15 @@ async def run_query(request: Request, text: str, default_graphs: list[str], name
 
 async def run_update(request: Request, text: str, using_graphs: list[str], using_named_graphs: list[str]) -> Response:
     require_writer(request)
-    kg = request.app.state.kg
-    delta = await run_in_threadpool(kg.update, text, base=endpoint_url(request), using_graphs=using_graphs,
+    kg = guarded_store(request)
+    delta: Delta = await run_in_threadpool(kg.update, text, base=endpoint_url(request), using_graphs=using_graphs,
                                     using_named_graphs=using_named_graphs)
     return PlainTextResponse(f"update applied: {len(delta.removed)} quad(s) removed, {len(delta.added)} added\n",
                              media_type="text/plain; charset=utf-8")
 
 
 async def describe_service(request: Request) -> Response:
-    kg = request.app.state.kg
+    kg = guarded_store(request)
     names = await run_in_threadpool(kg.graph_names)
     sizes = await run_in_threadpool(graph_sizes, kg, names)
     options = settings(request)
@@ -120,6 +138,7 @@ async def sparql_post(request: Request) -> Response:
 
     if query is not None:
         return await run_query(request, query, merged("default-graph-uri"), merged("named-graph-uri"))
+    assert update is not None  # one of the two, checked above
     return await run_update(request, update, merged("using-graph-uri"), merged("using-named-graph-uri"))
 
 
@@ -132,6 +151,6 @@ async def void(request: Request) -> Response:
 def served_void(request: Request) -> Graph:
     """The VoID description the endpoint serves (``/void`` and the pages of ``/dataset``): the build's
     ``void.ttl`` until the first write, then computed from the store; naming the endpoint."""
-    kg = request.app.state.kg
+    kg = guarded_store(request)
     file = getattr(request.app.state, "void", None) if kg.generation == 0 else None
     return void_description(kg, endpoint_url(request), file)
