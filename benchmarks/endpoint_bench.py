@@ -25,7 +25,7 @@ import httpx
 from timing import median_seconds  # benchmarks/timing.py, beside this script
 
 from kzgraph.build.pipeline import open_build
-from kzgraph.endpoint.guarded_store import GuardedStore
+from kzgraph.service.guarded import GuardedStore
 from kzgraph.endpoint.app import create_app
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))

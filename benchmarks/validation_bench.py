@@ -33,7 +33,7 @@ from pathlib import Path
 from rdflib import BNode, Graph, Literal, URIRef
 
 from kzgraph.build.pipeline import assemble
-from kzgraph.build.loading import DATA_DIR, data_files, load_files, project_files
+from kzgraph.store.loading import DATA_DIR, data_files, load_files, project_files
 from kzgraph.namespaces import CONCEPT, KZ
 from kzgraph.store.local import open as open_store
 from kzgraph.validation.validator import shapes_graph, validate_changes, validate_store

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from kzgraph.build.pipeline import build, open_build
-from kzgraph.build.loading import DATA_DIR
+from kzgraph.store.loading import DATA_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -46,7 +46,7 @@ def multivector_graph():
     """The hand-checked fixture tests/fixtures/multivector.ttl with the ontology and reference names,
     assembled (derivations applied) on the default embedded store."""
     from kzgraph.build.pipeline import assemble
-    from kzgraph.build.loading import project_files
+    from kzgraph.store.loading import project_files
 
     return assemble(project_files(data=[FIXTURES / "multivector.ttl"]))
 

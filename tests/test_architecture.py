@@ -10,8 +10,8 @@ import networkx as nx
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "kzgraph"
 # a layer may import only the layers after it in this list (and itself)
-LAYERS = ["cli", "endpoint", "app", "importers", "analysis", "export", "build", "validation", "sparql", "store",
-          "project", "settings", "namespaces", "errors"]
+LAYERS = ["cli", "app", "endpoint", "service", "importers", "export", "analysis", "build", "validation", "sparql",
+          "store", "project", "settings", "namespaces", "errors"]
 
 
 def modules() -> dict[str, Path]:

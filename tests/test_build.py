@@ -7,7 +7,7 @@ from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import isomorphic
 
 from kzgraph.build.pipeline import DUMP_NAME, BuildError, build, open_build, union_graph
-from kzgraph.build.loading import DATA_DIR, ParseError
+from kzgraph.store.loading import DATA_DIR, ParseError
 from kzgraph.namespaces import KZ
 
 KAZ = URIRef("https://w3id.org/kzgraph/id/state/KAZ")

@@ -15,7 +15,7 @@ import pytest
 from rdflib import Namespace, URIRef
 
 from kzgraph.build.pipeline import assemble
-from kzgraph.build.loading import project_files
+from kzgraph.store.loading import project_files
 from kzgraph.sparql.queries import resolve
 from kzgraph.endpoint.app import create_app
 

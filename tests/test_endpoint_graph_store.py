@@ -11,7 +11,7 @@ import pytest
 from rdflib import Graph, URIRef
 
 from kzgraph.build.pipeline import assemble
-from kzgraph.build.loading import project_files
+from kzgraph.store.loading import project_files
 from kzgraph.endpoint.app import create_app
 from kzgraph.store.local import open as open_store
 

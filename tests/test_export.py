@@ -18,7 +18,7 @@ from kzgraph.analysis import metrics
 from kzgraph.build.pipeline import assemble
 from kzgraph.export import ExportError, export, stream
 from kzgraph.export.elements import flatten, iri_of, node_id, typed
-from kzgraph.build.loading import project_files
+from kzgraph.store.loading import project_files
 from kzgraph.analysis.projections import Facts, project
 
 from .conftest import FIXTURES

@@ -56,7 +56,7 @@ def test_export_without_a_build_exits_3(tmp_path):
 
 def test_data_that_xml_cannot_hold_exits_1_and_keeps_the_existing_file(tmp_path):
     from kzgraph.build.pipeline import assemble
-    from kzgraph.build.loading import project_files
+    from kzgraph.store.loading import project_files
 
     from .conftest import FIXTURES
 

@@ -6,7 +6,7 @@ import pytest
 from rdflib import OWL, RDF, RDFS, Literal, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
-from kzgraph.build.loading import load_files, ontology_files
+from kzgraph.store.loading import load_files, ontology_files
 from kzgraph.namespaces import KZ
 from kzgraph.validation.reasoning import Inconsistent, check_consistency, for_dl_reasoning
 

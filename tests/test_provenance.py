@@ -9,7 +9,7 @@ import pytest
 from rdflib import Literal
 from rdflib.namespace import XSD
 
-from kzgraph.build.loading import load_files, project_files
+from kzgraph.store.loading import load_files, project_files
 from kzgraph.build.provenance import MAX_CITATION_LINES, check_graph, date_in, normalise, numbers_in, sources_folder
 
 FIXTURES = Path(__file__).parent / "fixtures"

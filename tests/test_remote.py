@@ -181,7 +181,7 @@ def test_the_endpoint_serves_a_remote_store_with_the_answers_of_the_local_one(en
 
 
 def test_a_remote_store_is_served_read_only(endpoint):
-    from kzgraph.endpoint.guarded_store import NotServable
+    from kzgraph.service.guarded import NotServable
 
     remote = store_module.open(endpoint, credentials=Credentials())
     with pytest.raises(NotServable, match="read-only"):

@@ -22,7 +22,7 @@ import pytest
 from rdflib import RDF, Graph, Literal, Namespace, URIRef
 
 from kzgraph.build.pipeline import assemble
-from kzgraph.build.loading import project_files
+from kzgraph.store.loading import project_files
 from kzgraph.validation.shacl.shapes import read_shapes
 from kzgraph.validation.validator import SHAPES_DIR, shapes_graph, validate_store
 

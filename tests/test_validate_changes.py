@@ -13,7 +13,7 @@ from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
 from kzgraph.build.pipeline import assemble
-from kzgraph.build.loading import project_files
+from kzgraph.store.loading import project_files
 from kzgraph.namespaces import KZ
 from kzgraph.store.local import open as open_store
 from kzgraph.validation.validator import affected_focus, shapes_graph, validate_changes, validate_store

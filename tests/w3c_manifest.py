@@ -9,7 +9,7 @@ from pathlib import Path
 from rdflib import RDF, RDFS, Graph, Namespace
 from rdflib.collection import Collection
 
-from kzgraph.build.loading import PROJECT_ROOT
+from kzgraph.store.loading import PROJECT_ROOT
 
 REFERENCE = PROJECT_ROOT.parent / "shared" / "reference" / "w3c-sparql-protocol"
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")

@@ -12,7 +12,7 @@ The command line, the endpoint and Python users drive the same object::
 There are two ways to read the store, and only two:
 
 * **user queries** (:meth:`KZGraph.query`: ``kzgraph query``, ``/sparql``, the query page, named queries)
-  go through the guard (:class:`kzgraph.endpoint.guarded_store.GuardedStore`): the query is inspected,
+  go through the guard (:class:`kzgraph.service.guarded.GuardedStore`): the query is inspected,
   evaluated in a worker process that is stopped at the time limit, and cut at the row limit; every failure
   is a :class:`kzgraph.errors.KzgraphError` with its exit code and HTTP status;
 * **the project's own reads** (metrics projections, VoID, resource pages, exports) use :attr:`KZGraph.store`
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from rdflib.query import Result
 
     from kzgraph.build.pipeline import BuildResult
-    from kzgraph.endpoint.guarded_store import GuardedStore, RemoteGuardedStore
+    from kzgraph.service.guarded import GuardedStore, RemoteGuardedStore
     from kzgraph.sparql.catalogue import NamedQuery
     from kzgraph.store.base import Store
     from kzgraph.validation.validator import Report
@@ -101,7 +101,7 @@ class KZGraph:
     def service(self) -> GuardedStore | RemoteGuardedStore:
         """The guarded query service over the store, with the limits of the settings (started on first use)."""
         if self._service is None:
-            from kzgraph.endpoint.app import guard
+            from kzgraph.service.guarded import guard
 
             self._service = guard(self.store, self.settings)
         return self._service
@@ -161,7 +161,7 @@ class KZGraph:
 
     def validate(self, files: list[Path] | None = None, engine: str | None = None) -> Report:
         """SHACL-validate the project's data (or ``files``, checked with the sources and reference data)."""
-        from kzgraph.build.loading import project_files
+        from kzgraph.store.loading import project_files
         from kzgraph.build.pipeline import assemble
         from kzgraph.validation.validator import shapes_graph, validate_store
 

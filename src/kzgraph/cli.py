@@ -106,8 +106,8 @@ def build(
                                          help="Also write the coverage report to the project's data/COVERAGE.md."),
 ) -> None:
     """Load ontology and data, derive shortcuts, validate, and publish dump, VoID and coverage report."""
-    from kzgraph.build.loading import project_files
-    from kzgraph.build.locations import LocationIndex
+    from kzgraph.store.loading import project_files
+    from kzgraph.store.locations import LocationIndex
     from kzgraph.build.pipeline import build as run_build
     from kzgraph.validation.reporting import print_problems
 
@@ -141,8 +141,8 @@ def validate(
     project: Optional[Path] = option("project"),
 ) -> None:
     """Validate data files against the SHACL shapes; exit 0 only when there is no Violation."""
-    from kzgraph.build.loading import project_files
-    from kzgraph.build.locations import LocationIndex
+    from kzgraph.store.loading import project_files
+    from kzgraph.store.locations import LocationIndex
     from kzgraph.build.pipeline import assemble, union_graph
     from kzgraph.validation.reporting import render_report
     from kzgraph.validation.validator import shapes_graph, validate_store

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, cast
 from rdflib import Graph
 from rdflib.term import Node
 
-from kzgraph.build.loading import ONTOLOGY_DIR
+from kzgraph.store.loading import ONTOLOGY_DIR
 from kzgraph.namespaces import GRAPH
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ from rdflib import OWL, RDF, RDFS, Graph, URIRef
 from rdflib.namespace import SKOS
 from rdflib.term import Node
 
-from kzgraph.build.loading import ONTOLOGY_DIR, load_files
+from kzgraph.store.loading import ONTOLOGY_DIR, load_files
 from kzgraph.namespaces import KZ
 
 

@@ -26,7 +26,7 @@ from rdflib import Graph
 from kzgraph.build import provenance
 from kzgraph.build import statistics as stats
 from kzgraph.build.derive import derive
-from kzgraph.build.loading import DATA_DIR, load_dataset, project_files
+from kzgraph.store.loading import DATA_DIR, load_dataset, project_files
 from kzgraph.errors import BuildError, NoBuildError, StoreError
 from kzgraph.project import Project
 from kzgraph.store.local import KnowledgeGraph, union_graph

@@ -271,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     """``python -m kzgraph.build.provenance [FILES…]``: check the given data files (default: all of data/)."""
     import sys
 
-    from kzgraph.build.loading import load_files, project_files
+    from kzgraph.store.loading import load_files, project_files
 
     argv = sys.argv[1:] if argv is None else argv
     files = project_files(data=[Path(a) for a in argv] if argv else None)

@@ -28,28 +28,13 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 
-from kzgraph.endpoint.guarded_store import GuardedStore, Limits, RemoteGuardedStore
 from kzgraph.endpoint.http import error_response
 from kzgraph.endpoint.routes import catalogue, graph_store, linked_data, metrics, pages, sparql
-from kzgraph.errors import KzgraphError, NotServable, WriteRejected
+from kzgraph.errors import KzgraphError, WriteRejected
+from kzgraph.service.guarded import GuardedStore, RemoteGuardedStore, guard
 from kzgraph.settings import Settings
-from kzgraph.store.remote import RemoteKnowledgeGraph
 
-__all__ = ["create_app", "guard"]
-
-
-def guard(kg: Any, settings: Settings) -> GuardedStore | RemoteGuardedStore:
-    """The store behind the guard, with the limits of the settings: a local store in worker processes, or a
-    remote store queried through its endpoint (read-only)."""
-    limits = Limits(timeout=settings.timeout, max_rows=settings.max_rows, max_query_length=settings.max_query_length,
-                    workers=settings.workers, memory_limit_mb=settings.memory_limit_mb,
-                    write_timeout=settings.write_timeout)
-    if isinstance(kg, RemoteKnowledgeGraph):
-        if settings.update_token:
-            raise NotServable("a remote store is served read-only: write to that store itself (`kzgraph push`, or "
-                              "its own update endpoint); leave out the update token")
-        return RemoteGuardedStore(kg, limits, allowed_services=settings.allowed_services)
-    return GuardedStore(kg, limits, allowed_services=settings.allowed_services)
+__all__ = ["create_app"]
 
 
 def create_app(kg: Any, settings: Settings | None = None, *, void: Path | None = None, kzgraph: Any = None,

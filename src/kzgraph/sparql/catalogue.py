@@ -27,10 +27,10 @@ from typing import Any
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
-from rdflib.term import Identifier
 
 from kzgraph.errors import QueryError
 from kzgraph.namespaces import PREFIXES
+from kzgraph.store.terms import sparql_term
 
 PARAM_TYPES = ("iri", "string", "integer", "year", "date")
 NAME = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
@@ -106,24 +106,6 @@ class NamedQuery:
             return self.sparql
         lines = self.sparql.split("\n")
         return "\n".join(lines[: self.where_line + 1] + blocks + lines[self.where_line + 1:])
-
-
-# SPARQL 1.1 Query §19.7 (ECHAR): the escapes that keep a string literal on one line, its quotes inside.
-ECHAR = str.maketrans({"\\": "\\\\", '"': '\\"', "\t": "\\t", "\n": "\\n", "\r": "\\r",
-                       "\b": "\\b", "\f": "\\f"})
-
-
-def sparql_term(term: Identifier) -> str:
-    """A term in SPARQL (and Turtle) syntax, a literal as one short string with its control characters
-    escaped: ``Literal.n3()`` keeps tabs and line breaks raw in a long string, which some parsers alter."""
-    if isinstance(term, Literal):
-        text = '"' + str(term).translate(ECHAR) + '"'
-        if term.language:
-            return f"{text}@{term.language}"
-        if term.datatype is not None and term.datatype != XSD.string:
-            return f"{text}^^{URIRef(term.datatype).n3()}"
-        return text
-    return str(term.n3())
 
 
 def to_term(name: str, type_: str, value: object) -> URIRef | Literal:

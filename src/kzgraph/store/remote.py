@@ -54,7 +54,7 @@ from SPARQLWrapper.SPARQLExceptions import (
 
 from kzgraph.errors import QueryError, StoreError
 from kzgraph.namespaces import BASE, GRAPH, PREFIXES
-from kzgraph.sparql.catalogue import sparql_term
+from kzgraph.store.terms import sparql_term
 
 if TYPE_CHECKING:
     import httpx

@@ -20,7 +20,7 @@ class Inconsistent(DataError):
 
 def check_consistency(graph: Graph) -> list[str]:
     """Run HermiT over a graph; return the IRIs of unsatisfiable classes (empty when all are satisfiable)."""
-    import owlready2  # type: ignore[import-untyped]  # owlready2 ships no type information
+    import owlready2  # owlready2 ships no type information (ignored in the mypy configuration)
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "ontology.nt"

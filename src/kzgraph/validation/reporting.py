@@ -14,7 +14,7 @@ from kzgraph.validation.validator import Report, Result
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from kzgraph.build.locations import LocationIndex
+    from kzgraph.store.locations import LocationIndex
 
 
 def _label(graph: Graph | None, iri: str) -> str:
@@ -29,7 +29,7 @@ def _label(graph: Graph | None, iri: str) -> str:
 def render_report(report: Report, fmt: str, graph: Graph | None = None, locations: LocationIndex | None = None) -> str:
     """The report as text (grouped by shape and rule), JSON, or the standard sh:ValidationReport in Turtle.
 
-    ``locations`` (a :class:`~kzgraph.build.locations.LocationIndex`) adds the file and line where each focus
+    ``locations`` (a :class:`~kzgraph.store.locations.LocationIndex`) adds the file and line where each focus
     node is defined.
     """
     def where(result: Result) -> str:

@@ -34,7 +34,7 @@ from rdflib.collection import Collection
 from rdflib.query import ResultRow
 from rdflib.term import Node
 
-from kzgraph.build.loading import ONTOLOGY_DIR, load_files
+from kzgraph.store.loading import ONTOLOGY_DIR, load_files
 from kzgraph.validation.shacl import pyshacl_engine, sparql_engine
 from kzgraph.validation.shacl.results import SEVERITIES, SH, Report, Result, sort_results
 from kzgraph.validation.shacl.shapes import Constraint, UnsupportedShapeError

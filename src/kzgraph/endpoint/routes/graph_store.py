@@ -29,9 +29,10 @@ from pyoxigraph import DefaultGraph
 from rdflib import Graph
 from starlette.concurrency import run_in_threadpool
 
-from kzgraph.endpoint.http import ProtocolError, graph_response, media_type, read_body, require_writer
+from kzgraph.errors import ProtocolError
+from kzgraph.endpoint.http import graph_response, media_type, read_body, require_writer
 from kzgraph.endpoint.routes.sparql import guarded_store
-from kzgraph.endpoint.writes import Delta, payload_format
+from kzgraph.service.writes import Delta, payload_format
 from kzgraph.namespaces import GRAPH
 
 router = APIRouter(tags=["SPARQL 1.1 Graph Store HTTP Protocol"])

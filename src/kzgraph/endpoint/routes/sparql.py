@@ -27,9 +27,9 @@ from fastapi.responses import PlainTextResponse, Response
 from rdflib import Graph
 from starlette.concurrency import run_in_threadpool
 
-from kzgraph.endpoint.guarded_store import GuardedStore, RemoteGuardedStore
+from kzgraph.service.guarded import GuardedStore, RemoteGuardedStore
+from kzgraph.errors import ProtocolError
 from kzgraph.endpoint.http import (
-    ProtocolError,
     choose,
     decode_utf8,
     endpoint_url,
@@ -40,7 +40,7 @@ from kzgraph.endpoint.http import (
     settings,
 )
 from kzgraph.endpoint.service_description import graph_sizes, service_description, void_description
-from kzgraph.endpoint.writes import Delta
+from kzgraph.service.writes import Delta
 from kzgraph.sparql.evaluation import LimitedResult
 from kzgraph.sparql.media_types import BOOLEAN_TYPES, GRAPH_TYPES, RESULT_TYPES, content_type
 from kzgraph.sparql.serialization import serialize_result

@@ -63,7 +63,7 @@ def context() -> ForkServerContext | SpawnContext:
     """The multiprocessing context workers start from: a fork server with this module imported, or spawn."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["kzgraph.endpoint.workers", "kzgraph.endpoint.writes"])
+        ctx.set_forkserver_preload(["kzgraph.service.workers", "kzgraph.service.writes"])
         return ctx
     return multiprocessing.get_context("spawn")
 

@@ -7,13 +7,13 @@ every router (the SPARQL protocol, the metrics, the pages) is guarded the same w
 * the query is at most ``max_query_length`` characters long (else :class:`QueryTooLong`);
 * it is parsed and inspected (:mod:`kzgraph.sparql.inspection`): a syntax error or a reach outside the store (SERVICE
   off the allow-list, a graph the store does not hold) raises a :class:`~kzgraph.errors.QueryError`;
-* it is evaluated in a worker process (:mod:`kzgraph.endpoint.workers`) and stopped after ``timeout`` seconds
+* it is evaluated in a worker process (:mod:`kzgraph.service.workers`) and stopped after ``timeout`` seconds
   (:class:`~kzgraph.errors.QueryTimeout`, an :class:`~kzgraph.errors.Unavailable`, as are a request that finds
   every worker busy for as long and a worker that dies);
 * a result is cut after ``max_rows`` rows (or triples); ``result.truncated`` then says so.
 
 Writes (:meth:`GuardedStore.update` and the graph store operations) are validated first
-(:mod:`kzgraph.endpoint.writes`) and applied under a lock, so that a reader sees the store before or after a write,
+(:mod:`kzgraph.service.writes`) and applied under a lock, so that a reader sees the store before or after a write,
 never in between; a write with a SHACL Violation raises :class:`~kzgraph.errors.WriteRejected` and leaves
 the store unchanged. Who may write is the HTTP layer's decision (a token). Workers and writers send their
 errors back as the kzgraph errors themselves, which are raised here again.
@@ -28,11 +28,8 @@ import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, cast
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
-from kzgraph.endpoint import writes as writes_module
-from kzgraph.endpoint.workers import QueryRequest, Reply, Request, WorkerConfig, WorkerPool, context
-from kzgraph.endpoint.writes import Delta, Write, WriterReply, apply_delta
 from kzgraph.errors import (
     GraphNotFound,
     NotServable,
@@ -46,13 +43,17 @@ from kzgraph.errors import (
     WriteRejected,
     WriteTimeout,
 )
+from kzgraph.service import writes as writes_module
+from kzgraph.service.workers import QueryRequest, Reply, Request, WorkerConfig, WorkerPool, context
+from kzgraph.service.writes import Delta, Write, WriterReply, apply_delta
+from kzgraph.settings import Settings
 from kzgraph.sparql.evaluation import Answer, LimitedResult, Snapshot, Triple, write_snapshot
 
 if TYPE_CHECKING:
     from kzgraph.store.local import KnowledgeGraph
     from kzgraph.store.remote import RemoteKnowledgeGraph
 
-__all__ = ["GraphNotFound", "GuardedStore", "Limits", "NotServable", "Overloaded", "PayloadError", "QueryTimeout",
+__all__ = ["GraphNotFound", "GuardedStore", "Limits", "guard", "NotServable", "Overloaded", "PayloadError", "QueryTimeout",
            "QueryTooLong", "RemoteGuardedStore", "Unavailable", "WorkerCrashed", "WriteRejected", "WriteTimeout"]
 
 
@@ -261,7 +262,7 @@ class RemoteGuardedStore:
 
     Queries pass the same checks as on a :class:`GuardedStore` (length, syntax, SERVICE allow-list, graphs the
     store holds) and the same row limit; the remote store evaluates them, and a request that waits longer
-    than ``timeout`` seconds for its answer is given up (:class:`~kzgraph.endpoint.workers.QueryTimeout`) — stopping the
+    than ``timeout`` seconds for its answer is given up (:class:`~kzgraph.service.workers.QueryTimeout`) — stopping the
     evaluation itself is the remote store's business. It is read-only: writes go to the remote store itself
     (``kzgraph push``, or its own update endpoint).
     """
@@ -320,3 +321,19 @@ class RemoteGuardedStore:
                           "(`kzgraph push`, or its own update endpoint)")
 
     update = put_graph = post_graph = delete_graph = write = _read_only
+
+
+def guard(kg: Any, settings: Settings) -> GuardedStore | RemoteGuardedStore:
+    """The store behind the guard, with the limits of the settings: a local store in worker processes, or a
+    remote store queried through its endpoint (read-only)."""
+    limits = Limits(timeout=settings.timeout, max_rows=settings.max_rows, max_query_length=settings.max_query_length,
+                    workers=settings.workers, memory_limit_mb=settings.memory_limit_mb,
+                    write_timeout=settings.write_timeout)
+    from kzgraph.store.remote import RemoteKnowledgeGraph
+
+    if isinstance(kg, RemoteKnowledgeGraph):
+        if settings.update_token:
+            raise NotServable("a remote store is served read-only: write to that store itself (`kzgraph push`, or "
+                              "its own update endpoint); leave out the update token")
+        return RemoteGuardedStore(kg, limits, allowed_services=settings.allowed_services)
+    return GuardedStore(kg, limits, allowed_services=settings.allowed_services)

@@ -176,7 +176,7 @@ def knowledge_graph(store: ox.Store) -> KnowledgeGraph:
 def perform(snapshot: Snapshot, write: Write) -> WriterReply:
     """Apply, validate, and return ``("ok", delta)`` or ``("error", error)`` (:class:`WriteRejected` with the
     report when validation found a Violation)."""
-    from kzgraph.endpoint.workers import portable
+    from kzgraph.service.workers import portable
 
     try:
         store, delta = candidate(snapshot, write)
@@ -201,7 +201,7 @@ def perform(snapshot: Snapshot, write: Write) -> WriterReply:
 
 def serve(connection: Connection, snapshot: Snapshot, write: Write, memory_limit_mb: int | None) -> None:
     """A writer process: perform one write and send the reply."""
-    from kzgraph.endpoint.workers import limit_memory
+    from kzgraph.service.workers import limit_memory
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     limit_memory(memory_limit_mb)
