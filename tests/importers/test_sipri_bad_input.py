@@ -199,15 +199,22 @@ BAD_FILES = {
 }
 
 
+@pytest.fixture(scope="module")
+def curated():
+    from kzgraph.importers.sipri import load_curated
+
+    return load_curated()
+
+
 @pytest.mark.parametrize("case", sorted(BAD_FILES))
-def test_a_bad_file_leaves_the_previous_import_exactly_as_it_was(tmp_path, case):
+def test_a_bad_file_leaves_the_previous_import_exactly_as_it_was(tmp_path, case, curated):
     good = write_lines(tmp_path, sample_lines(), "good.csv")
     folder = tmp_path / "imports"
-    store_import(good, folder)
+    store_import(good, folder, curated)
     before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.iterdir()}
     changed = [re.sub("2 Feb 2025", "3 Feb 2025", line) for line in BAD_FILES[case](sample_lines())]
     bad = write_lines(tmp_path, changed, "bad.csv")
     with pytest.raises(ImportFormatError):
-        store_import(bad, folder)
+        store_import(bad, folder, curated)
     after = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.iterdir()}
     assert after == before  # nothing half-written, no staging file left behind
