@@ -5,7 +5,7 @@
     >>> graph = register_triples(register)                             # doctest: +SKIP
     >>> result = store_import("trade-register.csv", "build/imports")   # doctest: +SKIP
     >>> result.status, result.rows, result.triples                     # doctest: +SKIP
-    ('created', 29515, 856409)
+    ('created', 29515, 840932)
 
 Every row becomes a ``kz:ArmsTransfer`` in the named graph ``https://w3id.org/kzgraph/graph/import/sipri``,
 citing its line of the register (``src:sipri-trade-register-{date}``), sharing the IRIs of the curated
