@@ -134,3 +134,12 @@ def test_tiv_by_year_is_empty_without_delivery_years_or_delivered_tiv():
 def test_tiv_by_year_of_a_read_row(register):
     spread = tiv_by_year(row_of(register, "Kazakhstan", "C-295"))
     assert spread == {2013: Decimal(25), 2014: Decimal(25), 2015: Decimal(25), 2017: Decimal(25)}
+
+
+def test_a_quotation_mark_is_a_character_as_sipri_never_quotes_fields(tmp_path):
+    from .sipri_files import sample_lines, write_lines
+
+    lines = [line.replace("Incl assembly in Kazakhstan", '"KH-145" version; 12.7" guns') for line in sample_lines()]
+    register = read_register(write_lines(tmp_path, lines))
+    assert register.rows[0].comment == '"KH-145" version; 12.7" guns'
+    assert register.rows[0].tiv_delivered == Decimal("39")

@@ -109,8 +109,9 @@ def store_import(csv_path: str | Path, folder: str | Path, curated_graph: Graph 
     csv_path, folder = Path(csv_path), Path(folder)
     csv_sha = _sha256(csv_path)
     curated = Curated.from_graph(curated_graph if curated_graph is not None else load_curated(data_dir))
+    actors = actors or ActorTable()
     fingerprint = hashlib.sha256(
-        f"{csv_sha} {tables_sha256()} {FORMAT_VERSION} {curated.digest()}".encode("ascii")).hexdigest()
+        f"{csv_sha} {actors.sha256} {tables_sha256()} {FORMAT_VERSION} {curated.digest()}".encode("ascii")).hexdigest()
     previous = read_manifest(folder)
     data_path, manifest_path = folder / DATA_NAME, folder / MANIFEST_NAME
     if previous and previous.get("fingerprint") == fingerprint and data_path.is_file() \

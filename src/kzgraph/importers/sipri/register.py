@@ -9,7 +9,7 @@ trend-indicator values; ``0`` for the TIV of delivered weapons means between 0 a
 deliveries were identified. Delivery years are lists (``2015; 2016``) whose items may be ranges
 (``2015-2017``).
 
-SIPRI writes fields without quotes; a comment that holds a line break (``\\n`` or ``\\r\\n``) therefore
+SIPRI writes fields without quotes (a ``"`` is read as the character it is); a comment that holds a line break (``\\n`` or ``\\r\\n``) therefore
 splits its row over two lines. :func:`read_register` joins such a row again when the two parts have
 exactly the fields of one row between them, and keeps both line numbers. Line numbers are those of the
 file as ``sed -n`` counts them (lines end at ``\\n``).
@@ -293,8 +293,9 @@ class _RowReader:
 
 
 def _records(lines: list[str]):
-    """(first line, last line, fields) of each CSV record; a record with a quoted line break spans lines."""
-    reader = csv.reader(iter(lines), strict=True)
+    """(first line, last line, fields) of each line. SIPRI never quotes a field (it writes ';' where a comma
+    would stand), so a quotation mark is read as the character it is."""
+    reader = csv.reader(iter(lines), quoting=csv.QUOTE_NONE, strict=True)
     start = 1
     while True:
         try:
