@@ -22,8 +22,8 @@ from timing import median_seconds  # benchmarks/timing.py, beside this script
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from kzgraph.importers.sipri import convert, load_curated, read_register, store_import  # noqa: E402
-from kzgraph.importers.sipri.matching import Curated  # noqa: E402
+from kzgraph.importers.sipri import convert, load_curated, read_register, store_import
+from kzgraph.importers.sipri.matching import Curated
 
 DEFAULT = ROOT.parent / "shared" / "reference" / "sipri" / "trade-register.csv"
 

@@ -10,7 +10,14 @@ import pytest
 from kzgraph.errors import DataError, ImportFormatError
 from kzgraph.importers.sipri import read_register, store_import
 
-from .sipri_files import HEADER_LINE, line_number, sample_lines, sample_text, write, write_lines
+from .sipri_files import (
+    HEADER_LINE,
+    line_number,
+    sample_lines,
+    sample_text,
+    write,
+    write_lines,
+)
 
 
 def refused(path) -> str:

@@ -12,8 +12,14 @@ import pytest
 from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS
 
-from kzgraph.importers.sipri import (IMPORT_GRAPH, convert, load_curated, read_register, register_triples,
-                                     transfer_iris)
+from kzgraph.importers.sipri import (
+    IMPORT_GRAPH,
+    convert,
+    load_curated,
+    read_register,
+    register_triples,
+    transfer_iris,
+)
 from kzgraph.namespaces import CONCEPT, KZ, SOURCE, STATE
 
 from .sipri_files import HEADER_LINE, SAMPLE, sample_lines, write_lines
@@ -129,7 +135,7 @@ def test_numbers_years_marks_condition_and_comment_of_a_row(graph, rows):
     assert sorted(int(str(y)) for y in graph.objects(c295, KZ.deliveryYear)) == [2013, 2014, 2015, 2017]
     assert graph.value(c295, KZ.deliveryStartYear) == Literal("2013", datatype=XSD.gYear)
     assert graph.value(c295, KZ.deliveryEndYear) == Literal("2017", datatype=XSD.gYear)
-    assert graph.value(c295, KZ.tivOrder) == Literal(Decimal("100"))
+    assert graph.value(c295, KZ.tivOrder) == Literal(Decimal(100))
     mi8 = rows[('Afghanistan', "Mi-8T")]
     assert graph.value(mi8, KZ.equipmentCondition) == CONCEPT["condition-second-hand-modernised"]
     assert graph.value(mi8, KZ.secondHand) == Literal(True)

@@ -94,7 +94,7 @@ def test_tiv_values_are_decimals_in_millions_and_zero_with_deliveries_means_belo
     anka = row_of(register, "Kazakhstan", "Anka")  # nothing delivered yet: a 0 that means 0
     assert anka.tiv_delivered == 0 and not anka.tiv_delivered_below_half
     ec145 = row_of(register, "Kazakhstan", "EC145")
-    assert (ec145.tiv_per_unit, ec145.tiv_order, ec145.tiv_delivered) == (Decimal("3.25"), Decimal("39"), Decimal("39"))
+    assert (ec145.tiv_per_unit, ec145.tiv_order, ec145.tiv_delivered) == (Decimal("3.25"), Decimal(39), Decimal(39))
 
 
 def test_the_header_is_sipris_with_three_unnamed_uncertainty_columns():
@@ -113,11 +113,11 @@ def test_the_sample_register_holds_a_row_of_every_kind_of_actor(register):
 
 def _row(years, delivered):
     return RegisterRow(1, 13, 13, "A", "B", 2010, False, 3, False, "X", "y", 3, False, years, "New", "",
-                       Decimal("1"), Decimal("3"), delivered)
+                       Decimal(1), Decimal(3), delivered)
 
 
-@pytest.mark.parametrize("years, delivered", [((2011,), Decimal("7")), ((2011, 2012, 2013), Decimal("10")),
-                                              ((2011, 2013, 2020), Decimal("0.07")), ((2015, 2016), Decimal("0"))])
+@pytest.mark.parametrize("years, delivered", [((2011,), Decimal(7)), ((2011, 2012, 2013), Decimal(10)),
+                                              ((2011, 2013, 2020), Decimal("0.07")), ((2015, 2016), Decimal(0))])
 def test_tiv_by_year_spreads_the_delivered_tiv_equally_and_adds_up_to_it(years, delivered):
     spread = tiv_by_year(_row(years, delivered))
     assert sorted(spread) == list(years)
@@ -127,7 +127,7 @@ def test_tiv_by_year_spreads_the_delivered_tiv_equally_and_adds_up_to_it(years, 
 
 
 def test_tiv_by_year_is_empty_without_delivery_years_or_delivered_tiv():
-    assert tiv_by_year(_row((), Decimal("5"))) == {}
+    assert tiv_by_year(_row((), Decimal(5))) == {}
     assert tiv_by_year(_row((2012,), None)) == {}
 
 
@@ -142,4 +142,4 @@ def test_a_quotation_mark_is_a_character_as_sipri_never_quotes_fields(tmp_path):
     lines = [line.replace("Incl assembly in Kazakhstan", '"KH-145" version; 12.7" guns') for line in sample_lines()]
     register = read_register(write_lines(tmp_path, lines))
     assert register.rows[0].comment == '"KH-145" version; 12.7" guns'
-    assert register.rows[0].tiv_delivered == Decimal("39")
+    assert register.rows[0].tiv_delivered == Decimal(39)

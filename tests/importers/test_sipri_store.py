@@ -10,7 +10,13 @@ from pyoxigraph import NamedNode, RdfFormat, Store
 from rdflib import Graph, URIRef
 
 from kzgraph.errors import UsageError
-from kzgraph.importers.sipri import DATA_NAME, IMPORT_GRAPH, MANIFEST_NAME, read_register, store_import
+from kzgraph.importers.sipri import (
+    DATA_NAME,
+    IMPORT_GRAPH,
+    MANIFEST_NAME,
+    read_register,
+    store_import,
+)
 
 from .sipri_files import SAMPLE, sample_lines, write_lines
 

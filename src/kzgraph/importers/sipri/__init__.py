@@ -13,7 +13,8 @@ states, organisations and weapon systems, and linked with ``kz:sameDealAs`` to t
 that tell of the same deal.
 """
 
-from .convert import IMPORT_GRAPH, Conversion, convert, document_iri, load_curated, register_triples, transfer_iris
+from .convert import (IMPORT_GRAPH, Conversion, convert, document_iri, load_curated, register_triples,
+                      transfer_iris)
 from .importer import DATA_NAME, MANIFEST_NAME, ImportResult, read_manifest, store_import
 from .matching import REASONS, Curated, Match, MatchReport, Miss
 from .register import COLUMNS, Register, RegisterRow, check_encoding, read_register, tiv_by_year

@@ -21,16 +21,23 @@ The IRIs (docs/sipri.md):
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
 from rdflib import Graph
 
 from ...namespaces import BASE, CONCEPT, GRAPH, KZ, SOURCE
 from .matching import Curated, MatchReport, match_curated
 from .register import Register, RegisterRow
-from .tables import STATE_KINDS, Actor, normalise_designation, slug, state_labels, weapon_categories
+from .tables import (
+    STATE_KINDS,
+    Actor,
+    normalise_designation,
+    slug,
+    state_labels,
+    weapon_categories,
+)
 
 IMPORT_GRAPH = GRAPH["import/sipri"]
 TRANSFER = BASE + "id/transfer/"

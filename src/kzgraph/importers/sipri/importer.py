@@ -18,7 +18,7 @@ import json
 import os
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rdflib import Graph
@@ -141,7 +141,7 @@ def store_import(csv_path: str | Path, folder: str | Path, curated_graph: Graph 
             "source": {"file": csv_path.name, "sha256": csv_sha, "generated": register.generated.isoformat(),
                        "title": register.title, "rows": len(register), "lines": register.line_count},
             "data": {"file": DATA_NAME, "sha256": data_sha, "triples": len(conversion)},
-            "imported": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "imported": datetime.now(UTC).isoformat(timespec="seconds"),
             "seconds": round(time.perf_counter() - started, 3),
             "matches": conversion.matches.to_dict(),
         }

@@ -28,8 +28,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Iterable
 
 from rdflib import RDF, Graph, URIRef
 
@@ -55,6 +55,11 @@ class CuratedTransfer:
     status: str | None
 
 
+def _year(graph: Graph, node, prop) -> int | None:
+    value = graph.value(node, prop)
+    return int(str(value)[:4]) if value is not None and str(value)[:4].isdigit() else None
+
+
 class Curated:
     """What the importer takes from the curated data: the declared resources, the weapon systems by
     designation, the companies' states and the curated transfers."""
@@ -65,7 +70,7 @@ class Curated:
         self.transfers = transfers
 
     @classmethod
-    def from_graph(cls, graph: Graph) -> "Curated":
+    def from_graph(cls, graph: Graph) -> Curated:
         declared = {str(s) for s in graph.subjects(RDF.type, None) if isinstance(s, URIRef)}
         weapons: dict[str, list[tuple[str, str | None]]] = {}
         for weapon in sorted(set(graph.subjects(RDF.type, KZ.WeaponSystem)), key=str):
@@ -85,16 +90,12 @@ class Curated:
             designations = sorted({str(d) for w in graph.objects(t, KZ.weaponSystem)
                                    for d in graph.objects(w, KZ.designation)})
 
-            def year(p):
-                value = graph.value(t, p)
-                return int(str(value)[:4]) if value is not None and str(value)[:4].isdigit() else None
-
             quantity = graph.value(t, KZ.quantity)
             status = graph.value(t, KZ.transferStatus)
             transfers.append(CuratedTransfer(
                 str(t), tuple(sorted(str(s) for s in graph.objects(t, KZ.supplier))),
                 tuple(sorted(str(r) for r in graph.objects(t, KZ.recipient))), tuple(designations),
-                year(KZ.orderYear), year(KZ.deliveryStartYear), year(KZ.deliveryEndYear),
+                _year(graph, t, KZ.orderYear), _year(graph, t, KZ.deliveryStartYear), _year(graph, t, KZ.deliveryEndYear),
                 int(quantity) if quantity is not None else None, str(status) if status is not None else None))
         return cls(declared, weapons, countries, states, transfers)
 
@@ -164,8 +165,8 @@ class MatchReport:
                 "links": [asdict(m) for m in self.matched], "misses": [asdict(m) for m in self.unmatched]}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "MatchReport":
-        tuples = lambda d: {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}  # noqa: E731
+    def from_dict(cls, data: dict) -> MatchReport:
+        tuples = lambda d: {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}
         return cls([Match(**tuples(m)) for m in data.get("links", [])],
                    [Miss(**tuples(m)) for m in data.get("misses", [])])
 
@@ -347,10 +348,9 @@ def match_transfer(curated: Curated, transfer: CuratedTransfer, by_parties: dict
             if all(v is not None for v in values) and sum(values) == transfer.quantity:
                 level = max(lv for _, lv in in_years)
                 parts = sorted(in_years, key=lambda item: (item[0].order_year, item[0].row))
+                note = f"the {part} numbers of {len(parts)} register rows add up to {transfer.quantity}"
                 return Match(transfer.iri, tuple(names[r.row - 1] for r, _ in parts), tuple(r.row for r, _ in parts),
-                             "aggregate",
-                             _LEVELS[level], tuple(notes) + (f"the {part} numbers of {len(in_years)} register rows "
-                                                             f"add up to {transfer.quantity}",))
+                             "aggregate", _LEVELS[level], (*notes, note))
     if len(top) == 1:
         row, level = top[0]
         if best[0] == 2:
@@ -377,5 +377,13 @@ def match_curated(curated: Curated, register: Register, names: tuple[str, ...]) 
     return report
 
 
-__all__ = ["Curated", "CuratedTransfer", "Match", "MatchReport", "Miss", "REASONS", "designation_level",
-           "match_curated"]
+__all__ = [
+    "REASONS",
+    "Curated",
+    "CuratedTransfer",
+    "Match",
+    "MatchReport",
+    "Miss",
+    "designation_level",
+    "match_curated",
+]

@@ -316,7 +316,7 @@ def read_register(path: str | Path, actors: ActorTable | None = None) -> Registe
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    lines = [line[:-1] if line.endswith("\r") else line for line in lines]
+    lines = [line.removesuffix("\r") for line in lines]
     table = actors or ActorTable()
 
     records = _records(lines)

@@ -23,7 +23,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import pycountry
@@ -138,9 +138,7 @@ class ActorTable:
         if name in self.rows:
             iri, kind, label, note = self.rows[name]
             local = iri.rsplit("/", 1)[1]
-            if kind in STATE_KINDS:
-                code = local.lower()
-            elif kind == "organisation":
+            if kind in STATE_KINDS or kind == "organisation":
                 code = local.lower()
             else:
                 code = local.removeprefix("sipri-")
@@ -164,7 +162,7 @@ def exact_country(name: str):
     return country if any(n is not None and n.casefold() == wanted for n in names) else None
 
 
-@lru_cache(maxsize=None)
+@cache
 def state_labels(code: str) -> tuple[str, str | None] | None:
     """English and German label of an ISO 3166-1 or ISO 3166-3 alpha-3 code, as data/reference/states.ttl
     gives them (pycountry's common name, else its name; German from pycountry's translations)."""
