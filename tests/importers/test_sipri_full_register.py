@@ -215,3 +215,9 @@ def test_the_manifest_holds_the_match_report(imported):
     assert manifest["matches"]["matched"] == len(imported.matches.matched)
     assert {m["curated"] for m in manifest["matches"]["misses"]} == {m.curated for m in imported.matches.unmatched}
     assert manifest["source"]["rows"] == 29515 and manifest["data"]["triples"] == imported.triples
+
+
+def test_every_imported_transfer_agrees_with_the_lines_it_cites(store):
+    from kzgraph.importers.sipri import check_citations
+
+    assert check_citations(store, FULL_REGISTER) == []

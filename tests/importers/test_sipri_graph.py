@@ -228,3 +228,23 @@ def test_the_import_of_the_fixture_passes_the_shapes_with_the_curated_data(graph
     mine = [r for r in report.results if str(r.focus) in imported]
     assert report.violations == []
     assert [(r.severity, r.focus, r.path, r.message) for r in mine if "Info" not in str(r.severity)] == []
+
+
+def test_every_transfer_agrees_with_the_lines_it_cites(graph):
+    from kzgraph.importers.sipri import check_citations
+
+    assert check_citations(graph, SAMPLE) == []
+
+
+def test_a_value_that_is_not_in_the_cited_line_is_a_provenance_problem(conversion):
+    from kzgraph.importers.sipri import check_citations
+
+    changed = conversion.graph()
+    c295 = URIRef(next(n for r, n in zip(conversion.register.rows, conversion.transfers, strict=True)
+                       if r.designation == "C-295"))
+    changed.remove((c295, KZ.tivDelivered, None))
+    changed.add((c295, KZ.tivDelivered, Literal(Decimal(101))))
+    changed.remove((c295, KZ.deliveryYear, Literal("2017", datatype=XSD.gYear)))
+    problems = check_citations(changed, SAMPLE)
+    assert len(problems) == 2
+    assert all(p.startswith(f"<{c295}>: ") and "line 20 of trade-register-sample.csv" in p for p in problems)

@@ -19,9 +19,10 @@ from .importer import DATA_NAME, MANIFEST_NAME, ImportResult, read_manifest, sto
 from .matching import REASONS, Curated, Match, MatchReport, Miss
 from .register import COLUMNS, Register, RegisterRow, check_encoding, read_register, tiv_by_year
 from .tables import ACTORS_TABLE, CATEGORIES_TABLE, Actor, ActorTable, normalise_designation, slug
+from .verify import check_citations
 
 __all__ = ["ACTORS_TABLE", "CATEGORIES_TABLE", "COLUMNS", "DATA_NAME", "IMPORT_GRAPH", "MANIFEST_NAME", "REASONS",
            "Actor", "ActorTable", "Conversion", "Curated", "ImportResult", "Match", "MatchReport", "Miss", "Register",
-           "RegisterRow", "check_encoding", "convert", "document_iri", "load_curated", "normalise_designation",
+           "RegisterRow", "check_citations", "check_encoding", "convert", "document_iri", "load_curated", "normalise_designation",
            "read_manifest", "read_register", "register_triples", "slug", "store_import", "tiv_by_year",
            "transfer_iris"]
