@@ -22,7 +22,8 @@ from kzgraph.namespaces import KZ
 
 from .sipri_files import FULL_REGISTER
 
-pytestmark = pytest.mark.skipif(not FULL_REGISTER.is_file(), reason=f"{FULL_REGISTER} is not there")
+pytestmark = [pytest.mark.skipif(not FULL_REGISTER.is_file(), reason=f"{FULL_REGISTER} is not there"),
+              pytest.mark.xdist_group("sipri-full-register")]  # one import of the whole register per run
 
 PREFIXES = """PREFIX kz: <https://w3id.org/kzgraph/ontology#>
 PREFIX transfer: <https://w3id.org/kzgraph/id/transfer/>
