@@ -52,6 +52,7 @@ def test_an_import_writes_the_graph_as_n_quads_and_a_manifest(tmp_path, curated)
     manifest = json.loads(result.manifest.read_text(encoding="utf-8"))
     register = read_register(SAMPLE)
     assert manifest["source"]["sha256"] == register.sha256 == result.sha256
+    assert manifest["source"]["path"] == str(SAMPLE.resolve())
     assert manifest["source"]["generated"] == "2025-02-02T15:15:07"
     assert manifest["source"]["rows"] == 20 == result.rows
     assert manifest["data"]["triples"] == result.triples

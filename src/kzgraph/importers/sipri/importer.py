@@ -138,7 +138,7 @@ def store_import(csv_path: str | Path, folder: str | Path, curated_graph: Graph 
             "fingerprint": fingerprint,
             "graph": str(IMPORT_GRAPH),
             "document": conversion.document,
-            "source": {"file": csv_path.name, "sha256": csv_sha, "generated": register.generated.isoformat(),
+            "source": {"file": csv_path.name, "path": str(csv_path.resolve()), "sha256": csv_sha, "generated": register.generated.isoformat(),
                        "title": register.title, "rows": len(register), "lines": register.line_count},
             "data": {"file": DATA_NAME, "sha256": data_sha, "triples": len(conversion)},
             "imported": datetime.now(UTC).isoformat(timespec="seconds"),
