@@ -1,0 +1,155 @@
+"""Storing a register's import in a folder: the graph as N-Quads and a JSON manifest, written atomically.
+
+``store_import(csv, folder)`` writes ``folder/sipri.nq`` (every triple in the named graph
+``https://w3id.org/kzgraph/graph/import/sipri``) and ``folder/sipri.manifest.json`` (the CSV's SHA-256,
+its generation time, rows, triples, seconds, and the report of the links to curated transfers). Both are
+written to staging files first and moved into place with ``os.replace`` only when the whole conversion has
+succeeded, so an error leaves the previous import as it was.
+
+Importing the same file again, with the same name tables and curated data, rewrites nothing and reports
+``unchanged``; a different export replaces the import (``replaced``); an export generated before the one
+imported is refused unless ``allow_older`` is given.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rdflib import Graph
+
+from ...errors import UsageError
+from .convert import IMPORT_GRAPH, Progress, convert, load_curated
+from .matching import Curated, MatchReport
+from .register import read_register
+from .tables import ActorTable, tables_sha256
+
+DATA_NAME = "sipri.nq"
+MANIFEST_NAME = "sipri.manifest.json"
+#: Raised whenever the conversion changes what it writes, so that an import of the same file is redone.
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What :func:`store_import` did: ``status`` is ``created``, ``replaced`` or ``unchanged``."""
+
+    status: str
+    folder: Path
+    data: Path
+    manifest: Path
+    rows: int
+    triples: int
+    seconds: float
+    sha256: str
+    generated: datetime
+    document: str
+    matches: MatchReport
+
+    @property
+    def changed(self) -> bool:
+        return self.status != "unchanged"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_manifest(folder: Path) -> dict | None:
+    """The manifest of the import in ``folder``, or None when there is none (or it cannot be read)."""
+    try:
+        return json.loads((Path(folder) / MANIFEST_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _result(status: str, folder: Path, manifest: dict, seconds: float) -> ImportResult:
+    return ImportResult(status, folder, folder / DATA_NAME, folder / MANIFEST_NAME, manifest["source"]["rows"],
+                        manifest["data"]["triples"], seconds, manifest["source"]["sha256"],
+                        datetime.fromisoformat(manifest["source"]["generated"]), manifest["document"],
+                        MatchReport.from_dict(manifest["matches"]))
+
+
+def _write_atomically(path: Path, chunks, staging_paths: list[Path]) -> str:
+    """Write chunks to a staging file beside ``path`` (not yet moved into place); return its SHA-256."""
+    staging = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    staging_paths.append(staging)
+    digest = hashlib.sha256()
+    with staging.open("wb") as stream:
+        for chunk in chunks:
+            data = chunk.encode("utf-8")
+            digest.update(data)
+            stream.write(data)
+        stream.flush()
+        os.fsync(stream.fileno())
+    return digest.hexdigest()
+
+
+def store_import(csv_path: str | Path, folder: str | Path, curated_graph: Graph | None = None,
+                 progress: Progress | None = None, *, data_dir: Path | None = None,
+                 allow_older: bool = False, actors: ActorTable | None = None) -> ImportResult:
+    """Import a SIPRI trade register into ``folder`` (created if missing).
+
+    ``curated_graph`` is the curated data the import shares IRIs with and links to; None reads the
+    project's data/ folder (or ``data_dir``). ``progress(rows_done, rows_total)`` is called as the rows
+    are converted. Raises :class:`kzgraph.errors.ImportFormatError` for a file that is not a SIPRI
+    register, :class:`kzgraph.errors.UsageError` for an export older than the one imported (unless
+    ``allow_older``); in both cases, and on any other error, the folder is left as it was.
+    """
+    started = time.perf_counter()
+    csv_path, folder = Path(csv_path), Path(folder)
+    csv_sha = _sha256(csv_path)
+    curated = Curated.from_graph(curated_graph if curated_graph is not None else load_curated(data_dir))
+    actors = actors or ActorTable()
+    fingerprint = hashlib.sha256(
+        f"{csv_sha} {actors.sha256} {tables_sha256()} {FORMAT_VERSION} {curated.digest()}".encode("ascii")).hexdigest()
+    previous = read_manifest(folder)
+    data_path, manifest_path = folder / DATA_NAME, folder / MANIFEST_NAME
+    if previous and previous.get("fingerprint") == fingerprint and data_path.is_file() \
+            and _sha256(data_path) == previous["data"]["sha256"]:
+        return _result("unchanged", folder, previous, time.perf_counter() - started)
+
+    register = read_register(csv_path, actors)
+    if previous and not allow_older:
+        try:
+            before = datetime.fromisoformat(previous["source"]["generated"])
+        except (KeyError, TypeError, ValueError):
+            before = None
+        if before is not None and register.generated < before:
+            raise UsageError(f"{csv_path} was generated on {register.generated:%Y-%m-%d %H:%M}, before the register "
+                             f"imported in {folder} ({before:%Y-%m-%d %H:%M}); import it with allow_older to go back")
+    conversion = convert(register, curated, progress)
+    folder.mkdir(parents=True, exist_ok=True)
+    staging: list[Path] = []
+    try:
+        data_sha = _write_atomically(data_path, conversion.nquads(), staging)
+        manifest = {
+            "importer": "kzgraph.importers.sipri",
+            "format": FORMAT_VERSION,
+            "fingerprint": fingerprint,
+            "graph": str(IMPORT_GRAPH),
+            "document": conversion.document,
+            "source": {"file": csv_path.name, "path": str(csv_path.resolve()), "sha256": csv_sha, "generated": register.generated.isoformat(),
+                       "title": register.title, "rows": len(register), "lines": register.line_count},
+            "data": {"file": DATA_NAME, "sha256": data_sha, "triples": len(conversion)},
+            "imported": datetime.now(UTC).isoformat(timespec="seconds"),
+            "seconds": round(time.perf_counter() - started, 3),
+            "matches": conversion.matches.to_dict(),
+        }
+        _write_atomically(manifest_path, [json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"], staging)
+        os.replace(staging[0], data_path)
+        os.replace(staging[1], manifest_path)
+    finally:
+        for path in staging:
+            path.unlink(missing_ok=True)
+    status = "replaced" if previous else "created"
+    return _result(status, folder, manifest, time.perf_counter() - started)
