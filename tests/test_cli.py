@@ -87,12 +87,7 @@ def test_validate_exits_1_on_a_violation_and_0_when_clean(small_data, tmp_path):
     assert report["results"][0]["focus"] == "https://w3id.org/kzgraph/id/exercise/x"
 
 
-def test_a_verb_not_yet_implemented_exits_2_and_says_so(tmp_path):
-    result = kzgraph("import", "sipri", "x.csv", build_dir=tmp_path)
-    assert result.returncode == 2 and "not implemented" in result.stderr
-
-
 def test_every_verb_has_help(tmp_path):
-    for verb in ["build", "validate", "query", "serve", "metrics", "export", "push"]:
+    for verb in ["build", "validate", "query", "serve", "metrics", "export", "push", "settings"]:
         result = kzgraph(verb, "--help", build_dir=tmp_path)
         assert result.returncode == 0 and "Usage" in result.stdout, verb

@@ -21,11 +21,11 @@ There are two ways to read the store, and only two:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kzgraph.errors import NoBuildError, UnknownQueryName, unknown_name_message
+from kzgraph.errors import MissingPrerequisite, NoBuildError, UnknownQueryName, unknown_name_message
 from kzgraph.project import Project
 from kzgraph.settings import Settings
 
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from rdflib.query import Result
 
     from kzgraph.build.pipeline import BuildResult
+    from kzgraph.importers.sipri import ImportResult
     from kzgraph.service.guarded import GuardedStore, RemoteGuardedStore
     from kzgraph.sparql.catalogue import NamedQuery
     from kzgraph.store.base import Store
@@ -149,6 +150,9 @@ class KZGraph:
         from kzgraph.build.pipeline import build
 
         self.close()  # a new build replaces the one a store may hold open
+        register = self.configured_register()
+        if register is not None:
+            self.import_sipri(register)  # nothing to do when the same file was imported already
         coverage = self.project.data_dir / "COVERAGE.md" if update_coverage else None
         return build(project=self.project, out=self.project.build_root, sources=self.project.sources,
                      check_provenance=check_provenance, show_progress=show_progress, coverage_copy=coverage,
@@ -158,6 +162,32 @@ class KZGraph:
         """The imported data sets the build includes (N-Quads files in the project's imports folder)."""
         folder = self.project.imports_dir
         return sorted(folder.glob("*.nq")) if folder.is_dir() else []
+
+    def import_sipri(self, register: str | Path, *, allow_older: bool = False,
+                     progress: Callable[[int, int], None] | None = None) -> ImportResult:
+        """Import a SIPRI trade register export (docs/sipri.md) into the project's imports folder, where the
+        next build includes it. The same file again changes nothing; a newer export replaces the import; a
+        bad file stops with its line and field, and the previous import stays as it was."""
+        from kzgraph.importers.sipri import store_import
+
+        return store_import(Path(register), self.project.imports_dir, progress=progress,
+                            data_dir=self.project.data_dir, allow_older=allow_older)
+
+    def configured_register(self) -> Path | None:
+        """The SIPRI register the project is configured with (``[imports.sipri] register`` in kzgraph.toml),
+        or None; a configured file that does not exist is a :class:`~kzgraph.errors.MissingPrerequisite`,
+        unless the configuration says ``required = false``."""
+        configured = self.project.config().get("imports", {}).get("sipri", {})
+        value = configured.get("register")
+        if value is None:
+            return None
+        path = self.project.resolve(value)
+        if not path.is_file() and configured.get("required", True) is False:
+            return None
+        if not path.is_file():
+            raise MissingPrerequisite(f"{self.project.root / 'kzgraph.toml'}: [imports.sipri] register = {value!r}: "
+                                      f"no file at {path}")
+        return path
 
     def validate(self, files: list[Path] | None = None, engine: str | None = None) -> Report:
         """SHACL-validate the project's data (or ``files``, checked with the sources and reference data)."""

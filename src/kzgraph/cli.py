@@ -285,9 +285,26 @@ def export(
 
 
 @import_app.command("sipri")
-def import_sipri(file: Path = typer.Argument(..., help="SIPRI trade register CSV export.")) -> None:
-    """Import arms transfers from a SIPRI trade register export."""
-    fail("`kzgraph import sipri` is not implemented yet", 2)
+def import_sipri(
+    file: Path = typer.Argument(..., help="SIPRI trade register CSV export (as the Arms Transfers Database writes it)."),
+    allow_older: bool = typer.Option(False, "--allow-older", help="Replace the import with an older export."),
+    project: Optional[Path] = option("project"),
+    build_dir: Optional[Path] = option("build_dir"),
+) -> None:
+    """Import every deal of a SIPRI trade register export; the next build includes it (docs/sipri.md).
+
+    The same file again changes nothing; a newer export replaces the import; a bad file stops with its line
+    and field, and the previous import stays as it was.
+    """
+    if not file.is_file():
+        fail(f"no such file: {file}", 3)
+    with handled():
+        kg = open_kzgraph(project=project, build_dir=build_dir)
+        with _progress("importing", "rows") as progress:
+            result = kg.import_sipri(file, allow_older=allow_older, progress=progress)
+    typer.echo(f"{result.status}: {result.rows} deals, {result.triples} triples in {result.seconds:.1f} s "
+               f"-> {result.data}")
+    typer.echo(result.matches.summary())
 
 
 @app.command()
@@ -329,7 +346,7 @@ def push(
         if not dump.is_file():
             fail(f"no build at {dump.parent}; run `kzgraph build` first", 3)
         endpoint = Endpoint(url, update_url, credentials, timeout)
-        with _push_progress() as progress:
+        with _progress("uploading", "triples") as progress:
             report = push_module.push(dump, endpoint, method.value, graph_store, batch_size, progress)
     typer.echo(f"pushed {report.triples} triples in {len(report.graphs)} graphs to {report.url} "
                f"({report.method}, {report.batches} requests, {report.seconds:.1f} s); "
@@ -350,17 +367,17 @@ def show_settings(markdown: bool = typer.Option(False, "--markdown", help="The t
 
 
 @contextmanager
-def _push_progress() -> Iterator[Callable[[int, int], None] | None]:
-    """A progress bar on stderr when it is a terminal, as a callback ``(sent, total)``; else no callback."""
+def _progress(doing: str, unit: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr when it is a terminal, as a callback ``(done, total)``; else no callback."""
     if not err.is_terminal:
         yield None
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    with Progress(TextColumn("uploading"), BarColumn(), MofNCompleteColumn(), TextColumn("triples"),
+    with Progress(TextColumn(doing), BarColumn(), MofNCompleteColumn(), TextColumn(unit),
                   TimeRemainingColumn(), console=err, transient=True) as progress:
-        task = progress.add_task("push", total=None)
-        yield lambda sent, total: progress.update(task, completed=sent, total=total)
+        task = progress.add_task(doing, total=None)
+        yield lambda done, total: progress.update(task, completed=done, total=total)
 
 
 def main() -> None:  # pragma: no cover - console entry point

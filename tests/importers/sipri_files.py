@@ -6,7 +6,7 @@ from pathlib import Path
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "sipri"
 SAMPLE = FIXTURES / "trade-register-sample.csv"
-FULL_REGISTER = Path("/work/shared/reference/sipri/trade-register.csv")
+FULL_REGISTER = Path(__file__).resolve().parents[3] / "shared" / "reference" / "sipri" / "trade-register.csv"
 HEADER_LINE = 12  # the line of the header row in SIPRI's export (11 preamble lines before it)
 
 

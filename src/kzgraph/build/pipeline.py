@@ -129,7 +129,7 @@ def build(out: Path | None = None, backend: str = "oxigraph", sources: Path | No
                               else project.sources)
         if not sources.is_dir():
             raise BuildError(f"sources folder {sources} not found (set KZGRAPH_SOURCES or --sources)")
-        problems = provenance.check_graph(union_graph(kg), sources)
+        problems = provenance.check_graph(union_graph(kg), sources) + imported_register_problems(kg, extra or [])
         if problems:
             raise BuildError(f"provenance check found {len(problems)} problem(s)", problems=problems)
     staging = out / f".staging-{os.getpid()}"
@@ -150,6 +150,24 @@ def build(out: Path | None = None, backend: str = "oxigraph", sources: Path | No
         coverage_copy.write_text(coverage, encoding="utf-8")
     return BuildResult(current_build(out), summary.triples, files, report, time.perf_counter() - started,
                        summary.classes)
+
+
+def imported_register_problems(kg: KnowledgeGraph, extra: list[Path]) -> list[str]:
+    """The provenance check of imported SIPRI registers: every register transfer against the row it cites
+    (:func:`kzgraph.importers.sipri.check_citations`), the register read from where its manifest says."""
+    from kzgraph.importers.sipri import MANIFEST_NAME, check_citations, read_manifest
+
+    problems: list[str] = []
+    for dump in extra:
+        manifest = read_manifest(dump.parent) if (dump.parent / MANIFEST_NAME).is_file() else None
+        if manifest is None or dump.name != manifest["data"]["file"]:
+            continue
+        register = Path(manifest["source"]["path"])
+        if not register.is_file():
+            problems.append(f"{dump}: the register it was imported from, {register}, is not there to check against")
+            continue
+        problems.extend(f"{dump}: {problem}" for problem in check_citations(kg.dataset, register))
+    return problems
 
 
 def _publish(staging: Path, current: Path) -> None:

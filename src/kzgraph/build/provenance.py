@@ -28,7 +28,7 @@ from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
-from kzgraph.namespaces import KZ
+from kzgraph.namespaces import CONCEPT, KZ
 
 MAX_CITATION_LINES = 60
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
@@ -179,11 +179,18 @@ def unchecked_properties(graph: Graph) -> set[URIRef]:
 
 
 def fact_nodes(graph: Graph) -> set[Node]:
-    """Every node that must cite a source: nodes with citations and instances of kz:Fact's sub-classes."""
+    """Every node that must cite a source document: nodes with citations and instances of kz:Fact's
+    sub-classes; facts that cite only database exports (the SIPRI register, checked against its own rows by
+    :func:`kzgraph.importers.sipri.check_citations`) are left to their importer's check."""
     fact_classes = {c for c in graph.transitive_subjects(RDFS.subClassOf, KZ.Fact)}
     nodes = set(graph.subjects(KZ.citation, None))
     for cls in fact_classes:
         nodes |= set(graph.subjects(RDF.type, cls))
+    exports = set(graph.subjects(KZ.documentKind, CONCEPT["document-kind-database-export"]))
+    if exports:
+        nodes = {node for node in nodes if not all(
+            graph.value(citation, KZ.document) in exports for citation in graph.objects(node, KZ.citation))
+            or not any(True for _ in graph.objects(node, KZ.citation))}
     return nodes
 
 

@@ -27,10 +27,10 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from ...namespaces import BASE, CONCEPT, GRAPH, KZ, SOURCE
-from .matching import Curated, MatchReport, match_curated
-from .register import Register, RegisterRow
-from .tables import (
+from kzgraph.namespaces import BASE, CONCEPT, GRAPH, KZ, SOURCE
+from kzgraph.importers.sipri.matching import Curated, MatchReport, match_curated
+from kzgraph.importers.sipri.register import Register, RegisterRow
+from kzgraph.importers.sipri.tables import (
     STATE_KINDS,
     Actor,
     normalise_designation,
@@ -333,7 +333,7 @@ def convert(register: Register, curated: Curated | Graph | None = None, progress
 
 def load_curated(data_dir: Path | None = None) -> Graph:
     """The project's curated data: every Turtle file below data/ (or ``data_dir``) in one rdflib graph."""
-    from .tables import PROJECT_ROOT
+    from kzgraph.importers.sipri.tables import PROJECT_ROOT
 
     folder = Path(data_dir) if data_dir is not None else PROJECT_ROOT / "data"
     graph = Graph()

@@ -23,11 +23,11 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from ...errors import UsageError
-from .convert import IMPORT_GRAPH, Progress, convert, load_curated
-from .matching import Curated, MatchReport
-from .register import read_register
-from .tables import ActorTable, tables_sha256
+from kzgraph.errors import UsageError
+from kzgraph.importers.sipri.convert import IMPORT_GRAPH, Progress, convert, load_curated
+from kzgraph.importers.sipri.matching import Curated, MatchReport
+from kzgraph.importers.sipri.register import read_register
+from kzgraph.importers.sipri.tables import ActorTable, tables_sha256
 
 DATA_NAME = "sipri.nq"
 MANIFEST_NAME = "sipri.manifest.json"

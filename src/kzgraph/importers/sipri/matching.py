@@ -33,9 +33,9 @@ from dataclasses import asdict, dataclass, field
 
 from rdflib import RDF, Graph, URIRef
 
-from ...namespaces import CONCEPT, KZ
-from .register import Register, RegisterRow
-from .tables import normalise_designation
+from kzgraph.namespaces import CONCEPT, KZ
+from kzgraph.importers.sipri.register import Register, RegisterRow
+from kzgraph.importers.sipri.tables import normalise_designation
 
 _VERSION = re.compile(r"([A-Za-z0-9][\w\-./]*)\s+(?:armed\s+)?version")
 _LEVELS = ("same", "variant", "model")

@@ -29,8 +29,8 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
-from ...errors import ImportFormatError
-from .tables import Actor, ActorTable
+from kzgraph.errors import ImportFormatError
+from kzgraph.importers.sipri.tables import Actor, ActorTable
 
 COLUMNS = ("Recipient", "Supplier", "Year of order", " ", "Number ordered", " ", "Weapon designation",
            "Weapon description", "Number delivered", " ", "Year(s) of delivery", "status", "Comments",

@@ -28,9 +28,10 @@ from pathlib import Path
 
 import pycountry
 
-from ...namespaces import BASE, CONCEPT, STATE
+from kzgraph.namespaces import BASE, CONCEPT, STATE
+from kzgraph.project import DEFAULT_ROOT
 
-PROJECT_ROOT = Path(__file__).resolve().parents[4]
+PROJECT_ROOT = DEFAULT_ROOT  # the packaged project (the tables are reference data of data/)
 REFERENCE_DIR = PROJECT_ROOT / "data" / "reference"
 ACTORS_TABLE = REFERENCE_DIR / "sipri-actors.csv"
 CATEGORIES_TABLE = REFERENCE_DIR / "sipri-weapon-categories.csv"
@@ -68,7 +69,7 @@ def normalise_designation(designation: str) -> str:
 def expand(curie: str, line: int, table: Path) -> str:
     prefix, _, local = curie.partition(":")
     if prefix not in PREFIXES or not local:
-        from ...errors import ImportFormatError
+        from kzgraph.errors import ImportFormatError
 
         raise ImportFormatError(f"{table}, line {line}, field 'iri': {curie!r} is not a state:, io: or actor: name")
     return PREFIXES[prefix] + local
@@ -96,7 +97,7 @@ def _plain_name(name: str) -> str:
 
 @lru_cache(maxsize=4)
 def _actor_rows(path: Path) -> dict[str, tuple[str, str, str, str]]:
-    from ...errors import ImportFormatError
+    from kzgraph.errors import ImportFormatError
 
     rows: dict[str, tuple[str, str, str, str]] = {}
     with path.open(encoding="utf-8", newline="") as stream:
@@ -180,7 +181,7 @@ def state_labels(code: str) -> tuple[str, str | None] | None:
 @lru_cache(maxsize=4)
 def weapon_categories(path: Path = CATEGORIES_TABLE) -> dict[str, str | None]:
     """Case-folded SIPRI weapon description → category concept IRI (None where none is obvious)."""
-    from ...errors import ImportFormatError
+    from kzgraph.errors import ImportFormatError
 
     table: dict[str, str | None] = {}
     with Path(path).open(encoding="utf-8", newline="") as stream:

@@ -12,9 +12,9 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from .convert import document_iri
-from .register import read_register
-from .tables import ActorTable
+from kzgraph.importers.sipri.convert import document_iri
+from kzgraph.importers.sipri.register import read_register
+from kzgraph.importers.sipri.tables import ActorTable
 
 _QUERY = """
 PREFIX kz: <https://w3id.org/kzgraph/ontology#>
