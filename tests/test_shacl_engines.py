@@ -153,15 +153,14 @@ PREAMBLE = """@prefix ex: <http://example.org/ns#> . @prefix sh: <http://www.w3.
 @prefix xsd: <http://www.w3.org/2001/XMLSchema#> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
 """
 UNSUPPORTED = {
-    "closed": ("ex:S a sh:NodeShape ; sh:targetClass ex:A ; sh:closed true .", "sh:closed"),
-    "equals": ("ex:S a sh:NodeShape ; sh:targetClass ex:A ; sh:property [ sh:path ex:p ; sh:equals ex:q ] .",
-               "sh:equals"),
+    "shapes graph variable": ("ex:S a sh:NodeShape ; sh:targetClass ex:A ; sh:sparql [ sh:select "
+                              "'SELECT $this WHERE { GRAPH $shapesGraph { $this ex:p ?x } }' ] .", "$shapesGraph"),
     "custom component": ("ex:C a sh:ConstraintComponent ; sh:parameter [ sh:path ex:max ] .",
                          "constraint component of its own"),
     "nested SPARQL": ("ex:S a sh:NodeShape ; sh:targetClass ex:A ; sh:node ex:N . ex:N a sh:NodeShape ; "
                       "sh:sparql [ sh:select 'SELECT $this WHERE { $this ex:p ?x }' ] .", "used by another shape"),
     "sub-select": ("ex:S a sh:NodeShape ; sh:targetClass ex:A ; sh:sparql [ sh:select "
-                   "'SELECT $this WHERE { { SELECT $this WHERE { $this ex:p ?x } } }' ] .", "sub-select"),
+                   "'SELECT $this WHERE { { SELECT * WHERE { $this ex:p ?x } } }' ] .", "sub-select with SELECT *"),
     "disjoint qualified shapes": ("ex:S a sh:NodeShape ; sh:targetClass ex:A ; sh:property [ sh:path ex:p ; "
                                   "sh:qualifiedValueShape [ sh:class ex:B ] ; sh:qualifiedMinCount 1 ; "
                                   "sh:qualifiedValueShapesDisjoint true ] .", "sh:qualifiedValueShapesDisjoint"),

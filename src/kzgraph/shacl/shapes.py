@@ -17,15 +17,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
+from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
+from rdflib.namespace import XSD
 from rdflib.term import Node
+
+from kzgraph.errors import UnsupportedShapeError
 
 from .results import SH, sparql_path
 
+__all__ = ["Constraint", "InvalidShapeError", "Shape", "SparqlConstraint", "UnsupportedShapeError", "read_shapes"]
 
-class UnsupportedShapeError(ValueError):
-    """A shapes graph uses SHACL that the SPARQL engine does not implement; the message says which."""
+
+class InvalidShapeError(UnsupportedShapeError):
+    """A shapes graph breaks a rule of SHACL itself (SHACL §2, §5.2), where SHACL requires a validator to
+    fail rather than report; the message names the shape and the rule."""
 
 
 #: Target declarations, SHACL §2.1.3.
@@ -35,7 +41,7 @@ TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsO
 #: belong to a constraint read together with another parameter.
 DESCRIPTIVE = {SH.severity, SH.message, SH.deactivated, SH.path, SH.name, SH.description, SH.order,
                SH.group, SH.defaultValue, SH.flags, SH.qualifiedMinCount, SH.qualifiedMaxCount,
-               SH.qualifiedValueShapesDisjoint, SH.prefixes, SH.declare}
+               SH.qualifiedValueShapesDisjoint, SH.prefixes, SH.declare, SH.ignoredProperties}
 
 #: Parameters that take a list of terms, and their components (SHACL §4.4.2, §4.8.3).
 LIST_PARAMETERS = {SH.languageIn: SH.LanguageInConstraintComponent, SH["in"]: SH.InConstraintComponent}
@@ -60,12 +66,20 @@ TERM_PARAMETERS = {
     SH.maxLength: SH.MaxLengthConstraintComponent,
     SH.pattern: SH.PatternConstraintComponent,
     SH.hasValue: SH.HasValueConstraintComponent,
+    SH.equals: SH.EqualsConstraintComponent,
+    SH.disjoint: SH.DisjointConstraintComponent,
+    SH.lessThan: SH.LessThanConstraintComponent,
+    SH.lessThanOrEquals: SH.LessThanOrEqualsConstraintComponent,
 }
+#: Parameters whose value is a property (SHACL §4.5).
+PROPERTY_PAIRS = {SH.equals, SH.disjoint, SH.lessThan, SH.lessThanOrEquals}
+#: Boolean parameters that make a constraint when true (SHACL §4.4.5, §4.8.1).
+FLAGS = {SH.uniqueLang: SH.UniqueLangConstraintComponent, SH.closed: SH.ClosedConstraintComponent}
 
 #: Parameters that a shape may have at most once (SHACL §4: "at most one value").
 SINGLE = {SH.datatype, SH.nodeKind, SH.minCount, SH.maxCount, SH.minLength, SH.maxLength, SH.languageIn,
           SH["in"], SH.flags, SH.qualifiedMinCount, SH.qualifiedMaxCount, SH.severity, SH.deactivated,
-          SH.path, SH.qualifiedValueShapesDisjoint}
+          SH.path, SH.qualifiedValueShapesDisjoint, SH.uniqueLang, SH.closed, SH.ignoredProperties}
 
 COUNTS = {SH.minCount, SH.maxCount, SH.minLength, SH.maxLength, SH.qualifiedMinCount, SH.qualifiedMaxCount}
 NODE_KINDS = {SH.IRI, SH.BlankNode, SH.Literal, SH.BlankNodeOrIRI, SH.BlankNodeOrLiteral, SH.IRIOrLiteral}
@@ -75,7 +89,7 @@ NODE_KINDS = {SH.IRI, SH.BlankNode, SH.Literal, SH.BlankNodeOrIRI, SH.BlankNodeO
 AMBIGUOUS_DATATYPES = {RDFS.Literal, RDFS.Datatype}
 
 KNOWN = set(TARGETS) | DESCRIPTIVE | set(LIST_PARAMETERS) | set(SHAPE_PARAMETERS) | set(SHAPE_LIST_PARAMETERS) \
-    | set(TERM_PARAMETERS) | {SH.property, SH.qualifiedValueShape, SH.sparql}
+    | set(TERM_PARAMETERS) | set(FLAGS) | {SH.property, SH.qualifiedValueShape, SH.sparql}
 
 
 @dataclass(frozen=True)
@@ -149,17 +163,35 @@ def _sparql_constraint(graph: Graph, shape: Node, node: Node) -> SparqlConstrain
     selects = list(graph.objects(node, SH.select))
     if len(selects) != 1 or not isinstance(selects[0], Literal):
         raise _refuse(shape, "a SPARQL constraint needs exactly one sh:select (sh:ask validators are not supported)")
-    lines = []
-    for ontology in graph.objects(node, SH.prefixes):
+    declared: dict[str, str] = {}
+    for ontology in _imports(graph, list(graph.objects(node, SH.prefixes))):
         for declaration in graph.objects(ontology, SH.declare):
-            lines.append(f"PREFIX {graph.value(declaration, SH.prefix)}: <{graph.value(declaration, SH.namespace)}>")
+            prefix, namespace = str(graph.value(declaration, SH.prefix)), str(graph.value(declaration, SH.namespace))
+            if declared.setdefault(prefix, namespace) != namespace:
+                raise InvalidShapeError(f"shape {shape.n3()}: the prefix {prefix}: is declared for two namespaces "
+                                        "(SHACL §5.2.1)")
+    lines = [f"PREFIX {prefix}: <{namespace}>" for prefix, namespace in sorted(declared.items())]
     return SparqlConstraint(node, "\n".join(lines) + "\n" + str(selects[0]), tuple(graph.objects(node, SH.message)))
+
+
+def _imports(graph: Graph, ontologies: list[Node]) -> list[Node]:
+    """The ontologies and those they import (``owl:imports``), whose ``sh:declare`` are the prefixes of a
+    SPARQL query (SHACL §5.2.1)."""
+    found: list[Node] = []
+    while ontologies:
+        ontology = ontologies.pop()
+        if ontology not in found:
+            found.append(ontology)
+            ontologies += list(graph.objects(ontology, OWL.imports))
+    return found
 
 
 def read_shape(graph: Graph, node: Node) -> Shape:
     """One shape as a :class:`Shape`; raises :class:`UnsupportedShapeError` for what the engine lacks."""
     predicates = set(graph.predicates(node, None))
     for predicate in predicates:
+        if predicate == SH.select and (None, SH.sparql, node) in graph:
+            continue  # the shape is its own SPARQL constraint (its sh:sparql names it)
         if predicate.startswith(SH) and predicate not in KNOWN:
             raise _refuse(node, f"{_short(predicate)} is not implemented by the sparql engine")
         if predicate in SINGLE and len(set(graph.objects(node, predicate))) > 1:
@@ -189,10 +221,13 @@ def read_shape(graph: Graph, node: Node) -> Shape:
         for head in graph.objects(node, predicate):
             constraints.append(Constraint(component, predicate, _list(graph, node, predicate, head)))
     constraints += _qualified(graph, node)
+    constraints += _flags(graph, node)
     if path is None:
-        for predicate in (SH.minCount, SH.maxCount, SH.qualifiedValueShape):
+        for predicate in (SH.minCount, SH.maxCount, SH.qualifiedValueShape, SH.uniqueLang, SH.lessThan,
+                          SH.lessThanOrEquals):
             if predicate in predicates:
-                raise _refuse(node, f"{_short(predicate)} applies to property shapes only (SHACL §4.2, §4.7.3)")
+                raise _refuse(node, f"{_short(predicate)} applies to property shapes only (SHACL §4.2, §4.4.5, "
+                                    "§4.5.3, §4.5.4, §4.7.3)")
     severity = graph.value(node, SH.severity) or SH.Violation
     sparql = tuple(c for c in (_sparql_constraint(graph, node, s) for s in graph.objects(node, SH.sparql)) if c)
     return Shape(
@@ -208,10 +243,38 @@ def read_shape(graph: Graph, node: Node) -> Shape:
     )
 
 
+def _flags(graph: Graph, node: Node) -> list[Constraint]:
+    """``sh:uniqueLang true`` (SHACL §4.4.5) and ``sh:closed true`` with ``sh:ignoredProperties`` (§4.8.1).
+
+    The value of a closed constraint is the properties a value node may have: the predicate paths of the
+    shape's property shapes and the ignored properties.
+    """
+    constraints = []
+    for predicate, component in FLAGS.items():
+        value = graph.value(node, predicate)
+        if value is None:
+            continue
+        if not (isinstance(value, Literal) and value.datatype == XSD.boolean):
+            raise InvalidShapeError(f"shape {node.n3()}: {_short(predicate)} must be true or false, not {value.n3()}")
+        if value != Literal(True):  # the literal true, as sh:deactivated (the W3C tests: not "1"^^xsd:boolean)
+            continue
+        if predicate == SH.uniqueLang:
+            constraints.append(Constraint(component, predicate, True))
+            continue
+        allowed = {graph.value(p, SH.path) for p in graph.objects(node, SH.property)}
+        for head in graph.objects(node, SH.ignoredProperties):
+            allowed.update(_list(graph, node, SH.ignoredProperties, head))
+        allowed = {p for p in allowed if isinstance(p, URIRef)}  # other paths name no property (§4.8.1)
+        constraints.append(Constraint(component, predicate, tuple(sorted(allowed))))
+    return constraints
+
+
 def _term_constraint(graph: Graph, node: Node, predicate: URIRef, value: Node) -> Constraint:
     component = TERM_PARAMETERS[predicate]
     if predicate in COUNTS:
         return Constraint(component, predicate, _count(node, predicate, value))
+    if predicate in PROPERTY_PAIRS and not isinstance(value, URIRef):
+        raise InvalidShapeError(f"shape {node.n3()}: {_short(predicate)} must be an IRI (SHACL §4.5)")
     if isinstance(value, BNode):
         raise _refuse(node, f"{_short(predicate)} has a blank node as its value, which a query cannot name")
     if predicate == SH.datatype and value in AMBIGUOUS_DATATYPES:
@@ -279,8 +342,10 @@ def shape_nodes(graph: Graph) -> set[Node]:
 
 
 def read_shapes(graph: Graph) -> dict[Node, Shape]:
-    """Every shape of a shapes graph, by node. Refuses custom constraint components (SHACL §6)."""
-    custom = next(iter(graph.subjects(RDF.type, SH.ConstraintComponent)), None)
+    """Every shape of a shapes graph, by node. Refuses custom constraint components (SHACL §6), declared as
+    instances of ``sh:ConstraintComponent`` or of a sub-class of it (SHACL instances, §2.1.3.3)."""
+    kinds = set(graph.transitive_subjects(RDFS.subClassOf, SH.ConstraintComponent))
+    custom = next((c for kind in sorted(kinds, key=str) for c in graph.subjects(RDF.type, kind)), None)
     if custom is not None:
         raise UnsupportedShapeError(f"{custom.n3()} is a SHACL-SPARQL constraint component of its own (SHACL §6), "
                                     "which the sparql engine does not implement; validate with --engine pyshacl")

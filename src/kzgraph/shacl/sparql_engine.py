@@ -43,7 +43,8 @@ from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from .results import SH, Result, make_result, sparql_path
-from .shapes import Shape, SparqlConstraint, UnsupportedShapeError, read_shapes
+from .shapes import InvalidShapeError, Shape, SparqlConstraint, UnsupportedShapeError, read_shapes
+from .shapes import _refuse as refuse
 
 TYPE_PATH = f"{RDF.type.n3()}/{RDFS.subClassOf.n3()}*"
 #: Datatypes whose literals are never ill-typed: any string is a lexical form of xsd:string, and any
@@ -68,6 +69,13 @@ NODE_KIND_TESTS = {
     SH.BlankNodeOrIRI: "(isBlank({v}) || isIRI({v}))", SH.BlankNodeOrLiteral: "(isBlank({v}) || isLiteral({v}))",
     SH.IRIOrLiteral: "(isIRI({v}) || isLiteral({v}))",
 }
+#: sh:lessThan and sh:lessThanOrEquals (SHACL §4.5.3, §4.5.4): the SPARQL operator a value must satisfy
+#: against each value of the other property; an error (values that cannot be compared) fails it.
+COMPARISONS = {SH.LessThanConstraintComponent: "<", SH.LessThanOrEqualsConstraintComponent: "<="}
+#: Components whose results carry another value than the focus node even on a node shape.
+PAIR_COMPONENTS = {SH.EqualsConstraintComponent, SH.DisjointConstraintComponent, SH.LessThanConstraintComponent,
+                   SH.LessThanOrEqualsConstraintComponent, SH.UniqueLangConstraintComponent,
+                   SH.ClosedConstraintComponent}
 RANGE_OPERATORS = {SH.MinInclusiveConstraintComponent: "<=", SH.MaxInclusiveConstraintComponent: ">=",
                    SH.MinExclusiveConstraintComponent: "<", SH.MaxExclusiveConstraintComponent: ">"}
 
@@ -79,6 +87,9 @@ class Focus:
 
     bind: Callable[[str], str]
     member: Callable[[str], str] | None = None
+    #: Further variables ``bind`` binds and the checks project: the focus nodes of the shapes above, for
+    #: the property shapes of a property shape (§4.7.2), whose results repeat for each of those.
+    extra: str = ""
 
 
 def sparql_string(text: str) -> str:
@@ -113,7 +124,7 @@ class Check:
     """One compiled constraint: a query whose solutions are the results of one shape's constraint.
 
     ``value`` says where a result's ``sh:value`` comes from: the ``?value`` of the solution, the focus
-    node (node shapes, SHACL §2.3.2), or nowhere (counts, ``sh:hasValue``).
+    node (node shapes, SHACL §2.3.2), or nowhere (counts, ``sh:hasValue``, ``sh:uniqueLang``).
     """
 
     shape: Shape
@@ -121,6 +132,7 @@ class Check:
     query: str
     value: str  # "value", "focus" or "none"
     sparql: SparqlConstraint | None = None
+    path: str = "shape"  # the result path: the shape's, or "row": the solution's ?path (sh:closed)
 
 
 class Compiler:
@@ -193,6 +205,14 @@ class Compiler:
             return "(" + (" || ".join(f"sameTerm({v}, {t.n3()})" for t in value) or "false") + ")"
         if component == SH.HasValueConstraintComponent:  # §4.8.2, for a node shape's value node
             return f"sameTerm({v}, {value.n3()})"
+        if component == SH.EqualsConstraintComponent:  # §4.5.1: the node is the one value of the property
+            x = self.fresh()
+            return f"(EXISTS {{ {v} {value.n3()} {v} }} && NOT EXISTS {{ {v} {value.n3()} {x} FILTER(!sameTerm({x}, {v})) }})"
+        if component == SH.DisjointConstraintComponent:  # §4.5.2: the node is not a value of the property
+            return f"NOT EXISTS {{ {v} {value.n3()} {v} }}"
+        if component == SH.ClosedConstraintComponent:  # §4.8.1: no property but the allowed ones
+            p, o = self.fresh("p"), self.fresh("o")
+            return f"NOT EXISTS {{ {v} {p} {o} FILTER({p} NOT IN ({', '.join(t.n3() for t in value)})) }}"
         if component == SH.NodeConstraintComponent:  # §4.7.1
             return self.conforms(value, v, stack)
         if component == SH.NotConstraintComponent:  # §4.6.1
@@ -243,6 +263,12 @@ class Compiler:
             return f"{{ {subject} {path} {value} . }} UNION {{ BIND({subject} AS {value}) }}"
         return f"{subject} {path} {value} ."
 
+    def has_value(self, subject: str, shape: Shape, value: str) -> str:
+        """An expression true when the bound ``value`` is a value node of the property shape from the bound
+        ``subject`` (§2.3.1)."""
+        exists = f"EXISTS {{ {subject} {self.path(shape)} {value} }}"
+        return f"(sameTerm({subject}, {value}) || {exists})" if nullable(self.graph, shape.path) else exists
+
     def values_of(self, focus: Focus, shape: Shape, value: str = "?value", this: str = "?this") -> str:
         """A pattern binding ``this`` to each focus node and ``value`` to each of its value nodes."""
         path = self.path(shape)
@@ -266,6 +292,24 @@ class Compiler:
         if component == SH.HasValueConstraintComponent:  # §4.8.2
             x = self.fresh()
             return f"EXISTS {{ {self.reach(v, shape, x)} FILTER(sameTerm({x}, {value.n3()})) }}"
+        if component == SH.EqualsConstraintComponent:  # §4.5.1: the same values as the property
+            x, y = self.fresh(), self.fresh()
+            return (f"(NOT EXISTS {{ {self.reach(v, shape, x)} FILTER NOT EXISTS {{ {v} {value.n3()} {x} }} }} && "
+                    f"NOT EXISTS {{ {v} {value.n3()} {y} FILTER(!{self.has_value(v, shape, y)}) }})")
+        if component == SH.DisjointConstraintComponent:  # §4.5.2
+            x = self.fresh()
+            return f"NOT EXISTS {{ {self.reach(v, shape, x)} {v} {value.n3()} {x} . }}"
+        if component in COMPARISONS:  # §4.5.3, §4.5.4
+            x, y = self.fresh(), self.fresh()
+            return (f"NOT EXISTS {{ {self.reach(v, shape, x)} {v} {value.n3()} {y} . "
+                    f"FILTER(!COALESCE({x} {COMPARISONS[component]} {y}, false)) }}")
+        if component == SH.UniqueLangConstraintComponent:  # §4.4.5: no language tag used twice
+            x, y = self.fresh(), self.fresh()
+            return (f"NOT EXISTS {{ {{ {self.reach(v, shape, x)} }} {{ {self.reach(v, shape, y)} }} "
+                    f"FILTER(!sameTerm({x}, {y}) && lang({x}) != \"\" && LCASE(lang({x})) = LCASE(lang({y}))) }}")
+        if component == SH.ClosedConstraintComponent:  # §4.8.1, for each value node
+            x = self.fresh()
+            return f"NOT EXISTS {{ {self.reach(v, shape, x)} FILTER(!{self.value_test(constraint, x, stack)}) }}"
         if component == SH.QualifiedMinCountConstraintComponent:  # §4.7.3
             qualified, count = value
             return self.at_least(v, shape, count, lambda x: self.conforms(qualified, x, stack))
@@ -323,39 +367,86 @@ class Compiler:
 
     def checks(self, restrict: str = "") -> list[Check]:
         """The checks of every shape with targets; ``restrict`` (a pattern on ``?this``) limits the focus
-        nodes of the SHACL Core constraints."""
+        nodes of the SHACL Core constraints (SHACL-SPARQL constraints check all theirs)."""
         checks = []
         for shape in sorted(self.shapes.values(), key=lambda s: str(s.node)):
             if shape.targets and not shape.deactivated:
-                checks += self.shape_checks(shape, self.focus_pattern(shape, restrict))
-                checks += [self.sparql_check(shape, c) for c in shape.sparql]
+                every = self.focus_pattern(shape)
+                checks += self.shape_checks(shape, self.focus_pattern(shape, restrict) if restrict else every, every)
         return checks
 
-    def shape_checks(self, shape: Shape, focus: Focus) -> list[Check]:
-        """The checks of one shape for its focus nodes (SHACL §3.3)."""
+    def shape_checks(self, shape: Shape, focus: Focus, every: Focus | None = None) -> list[Check]:
+        """The checks of one shape for its focus nodes (SHACL §3.3); ``every``: all its focus nodes, for
+        its SHACL-SPARQL constraints (``focus`` by default)."""
         if shape.deactivated:
             return []
-        this = focus.bind("?this")
-        checks = []
+        every = every or focus
+        checks = [self.sparql_check(shape, c, every) for c in shape.sparql]
         if not shape.is_property_shape:
+            this = focus.bind("?this")
             for constraint in shape.constraints:
+                if constraint.component in PAIR_COMPONENTS:  # results name other values than the focus node
+                    checks.append(self.pair_check(shape, constraint, focus))
+                    continue
                 test = self.value_test(constraint, "?this", (shape.node,))
                 kind = "none" if constraint.component == SH.HasValueConstraintComponent else "focus"
                 checks.append(Check(shape, constraint.component,
-                                    f"SELECT ?this WHERE {{ {this} FILTER(!({test})) }}", kind))
+                                    f"SELECT ?this {focus.extra} WHERE {{ {this} FILTER(!({test})) }}", kind))
             for child in shape.properties:
-                checks += self.shape_checks(self.shape(child), focus)
+                checks += self.shape_checks(self.shape(child), focus, every)
             return checks
         for constraint in shape.constraints:
-            checks.append(self.property_check(shape, constraint, focus))
+            if constraint.component in PAIR_COMPONENTS:
+                checks.append(self.pair_check(shape, constraint, focus))
+            else:
+                checks.append(self.property_check(shape, constraint, focus))
         for child in shape.properties:  # §4.7.2: the value nodes are the focus nodes of the property shape
-            def values(var: str, focus=Focus(focus.bind), shape=shape) -> str:
-                return f"{{ SELECT DISTINCT {var} WHERE {{ {self.values_of(focus, shape, var, self.fresh('f'))} }} }}"
-            checks += self.shape_checks(self.shape(child), Focus(values))
-        if shape.sparql:
-            raise UnsupportedShapeError(f"property shape {shape.node.n3()} has a SHACL-SPARQL constraint; the sparql "
-                                        "engine runs those of node shapes only")
+            checks += self.shape_checks(self.shape(child), self.value_focus(shape, focus),
+                                        self.value_focus(shape, every))
         return checks
+
+    def value_focus(self, shape: Shape, focus: Focus) -> Focus:
+        """The value nodes of a property shape for the given focus nodes, as the focus nodes of the property
+        shapes inside it (§4.7.2)."""
+        parent = self.fresh("f")
+        extra = f"{focus.extra} {parent}".strip()
+
+        def values(var: str) -> str:
+            return (f"{{ SELECT DISTINCT {extra} {var} WHERE "
+                    f"{{ {self.values_of(Focus(focus.bind, extra=focus.extra), shape, var, parent)} }} }}")
+        return Focus(values, extra=extra)
+
+    def pair_check(self, shape: Shape, constraint, focus: Focus) -> Check:
+        """A constraint whose results name the values it finds (SHACL §4.4.5, §4.5, §4.8.1), for node
+        shapes (the focus node is the value node) and property shapes."""
+        component, value = constraint.component, constraint.value
+        this = focus.bind("?this")
+        if shape.is_property_shape:
+            values = self.values_of(focus, shape)
+            member = lambda y: self.has_value("?this", shape, y)  # noqa: E731
+        else:
+            values = f"{this} BIND(?this AS ?value)"
+            member = lambda y: f"sameTerm(?this, {y})"  # noqa: E731
+        if component == SH.EqualsConstraintComponent:  # §4.5.1: a value missing on either side
+            query = (f"SELECT DISTINCT ?this ?value {focus.extra} WHERE {{ {{ {values} FILTER NOT EXISTS {{ ?this {value.n3()} ?value }} }} "
+                     f"UNION {{ {this} ?this {value.n3()} ?value . FILTER(!{member('?value')}) }} }}")
+        elif component == SH.DisjointConstraintComponent:  # §4.5.2: a value shared
+            query = f"SELECT DISTINCT ?this ?value {focus.extra} WHERE {{ {values} ?this {value.n3()} ?value . }}"
+        elif component in COMPARISONS:  # §4.5.3, §4.5.4: one result per pair of values not in order
+            query = (f"SELECT DISTINCT ?this ?value ?_other {focus.extra} WHERE {{ {values} ?this {value.n3()} ?_other . "
+                     f"FILTER(!COALESCE(?value {COMPARISONS[component]} ?_other, false)) }}")
+        elif component == SH.UniqueLangConstraintComponent:  # §4.4.5: one result per language tag used twice
+            query = (f"SELECT ?this ?_lang {focus.extra} WHERE {{ {values} BIND(LCASE(lang(?value)) AS ?_lang) FILTER(?_lang != \"\") }} "
+                     f"GROUP BY ?this ?_lang {focus.extra} HAVING (COUNT(DISTINCT ?value) > 1)")
+            return Check(shape, component, query, "none")
+        elif component == SH.ClosedConstraintComponent:  # §4.8.1: one result per triple of another property
+            allowed = ", ".join(t.n3() for t in value)
+            query = (f"SELECT DISTINCT ?this ?path ?value {focus.extra} WHERE {{ {{ SELECT DISTINCT ?this ?_node {focus.extra} WHERE {{ "
+                     f"{values} BIND(?value AS ?_node) }} }} ?_node ?path ?value . FILTER(?path NOT IN ({allowed})) }}")
+            return Check(shape, component, query, "value", path="row")
+        else:
+            raise UnsupportedShapeError(f"{component.n3()} is not implemented by the sparql engine")
+        return Check(shape, component, query, "value")
 
     def property_check(self, shape: Shape, constraint, focus: Focus) -> Check:
         """One constraint of a property shape over all its focus nodes.
@@ -372,57 +463,143 @@ class Compiler:
         every = self.values_of(Focus(focus.bind), shape)  # from the focus nodes
         if component in VALUE_COMPONENTS:
             test = self.value_test(constraint, "?value", stack)
-            query = f"SELECT DISTINCT ?this ?value WHERE {{ {values} FILTER(!({test})) }}"
+            query = f"SELECT DISTINCT ?this ?value {focus.extra} WHERE {{ {values} FILTER(!({test})) }}"
             return Check(shape, component, query, "value")
         if component == SH.MinCountConstraintComponent:  # §4.2.1: fewer than minCount values
             if value == 1:
                 x = self.fresh()
-                query = f"SELECT ?this WHERE {{ {this} FILTER NOT EXISTS {{ {self.reach('?this', shape, x)} }} }}"
+                query = f"SELECT ?this {focus.extra} WHERE {{ {this} FILTER NOT EXISTS {{ {self.reach('?this', shape, x)} }} }}"
             else:
-                query = (f"SELECT ?this WHERE {{ {{ {this} }} UNION {{ {every} }} }} GROUP BY ?this "
+                query = (f"SELECT ?this {focus.extra} WHERE {{ {{ {this} }} UNION {{ {every} }} }} GROUP BY ?this {focus.extra} "
                          f"HAVING (COUNT(DISTINCT ?value) < {value})")
             return Check(shape, component, query, "none")
         if component == SH.MaxCountConstraintComponent:  # §4.2.2: more than maxCount values
-            query = f"SELECT ?this WHERE {{ {values} }} GROUP BY ?this HAVING (COUNT(DISTINCT ?value) > {value})"
+            query = f"SELECT ?this {focus.extra} WHERE {{ {values} }} GROUP BY ?this {focus.extra} HAVING (COUNT(DISTINCT ?value) > {value})"
             return Check(shape, component, query, "none")
         if component == SH.HasValueConstraintComponent:  # §4.8.2: the value is not among the values
             x = self.fresh()
-            query = (f"SELECT ?this WHERE {{ {this} FILTER NOT EXISTS {{ {self.reach('?this', shape, x)} "
+            query = (f"SELECT ?this {focus.extra} WHERE {{ {this} FILTER NOT EXISTS {{ {self.reach('?this', shape, x)} "
                      f"FILTER(sameTerm({x}, {value.n3()})) }} }}")
             return Check(shape, component, query, "none")
         if component in (SH.QualifiedMinCountConstraintComponent, SH.QualifiedMaxCountConstraintComponent):
             qualified, count = value  # §4.7.3: the number of values that conform to the qualified shape
             test = self.conforms(qualified, "?value", stack)
             if component == SH.QualifiedMinCountConstraintComponent:
-                query = (f"SELECT ?this WHERE {{ {{ {this} }} UNION {{ {every} FILTER({test}) }} }} "
-                         f"GROUP BY ?this HAVING (COUNT(DISTINCT ?value) < {count})")
+                query = (f"SELECT ?this {focus.extra} WHERE {{ {{ {this} }} UNION {{ {every} FILTER({test}) }} }} "
+                         f"GROUP BY ?this {focus.extra} HAVING (COUNT(DISTINCT ?value) < {count})")
             else:
-                query = (f"SELECT ?this WHERE {{ {{ {values} }} FILTER({test}) }} "
-                         f"GROUP BY ?this HAVING (COUNT(DISTINCT ?value) > {count})")
+                query = (f"SELECT ?this {focus.extra} WHERE {{ {{ {values} }} FILTER({test}) }} "
+                         f"GROUP BY ?this {focus.extra} HAVING (COUNT(DISTINCT ?value) > {count})")
             return Check(shape, component, query, "none")
         raise UnsupportedShapeError(f"{component.n3()} is not implemented by the sparql engine")
 
-    def sparql_check(self, shape: Shape, constraint: SparqlConstraint) -> Check:
+    def sparql_check(self, shape: Shape, constraint: SparqlConstraint, focus: Focus) -> Check:
         """A SHACL-SPARQL constraint over all focus nodes at once (SHACL §5.3).
 
-        The SELECT is evaluated for every focus node with ``$this`` pre-bound (§5.3.1); joining a
-        variable ``?this`` with the focus nodes gives the same solutions, as long as ``$this`` is not
-        used inside a sub-select (whose variables a join does not reach), which is refused.
+        The SELECT is evaluated for every focus node with ``$this`` pre-bound (§5.3.1), which replaces the
+        variable by the focus node everywhere in the query. Joining every group that mentions ``$this``
+        (the WHERE clause, nested groups, UNION and OPTIONAL branches, sub-selects) with the focus nodes
+        gives the same solutions, since each such group then binds ``?this`` itself; inside ``EXISTS`` the
+        store substitutes the outer ``?this``. A property shape's path replaces ``$PATH`` (§5.3.1).
         """
-        select = constraint.select
-        for variable in ("$currentShape", "$shapesGraph", "$PATH"):
-            if variable in select:
-                raise UnsupportedShapeError(f"shape {shape.node.n3()}: the sparql engine does not pre-bind {variable}")
-        if len(re.findall(r"\bSELECT\b", select, re.IGNORECASE)) != 1:
-            raise UnsupportedShapeError(f"shape {shape.node.n3()}: a SHACL-SPARQL constraint with a sub-select "
-                                        "cannot be evaluated over all focus nodes at once")
-        projection = re.search(r"\bSELECT\b(.*?)\bWHERE\b", select, re.IGNORECASE | re.DOTALL)
-        if projection is None or not re.search(r"[?$]this\b|\*", projection.group(1)):
-            raise UnsupportedShapeError(f"shape {shape.node.n3()}: a SHACL-SPARQL constraint must select $this")
-        where = re.search(r"\bWHERE\s*\{", select, re.IGNORECASE)
-        query = select.replace("$this", "?this")
-        query = query[:where.end()] + "\n" + self.focus_pattern(shape).bind("?this") + "\n" + query[where.end():]
+        query = prebind(constraint.select, shape, focus.bind("?this"),
+                        self.path(shape) if shape.is_property_shape else None)
         return Check(shape, SH.SPARQLConstraintComponent, query, "value", constraint)
+
+
+#: The tokens of a SPARQL query that matter for pre-binding (SPARQL 1.1 §19.8): strings, IRIs and
+#: comments are read whole, so that what they hold is never taken for a variable or a keyword.
+SPARQL_TOKEN = re.compile(r"""
+    (?P<string>"{3}(?:[^"\\]|\\.|"(?!""))*"{3}|'{3}(?:[^'\\]|\\.|'(?!''))*'{3}|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<comment>\#[^\n]*)
+  | (?P<var>[?$][A-Za-z0-9_\u00B7-\uFFFF]+)
+  | (?P<brace>[{}])
+  | (?P<word>(?<![:\w])[A-Za-z][A-Za-z0-9_]*(?![\w:-]))
+  | (?P<other>\S)""", re.VERBOSE)
+#: Pre-bound variables (SHACL §5.3.1) that the sparql engine does not bind.
+NOT_PREBOUND = ("currentShape", "shapesGraph")
+
+
+@dataclass
+class _Group:
+    opening: int  # index in the output of its "{"
+    exists: bool  # inside EXISTS / NOT EXISTS, where the store substitutes the outer ?this
+    focus: bool = False  # joined with the focus nodes: it mentions $this, or it is the WHERE clause
+    subselect: bool = False  # { SELECT ... }: nothing may come before the SELECT
+
+
+def prebind(select: str, shape: Shape, focus: str, path: str | None) -> str:
+    """A SHACL-SPARQL SELECT (SHACL §5.2, §5.3.1) with ``$this`` bound to every focus node at once: the
+    pattern ``focus``, which binds ``?this`` to each focus node, starts the WHERE clause and every group
+    that mentions ``$this`` outside ``EXISTS``; ``$PATH`` becomes ``path`` (property shapes only).
+
+    Raises :class:`InvalidShapeError` for what SHACL §5.2 forbids in a query with pre-bound variables
+    (``MINUS``, ``VALUES``, ``SERVICE``, ``AS $this``, a sub-select that does not return ``$this``), and
+    :class:`UnsupportedShapeError` for what the engine does not bind.
+    """
+    def invalid(message: str) -> InvalidShapeError:
+        return InvalidShapeError(f"shape {shape.node.n3()}: the SPARQL query uses {message}, which SHACL §5.2 "
+                                 "forbids in a query with pre-bound variables; a validator must fail on it")
+
+    tokens = [(m.lastgroup, m.group(), m.start(), m.end()) for m in SPARQL_TOKEN.finditer(select)
+              if m.lastgroup != "comment"]
+    if not any(k == "word" and t.upper() == "SELECT" for k, t, _, _ in tokens):
+        raise refuse(shape.node, "a SHACL-SPARQL constraint must be a SELECT query")
+    out: list[str] = []
+    last = 0
+    groups: list[_Group] = []
+    for i, (kind, text, start, end) in enumerate(tokens):
+        out.append(select[last:start])
+        last = end
+        word = text.upper() if kind == "word" else ""
+        if word in ("MINUS", "VALUES", "SERVICE"):
+            raise invalid(word)
+        if word == "SELECT" and groups:  # a sub-select must return $this (§5.2)
+            projection = []
+            for kind2, text2, _, _ in tokens[i + 1:]:
+                if kind2 == "brace" or (kind2 == "word" and text2.upper() == "WHERE"):
+                    break
+                projection.append((kind2, text2))
+            if ("other", "*") in projection:
+                raise refuse(shape.node, f"a sub-select with SELECT * in a SHACL-SPARQL "
+                                            "constraint: the sparql engine cannot tell whether it returns $this")
+            if not any(k == "var" and t[1:] == "this" for k, t in projection):
+                raise invalid("a sub-select that does not return $this")
+            groups[-1].subselect = True
+        if kind == "var":
+            name = text[1:]
+            if name in NOT_PREBOUND:
+                raise refuse(shape.node, f"the sparql engine does not pre-bind ${name} (SHACL §5.3.1)")
+            if name == "PATH":
+                if path is None:
+                    raise refuse(shape.node, "$PATH in the constraint of a node shape")
+                out.append(path)
+                continue
+            if name == "this":
+                if i and tokens[i - 1][1].upper() == "AS":
+                    raise invalid("AS $this")
+                for group in groups:
+                    group.focus = True
+                text = "?this"
+        if kind == "brace" and text == "{":
+            exists = bool(groups and groups[-1].exists) or (i > 0 and tokens[i - 1][1].upper() == "EXISTS")
+            out.append(text)
+            groups.append(_Group(len(out) - 1, exists, focus=not groups))  # depth 0: the WHERE clause
+            continue
+        if kind == "brace" and text == "}":
+            if not groups:
+                raise refuse(shape.node, "the SPARQL query has an unbalanced }")
+            group = groups.pop()
+            if group.focus and not group.exists and not group.subselect:
+                out[group.opening] = "{ " + focus + " "
+        out.append(text)
+    out.append(select[last:])
+    query = "".join(out)
+    projection = re.search(r"\bSELECT\b(.*?)(\bWHERE\b|\{)", query, re.IGNORECASE | re.DOTALL)
+    if projection is None or not re.search(r"\?this\b|\*", projection.group(1)):
+        raise refuse(shape.node, "a SHACL-SPARQL constraint must select $this")
+    return query
 
 
 def ill_typed_literals(query, datatypes: Iterable[URIRef]) -> dict[URIRef, set[Literal]]:
@@ -481,6 +658,12 @@ DEFAULT_MESSAGES = {
     SH.QualifiedMinCountConstraintComponent: "Fewer than {value} values conform to the qualified value shape.",
     SH.QualifiedMaxCountConstraintComponent: "More than {value} values conform to the qualified value shape.",
     SH.SPARQLConstraintComponent: "The SPARQL constraint found a breach.",
+    SH.EqualsConstraintComponent: "Value is not also a value of {value}, or the other way round.",
+    SH.DisjointConstraintComponent: "Value is also a value of {value}.",
+    SH.LessThanConstraintComponent: "Value is not less than a value of {value}.",
+    SH.LessThanOrEqualsConstraintComponent: "Value is not less than or equal to a value of {value}.",
+    SH.UniqueLangConstraintComponent: "More than one value has the same language tag.",
+    SH.ClosedConstraintComponent: "The property is not among those the closed shape allows.",
 }
 
 
@@ -503,28 +686,37 @@ def run_checks(graph: Graph, checks: list[Check], query) -> list[Result]:
     """Evaluate checks with ``query(text)`` (returning rdflib query results) and make their results."""
     results = []
     for check in checks:
-        answer = query(check.query)
+        try:
+            answer = query(check.query)
+        except SyntaxError as error:  # the store's parser; the queries the engine writes are valid
+            if check.sparql is None:
+                raise
+            first = str(error).splitlines()[0]
+            raise InvalidShapeError(f"shape {check.shape.node.n3()}: the SPARQL query of {check.sparql.node.n3()} is "
+                                    f"not valid SPARQL (SHACL §5.1 requires it to be): {first}") from None
         names = [str(v) for v in answer.vars]
         core_messages = None if check.sparql else (check.shape.messages or (default_message(check),))
         seen = set()
         for solution in answer:
             row = {name: solution[i] for i, name in enumerate(names) if solution[i] is not None}
-            key = tuple(sorted((k, str(v), type(v).__name__) for k, v in row.items()))
+            key = tuple(row.get(name) for name in names)  # RDF terms: "Berg" is not "Berg"@de, 4 is not 4.0
             if key in seen:  # one result per distinct solution, as a validator per focus node gives
                 continue
             seen.add(key)
             focus = row["this"]
             value = {"value": row.get("value", focus if check.sparql else None), "focus": focus, "none": None}[check.value]
+            path = row.get("path") if check.path == "row" else check.shape.path
             if check.sparql is not None:
-                path = row.get("path")
+                # §5.3.2: the solution's ?path where it is an IRI, else the path of a property shape
+                path = row["path"] if isinstance(row.get("path"), URIRef) else check.shape.path
                 messages = check.sparql.messages or check.shape.messages
                 bound = dict(row, value=value) if value is not None else row
                 messages = tuple(Literal(_substitute(str(m), bound), lang=m.language) for m in messages)
             else:
-                path = check.shape.path
                 messages = core_messages
             results.append(make_result(graph, check.shape.severity, focus, path, value, check.shape.node,
-                                       check.component, messages or (default_message(check),)))
+                                       check.component, messages or (default_message(check),),
+                                       source_constraint=check.sparql.node if check.sparql else None))
     return results
 
 
