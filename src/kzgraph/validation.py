@@ -35,9 +35,9 @@ from rdflib.term import Node
 from .loading import ONTOLOGY_DIR, load_files
 from .shacl import reference, sparql_engine
 from .shacl.results import SEVERITIES, SH, Report, Result, sort_results
-from .shacl.shapes import UnsupportedShapeError
+from .shacl.shapes import InvalidShapeError, UnsupportedShapeError
 
-__all__ = ["ENGINES", "SEVERITIES", "SH", "SHAPES_DIR", "Report", "Result", "UnsupportedShapeError",
+__all__ = ["ENGINES", "SEVERITIES", "SH", "SHAPES_DIR", "InvalidShapeError", "Report", "Result", "UnsupportedShapeError",
            "affected_focus", "shapes_graph", "validate_changes", "validate_graph", "validate_store"]
 
 SHAPES_DIR = ONTOLOGY_DIR / "shapes"
@@ -71,7 +71,8 @@ def validate_graph(data: Graph, shapes: Graph | None = None, engine: str = DEFAU
     shapes = shapes if shapes is not None else shapes_graph()
     if engine == "pyshacl":
         return Report(sort_results(reference.validate(data, shapes)), shapes)
-    return validate_store(_oxigraph_copy(data), shapes)
+    originals = sparql_engine.originals(data)  # the literals the store keeps in another form
+    return Report(sort_results(sparql_engine.validate(shapes, _oxigraph_copy(data).query, originals=originals)), shapes)
 
 
 def validate_store(kg, shapes: Graph | None = None, engine: str = DEFAULT_ENGINE,
@@ -89,9 +90,14 @@ def validate_store(kg, shapes: Graph | None = None, engine: str = DEFAULT_ENGINE
         from .build import union_graph
 
         return Report(sort_results(reference.validate(union_graph(kg), shapes)), shapes)
-    query = kg.query if kg.backend.startswith("oxigraph") else _oxigraph_copy(kg.dataset.triples((None, None, None))).query
+    originals = None
+    if kg.backend.startswith("oxigraph"):
+        query = kg.query
+    else:
+        originals = sparql_engine.originals(kg.dataset.triples((None, None, None)))
+        query = _oxigraph_copy(kg.dataset.triples((None, None, None))).query
     restrict = "" if focus is None else _restriction(kg, set(focus))
-    return Report(sort_results(sparql_engine.validate(shapes, query, restrict)), shapes)
+    return Report(sort_results(sparql_engine.validate(shapes, query, restrict, originals=originals)), shapes)
 
 
 # -- validating a change ----------------------------------------------------------------------------
@@ -164,8 +170,10 @@ def _reach(compiler: sparql_engine.Compiler) -> int | None:
 
     def value_reach(constraint, stack) -> int | None:
         value = constraint.value
-        if constraint.component == SH.ClassConstraintComponent:
-            return 0
+        if constraint.component in (SH.ClassConstraintComponent, SH.ClosedConstraintComponent, SH.EqualsConstraintComponent,
+                                    SH.DisjointConstraintComponent, SH.LessThanConstraintComponent,
+                                    SH.LessThanOrEqualsConstraintComponent):
+            return 0  # the value node's own triples (sh:closed) or the focus node's (§4.5, read at 0 too)
         if constraint.component in (SH.NodeConstraintComponent, SH.NotConstraintComponent):
             return shape_reach(value, stack)
         if constraint.component in (SH.AndConstraintComponent, SH.OrConstraintComponent, SH.XoneConstraintComponent):

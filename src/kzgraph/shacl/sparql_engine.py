@@ -33,7 +33,10 @@ mapping, the one pySHACL relies on; the ill-typed ones are named in the queries.
 from __future__ import annotations
 
 import itertools
+import logging
 import re
+from datetime import date, datetime, time
+from decimal import Decimal
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -114,9 +117,109 @@ def nullable(graph: Graph, path: Node) -> bool:
     return alternatives is not None and any(nullable(graph, p) for p in Collection(graph, alternatives))
 
 
+#: Integer datatypes derived from xsd:integer with their bounds (XML Schema 2 §3.4): rdflib reads
+#: "300"^^xsd:byte as 300, which is not a byte.
+INTEGER_BOUNDS = {
+    XSD.byte: (-2**7, 2**7 - 1), XSD.short: (-2**15, 2**15 - 1), XSD.int: (-2**31, 2**31 - 1),
+    XSD.long: (-2**63, 2**63 - 1), XSD.unsignedByte: (0, 2**8 - 1), XSD.unsignedShort: (0, 2**16 - 1),
+    XSD.unsignedInt: (0, 2**32 - 1), XSD.unsignedLong: (0, 2**64 - 1), XSD.positiveInteger: (1, None),
+    XSD.nonNegativeInteger: (0, None), XSD.negativeInteger: (None, -1), XSD.nonPositiveInteger: (None, 0),
+}
+#: The Python values rdflib gives the literals of well-formed lexical forms, for the datatypes where it
+#: accepts more than XML Schema does ("2011-01-01"^^xsd:dateTime becomes a date).
+VALUE_TYPES = {XSD.integer: int, XSD.decimal: Decimal, XSD.float: float, XSD.double: float,
+               XSD.date: date, XSD.dateTime: datetime, XSD.time: time}
+BOOLEAN_FORMS = {"true", "false", "1", "0"}
+
+
 def well_formed(literal: Literal) -> bool:
-    """Not ill-typed (RDF 1.1 §3.3): rdflib maps the lexical form to a value of its datatype."""
-    return getattr(literal, "ill_typed", None) is not True
+    """Not ill-typed (RDF 1.1 §3.3): rdflib maps the lexical form to a value of its datatype, a value of
+    the right kind and, for the bounded integer datatypes, within the bounds."""
+    if getattr(literal, "ill_typed", None) is True:
+        return False
+    datatype, value = literal.datatype, literal.value
+    if datatype == XSD.boolean:
+        return str(literal) in BOOLEAN_FORMS
+    if datatype in INTEGER_BOUNDS:
+        low, high = INTEGER_BOUNDS[datatype]
+        return isinstance(value, int) and (low is None or value >= low) and (high is None or value <= high)
+    kind = VALUE_TYPES.get(datatype)
+    if kind is None:
+        return True
+    if kind is date:
+        return isinstance(value, date) and not isinstance(value, datetime)
+    return isinstance(value, kind) and not isinstance(value, bool)
+
+
+def has_datatype(literal: Node, datatype: URIRef) -> bool:
+    """Whether a term of the data satisfies ``sh:datatype`` (§4.1.2): a literal of the datatype (a string
+    without one is an xsd:string, a string with a language an rdf:langString) that is not ill-typed."""
+    if not isinstance(literal, Literal):
+        return False
+    own = literal.datatype or (RDF.langString if literal.language else XSD.string)
+    return own == datatype and well_formed(literal)
+
+
+def rdf_term(term: Node) -> Node:
+    """A term as RDF 1.1 has it: ``"a"`` and ``"a"^^xsd:string`` are one term, which rdflib keeps apart."""
+    if isinstance(term, Literal) and term.datatype == XSD.string and term.language is None:
+        return Literal(str(term))
+    return term
+
+
+def stored_forms(literals: Iterable[Literal]) -> dict[Literal, Literal]:
+    """The term an Oxigraph store keeps for each literal. Oxigraph keeps a typed literal of a datatype it
+    knows in a canonical form: "4.0"^^xsd:decimal as "4", "1"^^xsd:byte as "1"^^xsd:integer,
+    "2011-01-01"^^xsd:dateTime as "2011-01-01T00:00:00"; its SPARQL sees the canonical form, also of
+    the constants in a query."""
+    from kzgraph.store import open as open_store  # the store module needs nothing of this one
+
+    literals = sorted(set(literals), key=lambda t: (str(t), str(t.datatype), str(t.language)))
+    if not literals:
+        return {}
+    kg = open_store("oxigraph")
+    graph = kg.graph(URIRef("urn:x-kzgraph:literals"))
+    value = URIRef("urn:x-kzgraph:value")
+    graph.addN((URIRef(f"urn:x-kzgraph:literal:{i}"), value, literal, graph) for i, literal in enumerate(literals))
+    forms = {}
+    for subject, stored in kg.query(f"SELECT ?s ?o WHERE {{ GRAPH ?g {{ ?s {value.n3()} ?o }} }}"):
+        forms[literals[int(str(subject).rsplit(":", 1)[1])]] = stored
+    return forms
+
+
+def originals(triples: Iterable) -> dict[Literal, Literal]:
+    """The literals of the triples that a store keeps in another form: stored form -> the literal.
+
+    Raises :class:`UnsupportedShapeError` when two literals become one term in the store (``"1"^^xsd:byte``
+    and ``"01"^^xsd:integer``): their triples are merged there, and no query can tell them apart.
+    """
+    forms = stored_forms(o for _, _, o in triples if isinstance(o, Literal))
+    found: dict[Literal, Literal] = {}
+    by_form: dict[Node, set] = {}
+    for literal, stored in forms.items():
+        by_form.setdefault(rdf_term(stored), set()).add(rdf_term(literal))
+        if rdf_term(stored) != rdf_term(literal):
+            found[stored] = literal
+    for stored, literals in by_form.items():
+        if len(literals) > 1:
+            shown = " and ".join(sorted(t.n3() for t in literals))
+            raise UnsupportedShapeError(f"the data holds {shown}, which an Oxigraph store keeps as one term "
+                                        f"{stored.n3()}; the sparql engine cannot tell them apart; validate "
+                                        "with --engine pyshacl instead")
+    return found
+
+
+def rewritten_datatypes(datatypes: Iterable[URIRef]) -> set[URIRef]:
+    """The datatypes whose well-formed literals an Oxigraph store keeps under another datatype
+    ("1"^^xsd:byte as "1"^^xsd:integer): no literal in the store has them."""
+    datatypes = sorted(set(datatypes))
+    log = logging.getLogger("rdflib.term")  # rdflib logs each probe that is not of its datatype
+    level, log.level = log.level, logging.CRITICAL
+    try:
+        probes = [Literal(form, datatype=d) for d in datatypes for form in ("1", "-1", "P1M", "PT1S", "2000-01-01")]
+    finally:
+        log.level = level
+    return {probe.datatype for probe, stored in stored_forms(probes).items() if stored.datatype != probe.datatype}
 
 
 @dataclass(frozen=True)
@@ -143,13 +246,89 @@ class Compiler:
         self.shapes = read_shapes(shapes_graph)
         self.ill_typed: dict[URIRef, set[Literal]] = {}
         self.subclasses: dict[URIRef, set[URIRef]] = {}
+        self.originals: dict[Literal, Literal] = {}
+        self._stored: dict[Literal, Literal] = {}
         self._names = itertools.count()
 
-    def read_data(self, query) -> None:
+    def read_data(self, query, originals: dict[Literal, Literal] | None = None) -> None:
         """Read what the queries need to know of the data: its ill-typed literals of the datatypes the
-        shapes name, and the sub-classes of the target classes."""
-        self.ill_typed = ill_typed_literals(query, self.datatypes())
+        shapes name, and the sub-classes of the target classes.
+
+        ``originals`` maps the literals the store keeps in another form (:func:`stored_forms`) to the
+        literals of the data, where the data was copied into the store (:func:`originals`); None: the data
+        is what the store holds, and no literal in it has a datatype the store rewrites, so a
+        ``sh:datatype`` naming one is refused rather than failing every value.
+        """
+        datatypes = self.datatypes()
+        if originals is None:
+            rewritten = rewritten_datatypes(datatypes)
+            if rewritten:
+                shown = ", ".join(sorted("xsd:" + d[len(str(XSD)):] if d.startswith(str(XSD)) else d.n3() for d in rewritten))
+                raise UnsupportedShapeError(f"sh:datatype {shown}: an Oxigraph store keeps these literals as "
+                                            "xsd:integer, so the sparql engine cannot tell which values had the "
+                                            "datatype; validate the data files with --engine pyshacl instead")
+        elif originals and any(shape.sparql for shape in self.shapes.values()):
+            example = next(iter(sorted(originals.values(), key=str)))
+            raise UnsupportedShapeError(f"the data holds literals that an Oxigraph store keeps in another form "
+                                        f"(such as {example.n3()}), which the queries of SHACL-SPARQL constraints "
+                                        "would see; validate with --engine pyshacl instead")
+        self.originals = originals or {}
+        self._stored = {}
+        constants = [t for t in self.constants() if isinstance(t, Literal)]
+        self._stored = stored_forms(constants) if constants else {}
+        self.ill_typed = ill_typed_literals(query, datatypes)
         self.subclasses = subclasses(query, self.target_classes())
+
+    def constants(self) -> set[Node]:
+        """The terms the shapes compare values with (sh:in, sh:hasValue, sh:targetNode)."""
+        found: set[Node] = set()
+        for shape in self.shapes.values():
+            found.update(target for kind, target in shape.targets if kind == SH.targetNode)
+            for constraint in shape.constraints:
+                if constraint.component == SH.InConstraintComponent:
+                    found.update(constraint.value)
+                elif constraint.component == SH.HasValueConstraintComponent:
+                    found.add(constraint.value)
+        return found
+
+    # -- the data's terms, where the store keeps another form -------------------------------------
+
+    def same_term(self, v: str, term: Node) -> str:
+        """An expression true when the node bound to ``v`` is ``term`` in the data (RDF term equality).
+
+        The store's SPARQL compares the canonical forms of literals ("1.0"^^xsd:decimal is "1" there):
+        a constant whose canonical form is not that of a literal of the data with this very form matches
+        nothing.
+        """
+        if not isinstance(term, Literal):
+            return f"sameTerm({v}, {term.n3()})"
+        stored = self._stored.get(term, term)
+        original = self.originals.get(stored, stored)
+        if rdf_term(original) != rdf_term(term):
+            return "false"
+        return f"sameTerm({v}, {stored.n3()})"
+
+    def lexical(self, v: str) -> str:
+        """The lexical form of the node bound to ``v`` in the data (``STR``, SPARQL 1.1 §17.4.2.5)."""
+        text = f"STR({v})"
+        for stored, original in sorted(self.originals.items(), key=lambda item: str(item[0])):
+            if str(stored) != str(original):
+                text = f"IF(sameTerm({v}, {stored.n3()}), {sparql_string(str(original))}, {text})"
+        return text
+
+    def datatype_test(self, v: str, datatype: URIRef) -> str:
+        """``sh:datatype`` (§4.1.2): a literal of the datatype, not ill-typed, as the data has it."""
+        test = f"isLiteral({v}) && datatype({v}) = {datatype.n3()}"
+        for bad in sorted(self.ill_typed.get(datatype, ()), key=str):
+            test += f" && !sameTerm({v}, {bad.n3()})"
+        wrong = [s for s, o in self.originals.items() if s.datatype == datatype and not has_datatype(o, datatype)]
+        right = [s for s, o in self.originals.items() if has_datatype(o, datatype)]
+        for stored in sorted(wrong, key=str):
+            test += f" && !sameTerm({v}, {stored.n3()})"
+        test = f"COALESCE({test}, false)"
+        if right:
+            test = "(" + " || ".join(f"sameTerm({v}, {s.n3()})" for s in sorted(right, key=str)) + f" || {test})"
+        return test
 
     # -- naming ---------------------------------------------------------------------------------------
 
@@ -183,28 +362,25 @@ class Compiler:
         if component == SH.ClassConstraintComponent:  # §4.1.1: a SHACL instance of the class
             return f"EXISTS {{ {v} {TYPE_PATH} {value.n3()} }}"
         if component == SH.DatatypeConstraintComponent:  # §4.1.2: the datatype, and not ill-typed
-            test = f"isLiteral({v}) && datatype({v}) = {value.n3()}"
-            for bad in sorted(self.ill_typed.get(value, ()), key=str):
-                test += f" && !sameTerm({v}, {bad.n3()})"
-            return f"COALESCE({test}, false)"
+            return self.datatype_test(v, value)
         if component == SH.NodeKindConstraintComponent:  # §4.1.3
             return NODE_KIND_TESTS[value].format(v=v)
         if component in RANGE_OPERATORS:  # §4.3: the SPARQL comparison "$min <= v" and so on
             return f"COALESCE({value.n3()} {RANGE_OPERATORS[component]} {v}, false)"
         if component == SH.MinLengthConstraintComponent:  # §4.4.1: STRLEN(str(v)), never a blank node
-            return f"COALESCE(!isBlank({v}) && STRLEN(STR({v})) >= {value}, false)"
+            return f"COALESCE(!isBlank({v}) && STRLEN({self.lexical(v)}) >= {value}, false)"
         if component == SH.MaxLengthConstraintComponent:
-            return f"COALESCE(!isBlank({v}) && STRLEN(STR({v})) <= {value}, false)"
+            return f"COALESCE(!isBlank({v}) && STRLEN({self.lexical(v)}) <= {value}, false)"
         if component == SH.PatternConstraintComponent:  # §4.4.3: REGEX(str(v), pattern, flags)
-            return (f"COALESCE(!isBlank({v}) && REGEX(STR({v}), {sparql_string(str(value))}, "
+            return (f"COALESCE(!isBlank({v}) && REGEX({self.lexical(v)}, {sparql_string(str(value))}, "
                     f"{sparql_string(constraint.flags)}), false)")
         if component == SH.LanguageInConstraintComponent:  # §4.4.4: langMatches with each range
             tests = " || ".join(f"langMatches(lang({v}), {sparql_string(str(t))})" for t in value) or "false"
             return f"COALESCE(isLiteral({v}) && ({tests}), false)"
         if component == SH.InConstraintComponent:  # §4.8.3: one of the members, as the same RDF term
-            return "(" + (" || ".join(f"sameTerm({v}, {t.n3()})" for t in value) or "false") + ")"
+            return "(" + (" || ".join(self.same_term(v, t) for t in value) or "false") + ")"
         if component == SH.HasValueConstraintComponent:  # §4.8.2, for a node shape's value node
-            return f"sameTerm({v}, {value.n3()})"
+            return self.same_term(v, value)
         if component == SH.EqualsConstraintComponent:  # §4.5.1: the node is the one value of the property
             x = self.fresh()
             return f"(EXISTS {{ {v} {value.n3()} {v} }} && NOT EXISTS {{ {v} {value.n3()} {x} FILTER(!sameTerm({x}, {v})) }})"
@@ -291,7 +467,7 @@ class Compiler:
             return f"!({self.at_least(v, shape, value + 1)})"
         if component == SH.HasValueConstraintComponent:  # §4.8.2
             x = self.fresh()
-            return f"EXISTS {{ {self.reach(v, shape, x)} FILTER(sameTerm({x}, {value.n3()})) }}"
+            return f"EXISTS {{ {self.reach(v, shape, x)} FILTER({self.same_term(x, value)}) }}"
         if component == SH.EqualsConstraintComponent:  # §4.5.1: the same values as the property
             x, y = self.fresh(), self.fresh()
             return (f"(NOT EXISTS {{ {self.reach(v, shape, x)} FILTER NOT EXISTS {{ {v} {value.n3()} {x} }} }} && "
@@ -358,7 +534,7 @@ class Compiler:
                     members = ", ".join(c.n3() for c in sorted(self.subclasses[target]))
                     tests.append(f"EXISTS {{ {var} {RDF.type.n3()} {t} . FILTER({t} IN ({members})) }}")
                 elif kind == SH.targetNode:
-                    tests.append(f"sameTerm({var}, {target.n3()})")
+                    tests.append(self.same_term(var, target))
                 else:
                     tests.append(f"EXISTS {{ {branch(kind, target, var)} }}")
             return "(" + " || ".join(tests) + ")"
@@ -479,7 +655,7 @@ class Compiler:
         if component == SH.HasValueConstraintComponent:  # §4.8.2: the value is not among the values
             x = self.fresh()
             query = (f"SELECT ?this {focus.extra} WHERE {{ {this} FILTER NOT EXISTS {{ {self.reach('?this', shape, x)} "
-                     f"FILTER(sameTerm({x}, {value.n3()})) }} }}")
+                     f"FILTER({self.same_term(x, value)}) }} }}")
             return Check(shape, component, query, "none")
         if component in (SH.QualifiedMinCountConstraintComponent, SH.QualifiedMaxCountConstraintComponent):
             qualified, count = value  # §4.7.3: the number of values that conform to the qualified shape
@@ -682,8 +858,10 @@ def default_message(check: Check) -> Literal:
     return Literal(DEFAULT_MESSAGES[check.component].format(value=value))
 
 
-def run_checks(graph: Graph, checks: list[Check], query) -> list[Result]:
-    """Evaluate checks with ``query(text)`` (returning rdflib query results) and make their results."""
+def run_checks(graph: Graph, checks: list[Check], query, originals: dict[Literal, Literal] | None = None) -> list[Result]:
+    """Evaluate checks with ``query(text)`` (returning rdflib query results) and make their results;
+    ``originals`` (stored form -> literal of the data) gives back the literals the store changed."""
+    originals = originals or {}
     results = []
     for check in checks:
         try:
@@ -698,7 +876,8 @@ def run_checks(graph: Graph, checks: list[Check], query) -> list[Result]:
         core_messages = None if check.sparql else (check.shape.messages or (default_message(check),))
         seen = set()
         for solution in answer:
-            row = {name: solution[i] for i, name in enumerate(names) if solution[i] is not None}
+            row = {name: originals.get(solution[i], solution[i]) for i, name in enumerate(names)
+                   if solution[i] is not None}
             key = tuple(row.get(name) for name in names)  # RDF terms: "Berg" is not "Berg"@de, 4 is not 4.0
             if key in seen:  # one result per distinct solution, as a validator per focus node gives
                 continue
@@ -720,13 +899,17 @@ def run_checks(graph: Graph, checks: list[Check], query) -> list[Result]:
     return results
 
 
-def validate(shapes_graph: Graph, query, restrict: str = "", compiler: Compiler | None = None) -> list[Result]:
+def validate(shapes_graph: Graph, query, restrict: str = "", compiler: Compiler | None = None,
+             originals: dict[Literal, Literal] | None = None) -> list[Result]:
     """Validate the data that ``query`` answers over against the shapes (SHACL §3).
 
     ``restrict`` is a group graph pattern that binds ``?this`` to the focus nodes to check (all by
     default) for the SHACL Core constraints; SHACL-SPARQL constraints always check all their focus nodes.
     ``compiler``: a :class:`Compiler` of the same shapes graph already made (it reads the data afresh).
+    ``originals``: where the data was copied into the store, the literals the store keeps in another
+    form (:func:`originals`); None when the data is what the store holds.
     """
     compiler = compiler or Compiler(shapes_graph)
-    compiler.read_data(query)
-    return run_checks(shapes_graph, compiler.checks(restrict), query)
+    compiler.read_data(query, originals)
+    back = {stored: term for term, stored in compiler._stored.items() if rdf_term(stored) != rdf_term(term)}
+    return run_checks(shapes_graph, compiler.checks(restrict), query, {**back, **compiler.originals})
