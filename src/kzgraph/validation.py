@@ -170,6 +170,8 @@ def _reach(compiler: sparql_engine.Compiler) -> int | None:
 
     def value_reach(constraint, stack) -> int | None:
         value = constraint.value
+        if constraint.validator is not None:
+            return None  # a component of one's own (SHACL §6): its queries may read anything
         if constraint.component in (SH.ClassConstraintComponent, SH.ClosedConstraintComponent, SH.EqualsConstraintComponent,
                                     SH.DisjointConstraintComponent, SH.LessThanConstraintComponent,
                                     SH.LessThanOrEqualsConstraintComponent):
@@ -180,7 +182,8 @@ def _reach(compiler: sparql_engine.Compiler) -> int | None:
             reaches = [shape_reach(s, stack) for s in value]
             return None if None in reaches else max(reaches, default=-1)
         if constraint.component in (SH.QualifiedMinCountConstraintComponent, SH.QualifiedMaxCountConstraintComponent):
-            return shape_reach(value[0], stack)
+            reaches = [shape_reach(s, stack) for s in (value[0], *constraint.siblings)]  # siblings: §4.7.3
+            return None if None in reaches else max(reaches)
         return -1
 
     reaches = [shape_reach(node) for node, shape in compiler.shapes.items() if shape.targets]

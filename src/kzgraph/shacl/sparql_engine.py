@@ -16,8 +16,9 @@ follow W3C SHACL (https://www.w3.org/TR/shacl/), cited per component below:
 * shapes reached through ``sh:node``, ``sh:not``, ``sh:and``, ``sh:or``, ``sh:xone`` and
   ``sh:qualifiedValueShape`` are compiled into a SPARQL expression that is true exactly when a node
   conforms to the shape (§3.4), nested as deep as the shapes are; a deactivated shape (§2.1.6) conforms;
-* SHACL-SPARQL constraints (§5) run once over all focus nodes: the pre-bound ``$this`` (§5.3.1) becomes a
-  variable joined with the shape's focus nodes.
+* SHACL-SPARQL constraints (§5), of node and property shapes, run once over all focus nodes: the
+  pre-bound ``$this`` (§5.3.1) becomes a variable, and every group of the query that mentions it is joined
+  with the shape's focus nodes (:func:`prebind`), which refuses what §5.2 forbids.
 
 A query over the values of a predicate path that exist starts from the predicate's triples and keeps those
 of focus nodes (few facts have a ``kz:quantity``); a query that a missing value breaks starts from the
@@ -25,16 +26,22 @@ focus nodes.
 
 The one part evaluated outside SPARQL is whether a literal is ill-typed (§4.1.2): SPARQL has no test for
 it, so the literals of the constrained datatypes are read once and checked with rdflib's lexical-to-value
-mapping, the one pySHACL relies on; the ill-typed ones are named in the queries.
+mapping, the one pySHACL relies on (:func:`well_formed`); the ill-typed ones are named in the queries.
+
+Oxigraph keeps typed literals in a canonical form (:func:`stored_forms`). Where the data was copied into
+the store, the literals it changed are known (:func:`originals`): the tests that read a literal's datatype,
+lexical form or identity read the data's literal, and results name it.
 
 :mod:`kzgraph.shacl.shapes` refuses any shape this engine does not implement.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import re
+import warnings
 from datetime import date, datetime, time
 from decimal import Decimal
 from collections.abc import Callable, Iterable
@@ -212,14 +219,20 @@ def originals(triples: Iterable) -> dict[Literal, Literal]:
 def rewritten_datatypes(datatypes: Iterable[URIRef]) -> set[URIRef]:
     """The datatypes whose well-formed literals an Oxigraph store keeps under another datatype
     ("1"^^xsd:byte as "1"^^xsd:integer): no literal in the store has them."""
-    datatypes = sorted(set(datatypes))
-    log = logging.getLogger("rdflib.term")  # rdflib logs each probe that is not of its datatype
+    return set(_rewritten(tuple(sorted(set(datatypes)))))
+
+
+@functools.lru_cache(maxsize=64)
+def _rewritten(datatypes: tuple[URIRef, ...]) -> frozenset[URIRef]:
+    log = logging.getLogger("rdflib.term")  # rdflib logs (and warns of) each probe not of its datatype
     level, log.level = log.level, logging.CRITICAL
     try:
-        probes = [Literal(form, datatype=d) for d in datatypes for form in ("1", "-1", "P1M", "PT1S", "2000-01-01")]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            probes = [Literal(form, datatype=d) for d in datatypes for form in ("1", "-1", "P1M", "PT1S", "2000-01-01")]
     finally:
         log.level = level
-    return {probe.datatype for probe, stored in stored_forms(probes).items() if stored.datatype != probe.datatype}
+    return frozenset(probe.datatype for probe, stored in stored_forms(probes).items() if stored.datatype != probe.datatype)
 
 
 @dataclass(frozen=True)
@@ -236,6 +249,11 @@ class Check:
     value: str  # "value", "focus" or "none"
     sparql: SparqlConstraint | None = None
     path: str = "shape"  # the result path: the shape's, or "row": the solution's ?path (sh:closed)
+    #: A constraint component of one's own (§6.3): its messages (templates), its parameters' values, and
+    #: whether the solutions are those of its SELECT validator.
+    templates: tuple[Literal, ...] | None = None
+    bindings: tuple = ()
+    selected: bool = False
 
 
 class Compiler:
@@ -247,7 +265,7 @@ class Compiler:
         self.ill_typed: dict[URIRef, set[Literal]] = {}
         self.subclasses: dict[URIRef, set[URIRef]] = {}
         self.originals: dict[Literal, Literal] = {}
-        self._stored: dict[Literal, Literal] = {}
+        self._stored: dict[Literal, Literal] | None = None
         self._names = itertools.count()
 
     def read_data(self, query, originals: dict[Literal, Literal] | None = None) -> None:
@@ -273,9 +291,8 @@ class Compiler:
                                         f"(such as {example.n3()}), which the queries of SHACL-SPARQL constraints "
                                         "would see; validate with --engine pyshacl instead")
         self.originals = originals or {}
-        self._stored = {}
-        constants = [t for t in self.constants() if isinstance(t, Literal)]
-        self._stored = stored_forms(constants) if constants else {}
+        if self._stored is None:  # the shapes' constants as the store keeps them, read once
+            self._stored = stored_forms(t for t in self.constants() if isinstance(t, Literal))
         self.ill_typed = ill_typed_literals(query, datatypes)
         self.subclasses = subclasses(query, self.target_classes())
 
@@ -302,7 +319,7 @@ class Compiler:
         """
         if not isinstance(term, Literal):
             return f"sameTerm({v}, {term.n3()})"
-        stored = self._stored.get(term, term)
+        stored = (self._stored or {}).get(term, term)
         original = self.originals.get(stored, stored)
         if rdf_term(original) != rdf_term(term):
             return "false"
@@ -411,10 +428,10 @@ class Compiler:
         if shape.deactivated:
             return "true"
         stack = stack + (node,)
-        if shape.sparql:
-            raise UnsupportedShapeError(f"shape {node.n3()} has a SHACL-SPARQL constraint and is used by another "
-                                        "shape; the sparql engine runs SHACL-SPARQL constraints of targeted "
-                                        "shapes only")
+        if shape.sparql or any(c.validator is not None for c in shape.constraints):
+            raise UnsupportedShapeError(f"shape {node.n3()} has a SHACL-SPARQL constraint (§5, or of a component of "
+                                        "its own, §6) and is used by another shape; the sparql engine runs those "
+                                        "of targeted shapes and their property shapes only")
         tests = []
         if not shape.is_property_shape:
             tests += [self.value_test(c, v, stack) for c in shape.constraints]
@@ -438,6 +455,13 @@ class Compiler:
         if nullable(self.graph, shape.path):
             return f"{{ {subject} {path} {value} . }} UNION {{ BIND({subject} AS {value}) }}"
         return f"{subject} {path} {value} ."
+
+    def qualifies(self, constraint, v: str, stack: tuple) -> str:
+        """A value counted by a qualified cardinality (§4.7.3): it conforms to the qualified value shape and,
+        with ``sh:qualifiedValueShapesDisjoint true``, to none of the sibling shapes."""
+        tests = [self.conforms(constraint.value[0], v, stack)]
+        tests += [f"!({self.conforms(sibling, v, stack)})" for sibling in constraint.siblings]
+        return "(" + " && ".join(tests) + ")"
 
     def has_value(self, subject: str, shape: Shape, value: str) -> str:
         """An expression true when the bound ``value`` is a value node of the property shape from the bound
@@ -487,11 +511,9 @@ class Compiler:
             x = self.fresh()
             return f"NOT EXISTS {{ {self.reach(v, shape, x)} FILTER(!{self.value_test(constraint, x, stack)}) }}"
         if component == SH.QualifiedMinCountConstraintComponent:  # §4.7.3
-            qualified, count = value
-            return self.at_least(v, shape, count, lambda x: self.conforms(qualified, x, stack))
+            return self.at_least(v, shape, value[1], lambda x: self.qualifies(constraint, x, stack))
         if component == SH.QualifiedMaxCountConstraintComponent:
-            qualified, count = value
-            return f"!({self.at_least(v, shape, count + 1, lambda x: self.conforms(qualified, x, stack))})"
+            return f"!({self.at_least(v, shape, value[1] + 1, lambda x: self.qualifies(constraint, x, stack))})"
         raise UnsupportedShapeError(f"{component.n3()} is not implemented by the sparql engine")
 
     def at_least(self, v: str, shape: Shape, count: int, test: Callable[[str], str] | None = None) -> str:
@@ -561,6 +583,9 @@ class Compiler:
         if not shape.is_property_shape:
             this = focus.bind("?this")
             for constraint in shape.constraints:
+                if constraint.validator is not None:
+                    checks.append(self.component_check(shape, constraint, focus))
+                    continue
                 if constraint.component in PAIR_COMPONENTS:  # results name other values than the focus node
                     checks.append(self.pair_check(shape, constraint, focus))
                     continue
@@ -572,7 +597,9 @@ class Compiler:
                 checks += self.shape_checks(self.shape(child), focus, every)
             return checks
         for constraint in shape.constraints:
-            if constraint.component in PAIR_COMPONENTS:
+            if constraint.validator is not None:
+                checks.append(self.component_check(shape, constraint, focus))
+            elif constraint.component in PAIR_COMPONENTS:
                 checks.append(self.pair_check(shape, constraint, focus))
             else:
                 checks.append(self.property_check(shape, constraint, focus))
@@ -591,6 +618,23 @@ class Compiler:
             return (f"{{ SELECT DISTINCT {extra} {var} WHERE "
                     f"{{ {self.values_of(Focus(focus.bind, extra=focus.extra), shape, var, parent)} }} }}")
         return Focus(values, extra=extra)
+
+    def component_check(self, shape: Shape, constraint, focus: Focus) -> Check:
+        """A constraint of a component of one's own (SHACL §6.3): its parameters are pre-bound (§6.2.1) by
+        their values; a SELECT validator runs as a SHACL-SPARQL constraint, an ASK validator once for all
+        value nodes: the nodes for which the ASK query is false."""
+        validator = constraint.validator
+        constants = {name: term.n3() for name, term in constraint.value}
+        path = self.path(shape) if shape.is_property_shape else None
+        templates = validator.messages or shape.messages
+        if validator.kind == "select":
+            query = prebind(validator.text, shape, focus.bind("?this"), path, constants)
+            return Check(shape, constraint.component, query, "value", templates=templates,
+                         bindings=constraint.value, selected=True)
+        _, prologue, body = prebind(validator.text, shape, None, path, constants).split(ASK_BODY)
+        values = self.values_of(focus, shape) if shape.is_property_shape else f"{focus.bind('?this')} BIND(?this AS ?value)"
+        query = f"{prologue}SELECT DISTINCT ?this ?value {focus.extra} WHERE {{ {values} FILTER NOT EXISTS {body} }}"
+        return Check(shape, constraint.component, query, "value", templates=templates, bindings=constraint.value)
 
     def pair_check(self, shape: Shape, constraint, focus: Focus) -> Check:
         """A constraint whose results name the values it finds (SHACL §4.4.5, §4.5, §4.8.1), for node
@@ -658,8 +702,8 @@ class Compiler:
                      f"FILTER({self.same_term(x, value)}) }} }}")
             return Check(shape, component, query, "none")
         if component in (SH.QualifiedMinCountConstraintComponent, SH.QualifiedMaxCountConstraintComponent):
-            qualified, count = value  # §4.7.3: the number of values that conform to the qualified shape
-            test = self.conforms(qualified, "?value", stack)
+            count = value[1]  # §4.7.3: the number of values that conform to the qualified shape
+            test = self.qualifies(constraint, "?value", stack)
             if component == SH.QualifiedMinCountConstraintComponent:
                 query = (f"SELECT ?this {focus.extra} WHERE {{ {{ {this} }} UNION {{ {every} FILTER({test}) }} }} "
                          f"GROUP BY ?this {focus.extra} HAVING (COUNT(DISTINCT ?value) < {count})")
@@ -705,25 +749,40 @@ class _Group:
     subselect: bool = False  # { SELECT ... }: nothing may come before the SELECT
 
 
-def prebind(select: str, shape: Shape, focus: str, path: str | None) -> str:
+#: Between the prologue and the group graph pattern of an ASK validator, as :func:`prebind` returns it.
+ASK_BODY = "\x00"
+
+
+def prebind(select: str, shape: Shape, focus: str | None, path: str | None,
+            constants: dict[str, str] | None = None) -> str:
     """A SHACL-SPARQL SELECT (SHACL §5.2, §5.3.1) with ``$this`` bound to every focus node at once: the
     pattern ``focus``, which binds ``?this`` to each focus node, starts the WHERE clause and every group
-    that mentions ``$this`` outside ``EXISTS``; ``$PATH`` becomes ``path`` (property shapes only).
+    that mentions ``$this`` outside ``EXISTS``; ``$PATH`` becomes ``path`` (property shapes only), and
+    the parameters of a constraint component (§6.2.1), ``constants``, their values.
+
+    With ``focus`` None the query is an ASK validator's (§6.3.2), to be evaluated inside ``EXISTS`` where
+    ``?this`` and ``?value`` are bound: what is returned is its prologue and its group graph pattern, each
+    after :data:`ASK_BODY`.
 
     Raises :class:`InvalidShapeError` for what SHACL §5.2 forbids in a query with pre-bound variables
-    (``MINUS``, ``VALUES``, ``SERVICE``, ``AS $this``, a sub-select that does not return ``$this``), and
-    :class:`UnsupportedShapeError` for what the engine does not bind.
+    (``MINUS``, ``VALUES``, ``SERVICE``, ``AS`` a pre-bound variable, a sub-select that does not return
+    ``$this``), and :class:`UnsupportedShapeError` for what the engine does not bind.
     """
     def invalid(message: str) -> InvalidShapeError:
         return InvalidShapeError(f"shape {shape.node.n3()}: the SPARQL query uses {message}, which SHACL §5.2 "
                                  "forbids in a query with pre-bound variables; a validator must fail on it")
 
+    constants = constants or {}
+    ask = focus is None
+    prebound = {"this", "value"} if ask else {"this"}
     tokens = [(m.lastgroup, m.group(), m.start(), m.end()) for m in SPARQL_TOKEN.finditer(select)
               if m.lastgroup != "comment"]
-    if not any(k == "word" and t.upper() == "SELECT" for k, t, _, _ in tokens):
-        raise refuse(shape.node, "a SHACL-SPARQL constraint must be a SELECT query")
+    form = "ASK" if ask else "SELECT"
+    if not any(k == "word" and t.upper() == form for k, t, _, _ in tokens):
+        raise refuse(shape.node, f"a SHACL-SPARQL query here must be a {form} query")
     out: list[str] = []
     last = 0
+    body = None  # where the ASK query's group graph pattern starts in the output
     groups: list[_Group] = []
     for i, (kind, text, start, end) in enumerate(tokens):
         out.append(select[last:start])
@@ -731,15 +790,20 @@ def prebind(select: str, shape: Shape, focus: str, path: str | None) -> str:
         word = text.upper() if kind == "word" else ""
         if word in ("MINUS", "VALUES", "SERVICE"):
             raise invalid(word)
+        if word == "ASK" and ask and body is None:
+            body = len(out)
+            continue
         if word == "SELECT" and groups:  # a sub-select must return $this (§5.2)
+            if ask:
+                raise refuse(shape.node, "a sub-select in an ASK validator")
             projection = []
             for kind2, text2, _, _ in tokens[i + 1:]:
                 if kind2 == "brace" or (kind2 == "word" and text2.upper() == "WHERE"):
                     break
                 projection.append((kind2, text2))
             if ("other", "*") in projection:
-                raise refuse(shape.node, f"a sub-select with SELECT * in a SHACL-SPARQL "
-                                            "constraint: the sparql engine cannot tell whether it returns $this")
+                raise refuse(shape.node, "a sub-select with SELECT * in a SHACL-SPARQL constraint: the sparql "
+                                         "engine cannot tell whether it returns $this")
             if not any(k == "var" and t[1:] == "this" for k, t in projection):
                 raise invalid("a sub-select that does not return $this")
             groups[-1].subselect = True
@@ -747,19 +811,22 @@ def prebind(select: str, shape: Shape, focus: str, path: str | None) -> str:
             name = text[1:]
             if name in NOT_PREBOUND:
                 raise refuse(shape.node, f"the sparql engine does not pre-bind ${name} (SHACL §5.3.1)")
+            if (name in prebound or name in constants) and i and tokens[i - 1][1].upper() == "AS":
+                raise invalid(f"AS ${name}")
             if name == "PATH":
                 if path is None:
                     raise refuse(shape.node, "$PATH in the constraint of a node shape")
                 out.append(path)
                 continue
-            if name == "this":
-                if i and tokens[i - 1][1].upper() == "AS":
-                    raise invalid("AS $this")
+            if name in constants:
+                out.append(constants[name])
+                continue
+            if name in prebound:
                 for group in groups:
                     group.focus = True
-                text = "?this"
+                text = "?" + name
         if kind == "brace" and text == "{":
-            exists = bool(groups and groups[-1].exists) or (i > 0 and tokens[i - 1][1].upper() == "EXISTS")
+            exists = ask or bool(groups and groups[-1].exists) or (i > 0 and tokens[i - 1][1].upper() == "EXISTS")
             out.append(text)
             groups.append(_Group(len(out) - 1, exists, focus=not groups))  # depth 0: the WHERE clause
             continue
@@ -771,6 +838,8 @@ def prebind(select: str, shape: Shape, focus: str, path: str | None) -> str:
                 out[group.opening] = "{ " + focus + " "
         out.append(text)
     out.append(select[last:])
+    if ask:
+        return ASK_BODY + "".join(out[:body]) + ASK_BODY + "".join(out[body:])
     query = "".join(out)
     projection = re.search(r"\bSELECT\b(.*?)(\bWHERE\b|\{)", query, re.IGNORECASE | re.DOTALL)
     if projection is None or not re.search(r"\?this\b|\*", projection.group(1)):
@@ -855,7 +924,8 @@ def default_message(check: Check) -> Literal:
     """A message for a constraint whose shape gives none (SHACL §3.6.2.7 leaves its wording open)."""
     constraints = [c for c in check.shape.constraints if c.component == check.component]
     value = _parameter_text(constraints[0].value) if constraints else ""
-    return Literal(DEFAULT_MESSAGES[check.component].format(value=value))
+    template = DEFAULT_MESSAGES.get(check.component, "The constraint component {component} found a breach.")
+    return Literal(template.format(value=value, component=check.component.n3()))
 
 
 def run_checks(graph: Graph, checks: list[Check], query, originals: dict[Literal, Literal] | None = None) -> list[Result]:
@@ -867,13 +937,16 @@ def run_checks(graph: Graph, checks: list[Check], query, originals: dict[Literal
         try:
             answer = query(check.query)
         except SyntaxError as error:  # the store's parser; the queries the engine writes are valid
-            if check.sparql is None:
+            if check.sparql is None and check.templates is None:
                 raise
             first = str(error).splitlines()[0]
-            raise InvalidShapeError(f"shape {check.shape.node.n3()}: the SPARQL query of {check.sparql.node.n3()} is "
-                                    f"not valid SPARQL (SHACL §5.1 requires it to be): {first}") from None
+            owner = check.sparql.node if check.sparql else check.component
+            raise InvalidShapeError(f"shape {check.shape.node.n3()}: the SPARQL query of {owner.n3()} is not valid "
+                                    f"SPARQL (SHACL §5.1, §6.3 require it to be): {first}") from None
         names = [str(v) for v in answer.vars]
-        core_messages = None if check.sparql else (check.shape.messages or (default_message(check),))
+        selected = check.sparql is not None or check.selected  # the solutions of a SELECT of the shapes
+        templates = (check.sparql.messages or check.shape.messages) if check.sparql else check.templates
+        core_messages = None if templates is not None else (check.shape.messages or (default_message(check),))
         seen = set()
         for solution in answer:
             row = {name: originals.get(solution[i], solution[i]) for i, name in enumerate(names)
@@ -883,14 +956,13 @@ def run_checks(graph: Graph, checks: list[Check], query, originals: dict[Literal
                 continue
             seen.add(key)
             focus = row["this"]
-            value = {"value": row.get("value", focus if check.sparql else None), "focus": focus, "none": None}[check.value]
+            value = {"value": row.get("value", focus if selected else None), "focus": focus, "none": None}[check.value]
             path = row.get("path") if check.path == "row" else check.shape.path
-            if check.sparql is not None:
-                # §5.3.2: the solution's ?path where it is an IRI, else the path of a property shape
+            if selected:  # §5.3.2: the solution's ?path where it is an IRI, else the path of a property shape
                 path = row["path"] if isinstance(row.get("path"), URIRef) else check.shape.path
-                messages = check.sparql.messages or check.shape.messages
-                bound = dict(row, value=value) if value is not None else row
-                messages = tuple(Literal(_substitute(str(m), bound), lang=m.language) for m in messages)
+            if templates is not None:  # §5.3.2, §6.3: {?var} and {$parameter} from the solution
+                bound = {**dict(check.bindings), **row, **({"value": value} if value is not None else {})}
+                messages = tuple(Literal(_substitute(str(m), bound), lang=m.language) for m in templates)
             else:
                 messages = core_messages
             results.append(make_result(graph, check.shape.severity, focus, path, value, check.shape.node,
@@ -911,5 +983,5 @@ def validate(shapes_graph: Graph, query, restrict: str = "", compiler: Compiler 
     """
     compiler = compiler or Compiler(shapes_graph)
     compiler.read_data(query, originals)
-    back = {stored: term for term, stored in compiler._stored.items() if rdf_term(stored) != rdf_term(term)}
+    back = {stored: term for term, stored in (compiler._stored or {}).items() if rdf_term(stored) != rdf_term(term)}
     return run_checks(shapes_graph, compiler.checks(restrict), query, {**back, **compiler.originals})
