@@ -81,15 +81,32 @@ def test_words_in_strings_iris_and_comments_are_not_read_as_keywords():
     assert values(report) == [(EX.a, EX.a)]
 
 
-def test_a_custom_constraint_component_declared_through_a_sub_class_is_refused():
+def test_a_custom_constraint_component_declared_through_a_sub_class_is_applied():
     """SHACL §6: an instance of a sub-class of sh:ConstraintComponent is a constraint component; it was
     ignored, and its shapes conformed."""
     shapes = graph("""ex:Component rdfs:subClassOf sh:ConstraintComponent .
         ex:Max a ex:Component ; sh:parameter [ sh:path ex:max ] ;
-            sh:validator [ a sh:SPARQLAskValidator ; sh:ask "ASK { FILTER (?value <= $max) }" ] .
-        ex:S a sh:NodeShape ; sh:targetNode ex:a ; sh:property [ sh:path ex:p ; ex:max 0 ] .""")
-    with pytest.raises(UnsupportedShapeError, match="constraint component of its own"):
-        validate_graph(graph("ex:a ex:p 1 ."), shapes, engine="sparql")
+            sh:validator [ a sh:SPARQLAskValidator ; sh:ask "ASK { FILTER (?value <= $max) }" ;
+                           sh:message "{?value} is more than {$max}" ] .
+        ex:S a sh:NodeShape ; sh:targetNode ex:a ; sh:property [ sh:path ex:p ; ex:max 1 ] .""")
+    report = validate_graph(graph("ex:a ex:p 1, 2 ."), shapes, engine="sparql")
+    assert values(report) == [(EX.a, Literal(2))]  # §6.3.2: the value node is the result's sh:value
+    assert [(r.component, r.message) for r in report.results] == [(str(EX.Max), "2 is more than 1")]
+    reference = validate_graph(graph("ex:a ex:p 1, 2 ."), shapes, engine="pyshacl")  # gives no sh:value here
+    assert [(r.focus, r.component) for r in reference.results] == [(str(EX.a), str(EX.Max))]
+
+
+def test_a_custom_component_with_a_select_validator_and_an_optional_parameter():
+    """SHACL §6.2.1: an optional parameter the shape does not give stays unbound; §6.3.1: a SELECT
+    validator of a property shape reads $PATH."""
+    shapes = graph("""ex:Lang a sh:ConstraintComponent ;
+            sh:parameter [ sh:path ex:lang ] ; sh:parameter [ sh:path ex:strict ; sh:optional true ] ;
+            sh:propertyValidator [ a sh:SPARQLSelectValidator ; sh:select '''SELECT $this ?value WHERE {
+                $this $PATH ?value . FILTER (!langMatches(lang(?value), $lang) && COALESCE(?strict, true)) }''' ] .
+        ex:S a sh:NodeShape ; sh:targetNode ex:a ; sh:property [ sh:path ex:label ; ex:lang "de" ] .""")
+    for engine in ("sparql", "pyshacl"):
+        report = validate_graph(graph('ex:a ex:label "Berg"@de, "Mountain"@en .'), shapes, engine=engine)
+        assert (engine, values(report)) == (engine, [(EX.a, Literal("Mountain", lang="en"))])
 
 
 def test_a_severity_of_ones_own_is_reported_as_given_and_blocks():

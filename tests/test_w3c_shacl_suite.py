@@ -30,11 +30,6 @@ REFUSED = {
         # Oxigraph stores the ill-typed "none"^^xsd:boolean as "false"^^xsd:boolean, which the test file
         # also holds: the store merges two terms of the data
         "which an Oxigraph store keeps as one term",
-    "core/property/qualifiedMinCountDisjoint-001": "sh:qualifiedValueShapesDisjoint true is not implemented",
-    "core/property/qualifiedValueShapesDisjoint-001": "sh:qualifiedValueShapesDisjoint true is not implemented",
-    "sparql/component/optional-001": "constraint component of its own (SHACL §6)",
-    "sparql/component/propertyValidator-select-001": "constraint component of its own (SHACL §6)",
-    "sparql/component/validator-001": "constraint component of its own (SHACL §6)",
     "sparql/pre-binding/shapesGraph-001": "does not pre-bind $shapesGraph",
 }
 
