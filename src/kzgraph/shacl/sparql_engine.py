@@ -42,10 +42,10 @@ import itertools
 import logging
 import re
 import warnings
-from datetime import date, datetime, time
-from decimal import Decimal
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
 
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.collection import Collection
