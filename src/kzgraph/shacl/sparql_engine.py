@@ -810,7 +810,8 @@ def prebind(select: str, shape: Shape, focus: str | None, path: str | None,
         if kind == "var":
             name = text[1:]
             if name in NOT_PREBOUND:
-                raise refuse(shape.node, f"the sparql engine does not pre-bind ${name} (SHACL §5.3.1)")
+                raise UnsupportedShapeError(f"shape {shape.node.n3()}: the sparql engine does not pre-bind ${name} "
+                                            "(SHACL §5.3.1), nor does pySHACL")
             if (name in prebound or name in constants) and i and tokens[i - 1][1].upper() == "AS":
                 raise invalid(f"AS ${name}")
             if name == "PATH":
