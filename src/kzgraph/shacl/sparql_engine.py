@@ -102,6 +102,11 @@ class Focus:
     extra: str = ""
 
 
+def not_one_of(v: str, terms) -> str:
+    """An expression true when ``v`` is none of the terms (Oxigraph 0.5 makes ``NOT IN ()`` false)."""
+    return "!(" + " || ".join(f"sameTerm({v}, {t.n3()})" for t in terms) + ")" if terms else "true"
+
+
 def sparql_string(text: str) -> str:
     """A SPARQL string literal (SPARQL 1.1 §19.7 escapes)."""
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
@@ -405,7 +410,7 @@ class Compiler:
             return f"NOT EXISTS {{ {v} {value.n3()} {v} }}"
         if component == SH.ClosedConstraintComponent:  # §4.8.1: no property but the allowed ones
             p, o = self.fresh("p"), self.fresh("o")
-            return f"NOT EXISTS {{ {v} {p} {o} FILTER({p} NOT IN ({', '.join(t.n3() for t in value)})) }}"
+            return f"NOT EXISTS {{ {v} {p} {o} FILTER({not_one_of(p, value)}) }}"
         if component == SH.NodeConstraintComponent:  # §4.7.1
             return self.conforms(value, v, stack)
         if component == SH.NotConstraintComponent:  # §4.6.1
@@ -660,9 +665,8 @@ class Compiler:
                      f"GROUP BY ?this ?_lang {focus.extra} HAVING (COUNT(DISTINCT ?value) > 1)")
             return Check(shape, component, query, "none")
         elif component == SH.ClosedConstraintComponent:  # §4.8.1: one result per triple of another property
-            allowed = ", ".join(t.n3() for t in value)
             query = (f"SELECT DISTINCT ?this ?path ?value {focus.extra} WHERE {{ {{ SELECT DISTINCT ?this ?_node {focus.extra} WHERE {{ "
-                     f"{values} BIND(?value AS ?_node) }} }} ?_node ?path ?value . FILTER(?path NOT IN ({allowed})) }}")
+                     f"{values} BIND(?value AS ?_node) }} }} ?_node ?path ?value . FILTER({not_one_of('?path', value)}) }}")
             return Check(shape, component, query, "value", path="row")
         else:
             raise UnsupportedShapeError(f"{component.n3()} is not implemented by the sparql engine")
