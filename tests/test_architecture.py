@@ -10,7 +10,7 @@ import networkx as nx
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "kzgraph"
 # a layer may import only the layers after it in this list (and itself)
-LAYERS = ["cli", "app", "endpoint", "service", "importers", "export", "analysis", "build", "validation", "sparql",
+LAYERS = ["cli", "app", "endpoint", "service", "export", "analysis", "build", "importers", "validation", "sparql",
           "store", "project", "settings", "namespaces", "errors"]
 
 

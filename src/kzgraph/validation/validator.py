@@ -37,7 +37,7 @@ from rdflib.term import Node
 from kzgraph.store.loading import ONTOLOGY_DIR, load_files
 from kzgraph.validation.shacl import pyshacl_engine, sparql_engine
 from kzgraph.validation.shacl.results import SEVERITIES, SH, Report, Result, sort_results
-from kzgraph.validation.shacl.shapes import Constraint, UnsupportedShapeError
+from kzgraph.validation.shacl.shapes import Constraint, InvalidShapeError, UnsupportedShapeError
 
 if TYPE_CHECKING:
     from kzgraph.store.local import KnowledgeGraph
@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 #: A triple added to or removed from a store.
 Triple = tuple[Node, Node, Node]
 
-__all__ = ["DEFAULT_ENGINE", "ENGINES", "SEVERITIES", "SH", "SHAPES_DIR", "Report", "Result", "UnsupportedShapeError",
+__all__ = ["DEFAULT_ENGINE", "ENGINES", "SEVERITIES", "SH", "SHAPES_DIR", "InvalidShapeError", "Report", "Result", "UnsupportedShapeError",
            "affected_focus", "shapes_graph", "validate_changes", "validate_graph", "validate_store"]
 
 SHAPES_DIR = ONTOLOGY_DIR / "shapes"
@@ -79,7 +79,8 @@ def validate_graph(data: Graph, shapes: Graph | None = None, engine: str = DEFAU
     shapes = shapes if shapes is not None else shapes_graph()
     if engine == "pyshacl":
         return Report(sort_results(pyshacl_engine.validate(data, shapes)), shapes)
-    return validate_store(_oxigraph_copy(data), shapes)
+    originals = sparql_engine.originals(data)  # the literals the store keeps in another form
+    return Report(sort_results(sparql_engine.validate(shapes, _oxigraph_copy(data).query, originals=originals)), shapes)
 
 
 def validate_store(kg: KnowledgeGraph, shapes: Graph | None = None, engine: str = DEFAULT_ENGINE,
@@ -97,10 +98,14 @@ def validate_store(kg: KnowledgeGraph, shapes: Graph | None = None, engine: str 
         from kzgraph.store.local import union_graph
 
         return Report(sort_results(pyshacl_engine.validate(union_graph(kg), shapes)), shapes)
-    store = kg if kg.backend.startswith("oxigraph") else _oxigraph_copy(kg.dataset.triples((None, None, None)))
-    query = store.query
+    originals = None
+    if kg.backend.startswith("oxigraph"):
+        query = kg.query
+    else:
+        originals = sparql_engine.originals(kg.dataset.triples((None, None, None)))
+        query = _oxigraph_copy(kg.dataset.triples((None, None, None))).query
     restrict = "" if focus is None else _restriction(kg, set(focus))
-    return Report(sort_results(sparql_engine.validate(shapes, query, restrict)), shapes)
+    return Report(sort_results(sparql_engine.validate(shapes, query, restrict, originals=originals)), shapes)
 
 
 # -- validating a change ----------------------------------------------------------------------------
@@ -179,8 +184,12 @@ def _reach(compiler: sparql_engine.Compiler) -> int | None:
 
     def value_reach(constraint: Constraint, stack: tuple[Node, ...]) -> int | None:
         value = constraint.value
-        if constraint.component == SH.ClassConstraintComponent:
-            return 0
+        if constraint.validator is not None:
+            return None  # a component of one's own (SHACL §6): its queries may read anything
+        if constraint.component in (SH.ClassConstraintComponent, SH.ClosedConstraintComponent, SH.EqualsConstraintComponent,
+                                    SH.DisjointConstraintComponent, SH.LessThanConstraintComponent,
+                                    SH.LessThanOrEqualsConstraintComponent):
+            return 0  # the value node's own triples (sh:closed) or the focus node's (§4.5, read at 0 too)
         if constraint.component in (SH.NodeConstraintComponent, SH.NotConstraintComponent):
             return shape_reach(value, stack)
         if constraint.component in (SH.AndConstraintComponent, SH.OrConstraintComponent,
@@ -189,7 +198,8 @@ def _reach(compiler: sparql_engine.Compiler) -> int | None:
             return None if reaches is None else max(reaches, default=-1)
         if constraint.component in (SH.QualifiedMinCountConstraintComponent,
                                     SH.QualifiedMaxCountConstraintComponent):
-            return shape_reach(value[0], stack)
+            reaches = known([shape_reach(s, stack) for s in (value[0], *constraint.siblings)])  # siblings: §4.7.3
+            return None if reaches is None else max(reaches)
         return -1
 
     reaches = known([shape_reach(node) for node, shape in compiler.shapes.items() if shape.targets])

@@ -60,5 +60,6 @@ def validate(data: Graph, shapes: Graph) -> list[Result]:
             component=report.value(node, SH.sourceConstraintComponent),
             messages=report.objects(node, SH.resultMessage),
             path_graph=report,
+            source_constraint=report.value(node, SH.sourceConstraint),
         ))
     return results

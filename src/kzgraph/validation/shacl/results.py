@@ -12,6 +12,8 @@ from rdflib.term import Node
 SH = Namespace("http://www.w3.org/ns/shacl#")
 SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
 SEVERITY_IRIS = {word: iri for iri, word in SEVERITIES.items()}
+#: The severities that do not make a report fail kzgraph's check (:attr:`Report.conforms`).
+NON_BLOCKING = {"Warning", "Info"}
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,8 @@ class ResultNodes:
     source_shape: Node
     component: URIRef
     messages: tuple[Literal, ...] = ()
+    severity: URIRef | None = None
+    source_constraint: Node | None = None  # the SHACL-SPARQL constraint node (SHACL §5.3.2)
 
 
 @dataclass(frozen=True)
@@ -58,11 +62,13 @@ class Report:
 
     @property
     def violations(self) -> list[Result]:
-        return [r for r in self.results if r.severity == "Violation"]
+        """The results that block: ``sh:Violation``, and any severity other than ``sh:Warning`` and
+        ``sh:Info`` (SHACL §2.1.5 allows severities of one's own; kzgraph does not know them harmless)."""
+        return [r for r in self.results if r.severity not in NON_BLOCKING]
 
     @property
     def conforms(self) -> bool:
-        """True when no result is a Violation (Warnings and Infos do not block the build).
+        """True when no result blocks (Warnings and Infos do not block the build; see :attr:`violations`).
 
         This is kzgraph's rule for a build; SHACL's own ``sh:conforms`` (§3.6.1) is false as soon as
         there is any result, and the Turtle report states that.
@@ -135,22 +141,24 @@ def english_message(messages) -> str:
 
 
 def make_result(shapes: Graph, severity: URIRef, focus: Node, path: Node | None, value: Node | None,
-                source_shape: Node, component: URIRef, messages, path_graph: Graph | None = None) -> Result:
+                source_shape: Node, component: URIRef, messages, path_graph: Graph | None = None,
+                source_constraint: Node | None = None) -> Result:
     """A result from its RDF terms; both engines make their results here.
 
-    ``path_graph`` holds the triples of a blank-node path (the shapes graph by default).
+    ``path_graph`` holds the triples of a blank-node path (the shapes graph by default). A severity of
+    one's own (SHACL §2.1.5) is kept as its IRI, in the result's words and in the report.
     """
     messages = tuple(messages)
     shape = reported_shape(shapes, source_shape)
     return Result(
-        severity=SEVERITIES.get(severity, str(severity).rsplit("#", 1)[-1]),
+        severity=SEVERITIES.get(severity, str(severity)),
         focus=str(focus),
         path=path_text(path_graph if path_graph is not None else shapes, path),
         value=str(value) if value is not None else None,
         message=english_message(messages),
         shape=str(shape),
         component=str(component),
-        nodes=ResultNodes(focus, path, value, source_shape, component, messages),
+        nodes=ResultNodes(focus, path, value, source_shape, component, messages, severity, source_constraint),
     )
 
 
@@ -180,7 +188,8 @@ def report_graph(results: list[Result], shapes: Graph | None = None) -> Graph:
         node = BNode()
         graph.add((report, SH.result, node))
         graph.add((node, RDF.type, SH.ValidationResult))
-        graph.add((node, SH.resultSeverity, SEVERITY_IRIS.get(result.severity, SH.Violation)))
+        severity = nodes.severity if nodes is not None and nodes.severity is not None else None
+        graph.add((node, SH.resultSeverity, severity or SEVERITY_IRIS.get(result.severity, URIRef(result.severity))))
         if nodes is None:  # a result made by hand: its words are all there is
             graph.add((node, SH.focusNode, URIRef(result.focus)))
             graph.add((node, SH.resultMessage, Literal(result.message)))
@@ -188,6 +197,8 @@ def report_graph(results: list[Result], shapes: Graph | None = None) -> Graph:
         graph.add((node, SH.focusNode, nodes.focus))
         graph.add((node, SH.sourceShape, nodes.source_shape))
         graph.add((node, SH.sourceConstraintComponent, nodes.component))
+        if nodes.source_constraint is not None:
+            graph.add((node, SH.sourceConstraint, nodes.source_constraint))
         if nodes.path is not None:
             graph.add((node, SH.resultPath, nodes.path))
             _copy_path(shapes, nodes.path, graph)
