@@ -57,3 +57,15 @@ def fixture_build(multivector_graph, tmp_path_factory):
     from .helpers import publish_build
 
     return publish_build(multivector_graph, tmp_path_factory.mktemp("fixture-build"))
+
+
+@pytest.fixture(scope="session")
+def register_graph():
+    """The fixture graph with the hand-made SIPRI register import tests/fixtures/register.trig (named
+    graph graph/import/sipri) loaded on top."""
+    from kzgraph.build import assemble
+    from kzgraph.loading import project_files
+
+    kg = assemble(project_files(data=[FIXTURES / "multivector.ttl"]))
+    kg.load(FIXTURES / "register.trig", format="trig")
+    return kg
