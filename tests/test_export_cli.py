@@ -32,7 +32,7 @@ def test_export_of_a_window_as_gexf_replaces_an_existing_file(fixture_build, tmp
     assert gexf_problems(out) == []
     graph = nx.read_gexf(out, version="1.3")
     assert (graph.graph["start"], graph.graph["end"]) == ("2011-01-01", "2012-12-31")
-    assert {d["relation"] for _, _, d in graph.edges(data=True)} == {"lease", "membership", "exercise", "transfer"}
+    assert {d["relation"] for _, _, d in graph.edges(data=True)} == {"lease", "membership", "exercise", "transfer", "agreement"}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cooperation.gexf"]
 
 
