@@ -211,11 +211,14 @@ def serve(
 
 @app.command()
 def metrics(
-    state: str = typer.Option("KAZ", help="ISO 3166-1 alpha-3 code (or IRI) of the state."),
+    state: str = typer.Option("KAZ", help="ISO 3166-1 alpha-3 code (or IRI) of the state; several side by side: KAZ,UZB,TKM."),
     from_year: Optional[int] = typer.Option(None, "--from", help="First year (inclusive)."),
     to_year: Optional[int] = typer.Option(None, "--to", help="Last year (inclusive)."),
     as_of: Optional[str] = typer.Option(None, "--as-of", help="One row: what was in force on this date (YYYY[-MM[-DD]])."),
     format: QueryFormat = typer.Option(QueryFormat.table, "--format", "-f"),
+    basis: Optional[str] = typer.Option(None, "--basis", help="Arms imports: tiv (SIPRI register, the default when the build has it) or count (curated deals)."),
+    include: str = typer.Option("", "--include", help="Count also these as deliveries (count basis): ordered, offered, planned, licensed-production, licence-granted, unknown, aid."),
+    view: str = typer.Option("pooled", "--view", help="pooled, source-mean (every source weighs the same) or per-source (one row per source)."),
     chart: Optional[Path] = typer.Option(None, "--chart", help="Also write the charts (PNG and SVG) to this folder."),
     store: Optional[str] = typer.Option(None, help=STORE_HELP),
 ) -> None:
@@ -224,19 +227,21 @@ def metrics(
     Definitions: docs/metrics.md. Every row lists the facts behind it (--format json or csv).
     """
     from . import metrics as metrics_module
+    from .errors import UsageError
     from .projections import ProjectionError, as_year
 
     try:
         kg = build_module.open_build(store)
         year = as_year(as_of)
-        rows = metrics_module.compute(kg, state, from_year, to_year, as_of=year)
+        options = {"basis": basis, "include": [i.strip() for i in include.split(",") if i.strip()], "view": view}
+        rows = metrics_module.compute(kg, state, from_year, to_year, as_of=year, **options)
         typer.echo(metrics_module.render(rows, format.value, title=f"multivector metrics: {state}"), nl=False)
         if chart is not None:
             from . import charts
 
-            for path in charts.render(kg, chart, state, from_year, to_year):
+            for path in charts.render(kg, chart, state, from_year, to_year, **options):
                 err.print(f"wrote {path}", highlight=False)
-    except (metrics_module.MetricsError, ProjectionError) as error:
+    except (metrics_module.MetricsError, ProjectionError, UsageError) as error:
         fail(str(error), EXIT_USAGE)
     except query_module.QueryError as error:  # a remote store rejected or failed on a query
         fail(str(error), EXIT_FAILED)
@@ -255,6 +260,7 @@ def export(
     to_year: Optional[int] = typer.Option(None, "--to", help="Last year (inclusive)."),
     as_of: Optional[str] = typer.Option(None, "--as-of", help="What was in force on this date (YYYY[-MM[-DD]])."),
     state: Optional[str] = typer.Option(None, help="Only this state's ego network (ISO 3166-1 alpha-3 code)."),
+    undated: str = typer.Option("keep", "--undated", help="keep (marked dated=false) or omit the ties no dated fact supports."),
     store: Optional[str] = typer.Option(None, help=STORE_HELP),
 ) -> None:
     """Export a partner network, or the whole graph, for Gephi, Cytoscape, yEd and igraph.
@@ -264,10 +270,10 @@ def export(
     from . import export as export_module
 
     try:
-        export_module.check(format, projection, graph, from_year, to_year, as_of, state)
+        export_module.check(format, projection, graph, from_year, to_year, as_of, state, undated)
         kg = build_module.open_build(store)
         result = export_module.export(kg, format, output, projection=projection, graph=graph, start=from_year,
-                                      end=to_year, as_of=as_of, state=state)
+                                      end=to_year, as_of=as_of, state=state, undated=undated)
     except export_module.ExportError as error:
         fail(str(error), EXIT_USAGE)
     except (build_module.NoBuildError, StoreError) as error:
