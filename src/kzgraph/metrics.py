@@ -289,7 +289,7 @@ def source_mean_shares(found: list[Tie], keys: Mapping[str, str]) -> dict[str, f
 
 @dataclass
 class Deal:
-    """Curated transfers that are one deal (joined by ``kz:sameDeal``): supplier, recipient, the status
+    """Curated transfers that are one deal (joined by ``kz:sameDealAs``): supplier, recipient, the status
     of its most advanced fact, whether it is aid, its years and the facts and documents behind it."""
 
     supplier: str
@@ -303,7 +303,7 @@ class Deal:
 
 def deals(facts: Facts, state: str | None = None) -> list[Deal]:
     """The curated transfers (to ``state`` when given) joined into deals: transfers linked by
-    ``kz:sameDeal`` (directly, or through a register row both are linked to) are one deal, told by
+    ``kz:sameDealAs`` (directly, or through a register row both are linked to) are one deal, told by
     however many documents. A deal takes the status of its most advanced fact (delivered before ordered
     before offered before planned) and the years of the facts with that status."""
     joined = nx.Graph()
@@ -729,7 +729,8 @@ TABLE_COLUMNS = [  # (row key, heading) of the text table; csv and json have eve
     ("cooperation_brokerage", "coop. brokerage"),
 ]
 SIDE_BY_SIDE = [("facts", "facts"), ("thin", "thin"), ("balance", "balance"), ("top_vector", "top vector"),
-                ("arms_volume", "arms"), ("arms_hhi", "HHI"), ("arms_top_supplier", "top supplier")]
+                ("arms_volume", "arms"), ("arms_hhi", "HHI"), ("arms_top_supplier", "top supplier"),
+                ("arms_top_share", "share")]
 UNITS = {"tiv": ("TIV m", "rows"), "count": ("deals", "facts")}
 
 
@@ -786,11 +787,11 @@ def render(rows: list[dict], fmt: str, title: str = "") -> str:
     if len(states) > 1:
         by_key = {(r["state"], r["year"]): r for r in rows if "source" not in r}
         labels = list(dict.fromkeys(r["year"] for r in rows))
-        table_.add_column("year")
+        table_.add_column("year", no_wrap=True)
         for state in states:
             for _, heading in SIDE_BY_SIDE:
                 heading = f"arms ({unit})" if heading == "arms" else heading
-                table_.add_column(f"{state} {heading}", overflow="fold")
+                table_.add_column(f"{state} {heading}", no_wrap=True)
         for label in labels:
             cells = [str(label)]
             for state in states:
@@ -809,5 +810,5 @@ def render(rows: list[dict], fmt: str, title: str = "") -> str:
                                                  else "curated deals delivered, each once") +
                       "; every fact IRI: --format json")
     buffer = io.StringIO()
-    Console(file=buffer, width=240, color_system=None).print(table_)
+    Console(file=buffer, width=max(200, 24 * len(table_.columns)), color_system=None).print(table_)
     return buffer.getvalue()
