@@ -376,11 +376,18 @@ class Facts:
             rule = model.rule(relation, classes)
             return {"kind": rule.kind, "weight": rule.weight, "classes": classes}
 
+        register = cls._register(kg)
+        skip = {row.iri for row in register}  # the register rows are volumes, never ties or curated deals
+        classes: dict[str, set[str]] = {}
+        for r in kg.query(sparql("agreement-classes")):
+            classes.setdefault(str(r.fact), set()).add(str(r["class"])[len(KZ):])
         ties = []
         for r in kg.query(sparql("ties")):
-            classes = tuple(sorted(c[len(KZ):] for c in _text(r.classes).split() if c.startswith(KZ)))
+            if str(r.fact) in skip:
+                continue
+            found = tuple(sorted(classes.get(str(r.fact), ()))) if str(r.relation) == "agreement" else ()
             ties.append(Fact(str(r.fact), str(r.relation), str(r.a), str(r.b), _year(r.first), _year(r.last),
-                             frozenset(_text(r.documents).split()), **typed(str(r.relation), classes)))
+                             frozenset(_text(r.documents).split()), **typed(str(r.relation), found)))
         memberships = []
         for r in kg.query(sparql("memberships")):
             member, organisation = str(r.member), str(r.organisation)
@@ -393,21 +400,41 @@ class Facts:
             else:
                 memberships.append(Fact(common[0], "membership", member, organisation, *common[3:],
                                         **typed("membership")))
-        transfers = [Transfer(str(r.fact), str(r.a), str(r.b), _concepts(_text(r.statuses)),
-                              _concepts(_text(r.termsList)), _year(r.orderYear), _year(r.deliveryStart),
-                              _year(r.deliveryEnd), _year(r.dateYear), frozenset(_text(r.documents).split()))
-                     for r in kg.query(sparql("transfers"))]
-        register = []
+        concepts: dict[str, list[str]] = {}
+        for r in kg.query(sparql("transfer-concepts")):
+            concepts.setdefault(str(r.fact), []).append(str(r.concept))
+        transfers = []
+        for r in kg.query(sparql("transfers")):
+            if str(r.fact) in skip:
+                continue
+            found = concepts.get(str(r.fact), [])
+            transfers.append(Transfer(
+                str(r.fact), str(r.a), str(r.b),
+                _concepts(" ".join(c for c in found if c.rsplit("/", 1)[-1].startswith("status-"))),
+                _concepts(" ".join(c for c in found if c.rsplit("/", 1)[-1].startswith("terms-"))),
+                _year(r.orderYear), _year(r.deliveryStart), _year(r.deliveryEnd), _year(r.dateYear),
+                frozenset(_text(r.documents).split())))
+        same_deal = [(str(r.x), str(r.y)) for r in kg.query(sparql("same-deal"))]
+        return cls(ties, memberships, nodes, transfers, register, same_deal, model)
+
+    @staticmethod
+    def _register(kg) -> list[RegisterRow]:
+        """The register rows, their years joined (register.rq answers one row per year of delivery)."""
+        rows: dict[str, dict] = {}
         for r in kg.query(sparql("register")):
             try:
                 tiv = float(r.tiv)
             except (TypeError, ValueError):
                 continue
-            years = tuple(sorted(int(y) for y in _text(r.years).split() if y.isdigit()))
-            register.append(RegisterRow(str(r.row), str(r.supplier), str(r.recipient), tiv, years,
-                                        frozenset(_text(r.documents).split())))
-        same_deal = [(str(r.x), str(r.y)) for r in kg.query(sparql("same-deal"))]
-        return cls(ties, memberships, nodes, transfers, register, same_deal, model)
+            row = rows.setdefault(str(r.row), {"supplier": str(r.supplier), "recipient": str(r.recipient),
+                                               "tiv": tiv, "years": set(), "documents": set()})
+            year = _text(r.year)[:4]  # an xsd:gYear, possibly with a time zone
+            if year.isdigit():
+                row["years"].add(int(year))
+            if r.document is not None:
+                row["documents"].add(str(r.document))
+        return [RegisterRow(iri, d["supplier"], d["recipient"], d["tiv"], tuple(sorted(d["years"])),
+                            frozenset(d["documents"])) for iri, d in sorted(rows.items())]
 
     @cached_property
     def years(self) -> list[int]:
