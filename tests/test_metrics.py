@@ -398,3 +398,17 @@ def test_the_docstring_examples_hold(module):
 
     result = doctest.testmod(importlib.import_module(module))
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_charts_for_several_states_name_their_state_basis_and_window(register_graph, tmp_path):
+    from kzgraph import charts
+
+    written = charts.render(register_graph, tmp_path, "KAZ,UZB", 2019, 2024)
+    assert sorted(p.name for p in written if p.suffix == ".svg") == [
+        "balance-KAZ.svg", "balance-UZB.svg", "ego-network-KAZ.svg", "ego-network-UZB.svg",
+        "suppliers-KAZ.svg", "suppliers-UZB.svg"]
+    text = (tmp_path / "suppliers-KAZ.svg").read_text(encoding="utf-8")
+    assert "SIPRI TIV delivered" in text and "2019–2024" in text and "register rows" in text
+    balance = (tmp_path / "balance-UZB.svg").read_text(encoding="utf-8")
+    assert "Uzbekistan, 2019–2024" in balance and "thin year" in balance
+    assert "Kazakhstan" in (tmp_path / "ego-network-KAZ.svg").read_text(encoding="utf-8")

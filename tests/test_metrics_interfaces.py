@@ -98,6 +98,14 @@ def test_http_metrics_answer_the_same_rows_as_the_python_api(server, multivector
     assert answer.json()[0]["arms_hhi"] == pytest.approx(5 / 9)
 
 
+def test_http_metrics_of_several_states_on_a_stated_basis(server, multivector_graph):
+    answer = httpx.get(f"{server}/metrics", params={"state": "KAZ,RUS", "from": 2010, "to": 2010, "basis": "count"})
+    assert answer.status_code == 200
+    assert [(r["state"], r["year"]) for r in answer.json()] == [("KAZ", 2010), ("KAZ", "2010-2010"),
+                                                                 ("RUS", 2010), ("RUS", "2010-2010")]
+    assert {r["arms_basis"] for r in answer.json()} == {"count"}
+
+
 def test_http_metrics_as_csv(server):
     answer = httpx.get(f"{server}/metrics", params={"from": 2012, "to": 2012, "format": "csv"})
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/csv")
@@ -105,6 +113,8 @@ def test_http_metrics_as_csv(server):
 
 
 @pytest.mark.parametrize("params, message", [({"state": "XYZ"}, "no state 'XYZ'"),
+                                             ({"basis": "tiv"}, "SIPRI register import"),
+                                             ({"view": "mine"}, "unknown view"),
                                              ({"format": "xml"}, "unknown format"),
                                              ({"as_of": "yesterday"}, "yesterday")])
 def test_http_bad_parameters_get_400_with_the_reason(server, params, message):
