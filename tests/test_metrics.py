@@ -320,6 +320,7 @@ def test_tiv_is_spread_over_the_delivery_years_and_summed_per_supplier(register)
     assert period["arms_top_supplier"] == "Russian Federation" and period["arms_top_share"] == pytest.approx(550 / 590)
     assert period["arms_effective_suppliers"] == pytest.approx(1 / period["arms_hhi"])
     assert period["arms_facts"] == 3 and period["arms_sources"] == 1  # r1, r2, r4; the register
+    assert period["arms_thin"] is False and rows[2024]["arms_thin"] is True  # 2024: r4 only
 
 
 def test_a_row_with_nothing_delivered_and_a_state_as_supplier_are_left_out(register):

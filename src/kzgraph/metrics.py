@@ -571,7 +571,7 @@ def _arms_columns(result: dict, facts: Facts, state: str, window: tuple, options
     result["arms_volume"] = float(sum(amounts.values())) if basis == "tiv" else int(sum(amounts.values()))
     result["arms_facts"] = len(arms.facts)
     result["arms_sources"] = len(arms.documents)
-    result["arms_thin"] = options.settings.thin(len(arms.facts), max(len(arms.documents), 1)) if arms.facts else None
+    result["arms_thin"] = len(arms.facts) < options.settings.min_facts if arms.facts else None
     result["arms_suppliers"] = len(amounts)
     result["arms_hhi"] = hhi(amounts) if amounts else None
     result["arms_effective_suppliers"] = effective_number(amounts) if amounts else None
