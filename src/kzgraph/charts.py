@@ -178,16 +178,19 @@ def ego_chart(graph: nx.Graph, state: str, folder: Path, title: str, colours: di
     nx.draw_networkx_edges(graph, layout, edgelist=others, ax=axis, width=0.5, alpha=0.15, edge_color="0.4")
     nx.draw_networkx_edges(graph, layout, edgelist=spokes, ax=axis, alpha=0.45, edge_color="0.3",
                            width=[0.6 + 1.2 * graph.edges[e]["weight"] ** 0.5 for e in spokes])
+    own = graph.nodes[state].get("vector") or UNCLASSIFIED
+    nx.draw_networkx_nodes(graph, layout, nodelist=[state], node_color=[colours.get(own, colours[UNCLASSIFIED])],
+                           node_size=900, edgecolors="black", linewidths=1.5, ax=axis)
     for vector in vectors:
-        nodes = [n for n, d in graph.nodes(data=True) if (d.get("vector") or UNCLASSIFIED) == vector]
-        sizes = [1400 if n == state else 260 for n in nodes]
-        edges = ["black" if n == state else "white" for n in nodes]
-        nx.draw_networkx_nodes(graph, layout, nodelist=nodes, node_color=[colours[vector]], node_size=sizes,
-                               edgecolors=edges, linewidths=1.5, label=vector, ax=axis)
+        nodes = [n for n, d in graph.nodes(data=True) if (d.get("vector") or UNCLASSIFIED) == vector and n != state]
+        if nodes:
+            nx.draw_networkx_nodes(graph, layout, nodelist=nodes, node_color=[colours[vector]], node_size=260,
+                                   edgecolors="white", linewidths=1.5, label=vector, ax=axis)
     for n, (x, y) in layout.items():
         label = "\n".join(textwrap.wrap(graph.nodes[n].get("label") or n, 22))
         if n == state:
-            axis.text(0, 0, label, ha="center", va="center", fontsize=10, fontweight="bold")
+            axis.text(0, -0.13, label, ha="center", va="top", fontsize=10, fontweight="bold",
+                      bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.5})
             continue
         angle = math.degrees(math.atan2(y, x))
         flip = 90 < angle or angle < -90
