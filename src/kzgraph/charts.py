@@ -196,7 +196,10 @@ def ego_chart(graph: nx.Graph, state: str, folder: Path, title: str, colours: di
         flip = 90 < angle or angle < -90
         axis.text(x * 1.07, y * 1.07, label, fontsize=8, rotation=angle + (180 if flip else 0),
                   rotation_mode="anchor", ha="right" if flip else "left", va="center")
-    axis.legend(loc="upper left", bbox_to_anchor=(1.05, 1), frameon=False, markerscale=0.6)
+    if axis.get_legend_handles_labels()[0]:
+        axis.legend(loc="upper left", bbox_to_anchor=(1.05, 1), frameon=False, markerscale=0.6)
+    else:
+        note += " — no partners in this window"
     axis.set_title(title + note + "\nedge width: facts behind the tie")
     axis.set_xlim(-1.6, 1.6)
     axis.set_ylim(-1.5, 1.5)
