@@ -162,7 +162,7 @@ def test_every_edge_exists_in_exactly_the_years_of_its_spans_and_first_and_last_
             assert data["last_year"] == (None if data["spans"][-1][1] == float("inf") else data["spans"][-1][1])
         else:
             assert in_force == [] and data["first_year"] is None and data["last_year"] is None
-    for year, edges in years.items():
+    for edges in years.values():
         assert set(edges) <= set(everything)
 
 
