@@ -57,3 +57,29 @@ def fixture_build(multivector_graph, tmp_path_factory):
     from .helpers import publish_build
 
     return publish_build(multivector_graph, tmp_path_factory.mktemp("fixture-build"))
+
+
+@pytest.fixture(scope="session")
+def register_graph():
+    """The fixture graph with the hand-made SIPRI register import tests/fixtures/register.trig (named
+    graph graph/import/sipri) loaded on top."""
+    from kzgraph.build.pipeline import assemble
+    from kzgraph.store.loading import project_files
+
+    kg = assemble(project_files(data=[FIXTURES / "multivector.ttl"]))
+    kg.load(FIXTURES / "register.trig", format="trig")
+    return kg
+
+
+@pytest.fixture(scope="session")
+def real_register_graph(tmp_path_factory):
+    """The curated graph with the whole SIPRI trade register imported (../shared/reference/sipri), assembled
+    as the build assembles it (skipped where the register is not there)."""
+    from kzgraph.build.pipeline import assemble
+    from kzgraph.importers.sipri import store_import
+
+    register = ROOT.parent / "shared" / "reference" / "sipri" / "trade-register.csv"
+    if not register.is_file():
+        pytest.skip(f"no SIPRI trade register at {register}")
+    imported = store_import(register, tmp_path_factory.mktemp("imports"))
+    return assemble(extra=[imported.data])

@@ -1,9 +1,11 @@
 """Checks of exported files shared by the export tests: GraphML against the GraphML XML Schema, GEXF
 against the rules of the GEXF 1.3 specification, and readers that return what a file holds.
 
-GEXF: no copy of the GEXF 1.3 schema is available offline (no package on the project's registries
-ships it), so :func:`gexf_problems` checks what the GEXF 1.3 primer and grammar (gexf.rng with
-dynamics.rng, the RELAX NG form of the schema) require of the documents kzgraph writes, one rule per line:
+GEXF: :func:`gexf_errors` validates a file against the GEXF 1.3 XML Schema (gexf.xsd with dynamics.xsd and
+viz.xsd, read from ``shared/reference/gexf-1.3`` beside the repository or below ``$KZGRAPH_SHARED``; the
+test skips where no copy is there), and :func:`gexf_problems` checks what the GEXF 1.3 primer and grammar
+(gexf.rng with dynamics.rng, the RELAX NG form of the schema) require of the documents kzgraph writes
+beyond what the schema can say, one rule per line:
 
 1. the root is ``gexf`` in the namespace ``http://gexf.net/1.3`` with ``version="1.3"``, and every element
    is in that namespace;
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -34,7 +37,19 @@ import pytest
 from lxml import etree
 
 ROOT = Path(__file__).resolve().parents[1]
-GRAPHML_XSD = ROOT.parent / "shared" / "reference" / "graphml-xsd" / "graphml.xsd"
+
+
+def shared_reference(*parts: str) -> Path:
+    """A file of the shared reference folder: ``shared/`` beside the repository (as CI lays it), else
+    ``$KZGRAPH_SHARED`` (a work tree elsewhere)."""
+    beside = ROOT.parent.joinpath("shared", "reference", *parts)
+    if beside.exists() or not os.environ.get("KZGRAPH_SHARED"):
+        return beside
+    return Path(os.environ["KZGRAPH_SHARED"]).joinpath("reference", *parts)
+
+
+GRAPHML_XSD = shared_reference("graphml-xsd", "graphml.xsd")
+GEXF_XSD = shared_reference("gexf-1.3", "gexf.xsd")
 GEXF = "http://gexf.net/1.3"
 GEXF_TYPES = {"integer", "long", "double", "float", "boolean", "bigdecimal", "biginteger", "byte", "char",
               "short", "liststring", "listboolean", "listinteger", "listlong", "listfloat", "listdouble",
@@ -72,6 +87,22 @@ def graphml_schema() -> etree.XMLSchema:
 def graphml_errors(path: Path) -> list[str]:
     """The schema violations of a GraphML file (empty when it is valid)."""
     schema = graphml_schema()
+    if schema.validate(etree.parse(str(path))):
+        return []
+    return [f"line {e.line}: {e.message}" for e in schema.error_log]
+
+
+@lru_cache(maxsize=1)
+def gexf_schema() -> etree.XMLSchema:
+    """The GEXF 1.3 XML Schema (gexf.xsd includes dynamics.xsd and imports viz.xsd from its folder)."""
+    if not GEXF_XSD.is_file():
+        pytest.skip(f"the GEXF 1.3 XML Schema is not at {GEXF_XSD} (shared/reference/gexf-1.3)")
+    return etree.XMLSchema(etree.parse(str(GEXF_XSD)))
+
+
+def gexf_errors(path: Path) -> list[str]:
+    """The GEXF 1.3 schema violations of a file (empty when it is valid)."""
+    schema = gexf_schema()
     if schema.validate(etree.parse(str(path))):
         return []
     return [f"line {e.line}: {e.message}" for e in schema.error_log]

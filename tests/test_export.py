@@ -22,7 +22,7 @@ from kzgraph.store.loading import project_files
 from kzgraph.analysis.projections import Facts, project
 
 from .conftest import FIXTURES
-from .export_checks import cyjs_problems, edge_key as key, gexf_problems, graphml_errors
+from .export_checks import cyjs_problems, edge_key as key, gexf_errors, gexf_problems, graphml_errors
 
 ID = "https://w3id.org/kzgraph/id/"
 KAZ, RUS, CHN, USA, TUR = (f"{ID}state/{c}" for c in ("KAZ", "RUS", "CHN", "USA", "TUR"))
@@ -54,7 +54,7 @@ def write(tmp_path_factory):
 def expected(kg, name: str, **window) -> tuple[dict, dict, bool]:
     """The projection's nodes and edges by export id, with lists joined and empty values left out."""
     graph = project(kg, name, **window)
-    clean = lambda d: {k: flatten(v) for k, v in d.items() if v not in (None, "")}  # noqa: E731
+    clean = lambda d: {k: flatten(v) for k, v in d.items() if v not in (None, "") and k != "spans"}  # noqa: E731
     nodes = {node_id(n): clean(d) for n, d in graph.nodes(data=True)}
     edges = {key(node_id(u), node_id(v), d["relation"], graph.is_directed()): clean(d)
              for u, v, d in graph.edges(data=True)}
@@ -174,7 +174,7 @@ def test_labels_with_quotes_ampersands_angle_brackets_and_cyrillic_survive_every
 def test_the_gexf_export_follows_the_gexf_1_3_rules_and_loads_in_networkx(multivector_graph, write, name):
     nodes, edges, directed = expected(multivector_graph, name)
     path = write(multivector_graph, "gexf", projection=name)
-    assert gexf_problems(path) == []
+    assert gexf_problems(path) == [] and gexf_errors(path) == []
     read_nodes, read_edges = read_networkx(path, directed, gexf=True)
     assert set(read_nodes) == set(nodes) and set(read_edges) == set(edges)
     for e, attributes in edges.items():
@@ -208,16 +208,59 @@ def years(spells) -> list[tuple[int, int]]:
 
 def test_gexf_spells_are_the_years_each_tie_was_in_force(multivector_graph, write):
     graph = nx.read_gexf(write(multivector_graph, "gexf", projection="cooperation"), version="1.3")
-    assert (graph.graph["start"], graph.graph["end"]) == ("1990-01-01", "2012-12-31")
+    assert (graph.graph["start"], graph.graph["end"]) == ("1990-01-01", "2014-12-31")
     spells = {(u, v, d["relation"]): years(d.get("spells", [])) for u, v, d in graph.edges(data=True)}
-    assert spells["state:KAZ", "state:RUS", "lease"] == [(1994, 2012)]  # ongoing: to the end of the frame
-    assert spells["state:KAZ", "state:RUS", "membership"] == [(1992, 2012)]
-    assert spells["state:KAZ", "state:RUS", "agreement"] == [(2010, 2010)]
+    assert spells["state:KAZ", "state:RUS", "lease"] == [(1994, 2014)]  # ongoing: to the end of the frame
+    assert spells["state:KAZ", "state:RUS", "membership"] == [(1992, 2014)]
+    assert spells["state:KAZ", "state:RUS", "agreement"] == [(2010, 2014)]  # a treaty in force from 2010
+    assert spells["state:KAZ", "state:USA", "agreement"] == [(2013, 2013)]  # a declaration: an event
     assert spells["state:KAZ", "state:USA", "training"] == [(2005, 2006)]
-    assert spells["state:KAZ", "state:USA", "transfer"] == []  # t5 is undated: no spell, present throughout
-    assert years(graph.nodes["state:USA"]["spells"]) == [(2005, 2006), (2011, 2011)]
-    assert years(graph.nodes["state:KAZ"]["spells"]) == [(1992, 2012)]
+    assert spells["state:KAZ", "state:USA", "transfer"] == [(2014, 2014)]  # t10; t5 is undated
+    assert spells["state:KAZ", "state:USA", "partnership"] == [(2014, 2014)]
+    assert spells["state:KAZ", "state:TUR", "exercise"] == []  # e2 is undated: no spell, present throughout
+    assert years(graph.nodes["state:USA"]["spells"]) == [(2005, 2006), (2011, 2011), (2013, 2014)]
+    assert years(graph.nodes["state:KAZ"]["spells"]) == [(1992, 2014)]
     assert graph.nodes["state:KAZ"]["label"] == "Kazakhstan"
+    edges = {(u, v, d["relation"]): d for u, v, d in graph.edges(data=True)}
+    assert edges["state:KAZ", "state:USA", "transfer"]["undated_facts"] == 1
+    assert edges["state:KAZ", "state:TUR", "exercise"]["dated"] is False
+
+
+def test_ongoing_edges_have_no_last_year_and_first_years_are_the_first_spells(multivector_graph, write):
+    graph = nx.read_graphml(write(multivector_graph, "graphml", projection="cooperation"))
+    edges = {(u, v, d["relation"]): d for u, v, d in graph.edges(data=True)}
+    lease = edges["state:KAZ", "state:RUS", "lease"]
+    assert lease["first_year"] == 1994 and "last_year" not in lease  # ongoing
+    shared = edges["state:CHN", "state:KAZ", "membership"]  # KAZ in the SCO from 2001, CHN from 2001
+    assert shared["first_year"] == 2001 and "last_year" not in shared
+    assert edges["state:KAZ", "state:TUR", "transfer"]["last_year"] == 2012
+
+
+def test_gexf_carries_the_weight_and_degree_of_each_year_as_dynamic_attributes(multivector_graph, write):
+    from lxml import etree
+
+    root = etree.parse(str(write(multivector_graph, "gexf", projection="transfers"))).getroot()
+    ns = {"g": "http://gexf.net/1.3"}
+    [tur] = root.xpath("//g:edge[@id='state:TUR--transfer--state:KAZ']", namespaces=ns)
+    assert tur.get("weight") == "2.0"  # the total of the export: t4 and t6
+    weights = [(a.get("start")[:4], a.get("end")[:4], a.get("value"))
+               for a in tur.xpath("g:attvalues/g:attvalue[@for='weight']", namespaces=ns)]
+    assert weights == [("2011", "2011", "1.0"), ("2012", "2012", "2.0")]  # t4 2011-2012, t6 2012
+    [kaz] = root.xpath("//g:node[@id='state:KAZ']", namespaces=ns)
+    degrees = [(a.get("start")[:4], a.get("value")) for a in kaz.xpath("g:attvalues/g:attvalue[@for='year_degree']",
+                                                                       namespaces=ns)]
+    # 2010 RUS, CHN; 2011-2012 TUR; 2013 CHN (t7, t9): one supplier, joined; 2014 CHN (t8), USA (t10)
+    assert degrees == [("2010", "2"), ("2011", "1"), ("2014", "2")]
+
+
+def test_undated_ties_can_be_left_out_of_a_timeline(multivector_graph, write):
+    kept = nx.read_gexf(write(multivector_graph, "gexf", projection="cooperation"), version="1.3")
+    omitted = nx.read_gexf(write(multivector_graph, "gexf", projection="cooperation", undated="omit"), version="1.3")
+    dropped = {(u, v, d["relation"]) for u, v, d in kept.edges(data=True)} - \
+        {(u, v, d["relation"]) for u, v, d in omitted.edges(data=True)}
+    assert dropped == {("state:KAZ", "state:TUR", "exercise")}
+    assert all(d.get("spells") for _, _, d in omitted.edges(data=True))
+    assert all(d.get("spells") for _, d in omitted.nodes(data=True))
 
 
 def test_a_window_exports_its_subset_and_frames_the_spells_in_it(multivector_graph, write):
@@ -231,6 +274,7 @@ def test_a_window_exports_its_subset_and_frames_the_spells_in_it(multivector_gra
         (("state:KAZ", "state:RUS"), "state:KAZ--lease--state:RUS"),
         (("state:KAZ", "state:RUS"), "state:KAZ--membership--state:RUS"),
         (("state:CHN", "state:KAZ"), "state:CHN--membership--state:KAZ"),
+        (("state:KAZ", "state:USA"), "state:KAZ--training--state:USA"),  # an event before 2007
     }
     assert cooperation.graph["as_of"] == 2007
     dynamic = nx.read_gexf(write(multivector_graph, "gexf", projection="cooperation", as_of=2007), version="1.3")
@@ -330,4 +374,8 @@ def test_a_window_after_the_last_dated_year_keeps_what_is_still_in_force(multive
         ("state:KAZ", "state:RUS", "lease"): [(2020, 2020)],
         ("state:KAZ", "state:RUS", "membership"): [(2020, 2020)],
         ("state:CHN", "state:KAZ", "membership"): [(2020, 2020)],
+        ("state:KAZ", "state:RUS", "agreement"): [(2020, 2020)],  # the treaty a1 is in force
+        ("state:CHN", "state:KAZ", "agreement"): [(2020, 2020)],
+        ("state:CHN", "state:RUS", "agreement"): [(2020, 2020)],
+        ("state:KAZ", "state:USA", "partnership"): [(2020, 2020)],
     }

@@ -32,7 +32,7 @@ def test_export_of_a_window_as_gexf_replaces_an_existing_file(fixture_build, tmp
     assert gexf_problems(out) == []
     graph = nx.read_gexf(out, version="1.3")
     assert (graph.graph["start"], graph.graph["end"]) == ("2011-01-01", "2012-12-31")
-    assert {d["relation"] for _, _, d in graph.edges(data=True)} == {"lease", "membership", "exercise", "transfer"}
+    assert {d["relation"] for _, _, d in graph.edges(data=True)} == {"lease", "membership", "exercise", "transfer", "agreement"}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cooperation.gexf"]
 
 
@@ -41,6 +41,7 @@ def test_export_of_a_window_as_gexf_replaces_an_existing_file(fixture_build, tmp
     (["-f", "graphml", "--projection", "trade"], "unknown projection 'trade'"),
     (["-f", "graphml", "--from", "2012", "--to", "2010"], "starts after it ends"),
     (["-f", "cyjs", "--graph", "kg", "--as-of", "2010"], "without a time window"),
+    (["-f", "gexf", "--undated", "hide"], "unknown choice for undated ties 'hide'"),
 ])
 def test_wrong_usage_exits_2_with_the_reason_and_writes_nothing(fixture_build, tmp_path, args, message):
     result = kzgraph("export", *args, "-o", str(tmp_path / "out"), build_dir=fixture_build)
@@ -70,3 +71,11 @@ def test_data_that_xml_cannot_hold_exits_1_and_keeps_the_existing_file(tmp_path)
     assert result.returncode == 1 and "node company:shield-and-sword" in result.stderr
     assert out.read_text(encoding="utf-8") == "an older export"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.ttl", "build", "transfers.gexf"]
+
+
+def test_undated_ties_left_out_of_a_gexf_timeline(fixture_build, tmp_path):
+    out = tmp_path / "dated.gexf"
+    result = kzgraph("export", "-f", "gexf", "-o", str(out), "--undated", "omit", build_dir=fixture_build)
+    assert result.returncode == 0, result.stderr
+    graph = nx.read_gexf(out, version="1.3")
+    assert all(d.get("spells") for _, _, d in graph.edges(data=True)) and graph.graph["mode"] == "dynamic"

@@ -13,7 +13,7 @@ from kzgraph.export import export
 from kzgraph.export.elements import node_id
 from kzgraph.analysis.projections import project
 
-from .export_checks import cyjs_problems, edge_key, gexf_problems, graphml_errors
+from .export_checks import cyjs_problems, edge_key, gexf_errors, gexf_problems, graphml_errors
 
 NAMES = ("cooperation", "membership", "transfers")
 GRAPHS = [{"projection": name} for name in NAMES] + [{"graph": "kg"}]
@@ -93,3 +93,38 @@ def test_a_window_of_the_real_build_exports_exactly_the_projection_of_that_windo
     got = {edge_key(u, v, d["relation"], directed) for u, v, d in read.edges(data=True)}
     assert got == edge_ids(expected)
     assert edge_ids(expected) <= edge_ids(project(real_graph, name))
+
+
+@pytest.mark.parametrize("name", [*NAMES, "kg"])
+def test_every_gexf_file_of_the_real_build_validates_against_the_gexf_1_3_schema(files, name):
+    assert gexf_errors(files[name, "gexf"]) == []
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_first_and_last_years_spells_and_windows_agree_for_every_edge_and_every_year(real_graph, files, name):
+    from kzgraph.analysis.projections import Facts
+
+    facts = Facts.fetch(real_graph)
+    everything = facts.project(name)
+    multi = everything.is_multigraph()
+
+    def keys(graph):
+        edges = graph.edges(keys=True, data=True) if multi else ((u, v, d["relation"], d) for u, v, d in graph.edges(data=True))
+        return {edge_key(node_id(u), node_id(v), k, graph.is_directed()): d for u, v, k, d in edges}
+
+    first, last = facts.years[0], facts.years[-1]
+    per_year = {y: set(keys(facts.project(name, y, y))) for y in range(first, last + 1)}
+    spells = {edge_key(u, v, d["relation"], everything.is_directed()): [(int(a[:4]), int(b[:4])) for a, b in d.get("spells", [])]
+              for u, v, d in nx.read_gexf(files[name, "gexf"], version="1.3").edges(data=True)}
+    for key, data in keys(everything).items():
+        years = [y for y, present in per_year.items() if key in present]
+        assert years == [y for y in per_year for a, b in spells[key] if a <= y <= b], key
+        if years:
+            assert data["first_year"] == years[0] == spells[key][0][0], key
+            assert (data["last_year"] is None) == (years[-1] == last and data["spans"][-1][1] == float("inf")), key
+            if data["last_year"] is not None:
+                assert data["last_year"] == years[-1] == spells[key][-1][1], key
+        else:
+            assert not data["dated"] and spells[key] == [], key
+    for year in (1995, 2005, 2014, 2022):  # a window holds exactly the edges of its years
+        assert set(keys(facts.project(name, year, year + 2))) == per_year[year] | per_year[year + 1] | per_year[year + 2]

@@ -30,8 +30,9 @@ def test_metrics_prints_the_hand_computed_rows_as_csv(fixture_build):
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert [r["year"] for r in rows] == ["2010", "2011", "2012", "2010-2012"]
-    assert float(rows[0]["hhi"]) == pytest.approx(5 / 9, abs=1e-5)
-    assert rows[0]["hhi_basis"] == "count" and rows[0]["top_supplier"] == "Russian Federation"
+    assert float(rows[0]["arms_hhi"]) == pytest.approx(5 / 9, abs=1e-5)
+    assert rows[0]["arms_basis"] == "count" and rows[0]["arms_top_supplier"] == "Russian Federation"
+    assert rows[0]["state"] == "KAZ" and rows[0]["facts"] == "8" and rows[0]["thin"] == ""
     assert ID + "transfer/t1" in rows[0]["fact_iris"].split()
 
 
@@ -55,8 +56,22 @@ def test_metrics_table_and_charts(fixture_build, tmp_path):
         assert ElementTree.parse(tmp_path / "charts" / f"{name}.svg").getroot().tag.endswith("svg")
 
 
+def test_several_states_side_by_side_and_the_new_options(fixture_build):
+    result = kzgraph("metrics", "--state", "KAZ,RUS", "--from", "2013", "--to", "2014", "--include", "offered,aid",
+                     "--view", "source-mean", build_dir=fixture_build)
+    assert result.returncode == 0, result.stderr
+    assert "KAZ balance" in result.stdout and "RUS balance" in result.stdout and "arms (deals)" in result.stdout
+    rows = json.loads(kzgraph("metrics", "--state", "KAZ", "--from", "2013", "--to", "2014", "--include", "offered",
+                              "--format", "json", build_dir=fixture_build).stdout)
+    assert rows[0]["arms_volume"] == 1 and rows[0]["arms_top_supplier"] == "China"  # t9, the offer of 2013
+
+
 @pytest.mark.parametrize("args, code, message", [
     (["--state", "XYZ"], 2, "no state 'XYZ'"),
+    (["--state", "KAZ,XYZ"], 2, "no state 'XYZ'"),
+    (["--basis", "usd"], 2, "unknown basis 'usd'"),
+    (["--basis", "tiv"], 2, "SIPRI register import"),
+    (["--include", "gifts"], 2, "cannot include gifts"),
     (["--from", "2012", "--to", "2010"], 2, "from 2012 to 2010"),
     (["--as-of", "May 2014"], 2, "May 2014"),
 ])
@@ -82,16 +97,26 @@ def test_http_metrics_answer_the_same_rows_as_the_python_api(server, multivector
     answer = httpx.get(f"{server}/metrics", params={"state": "KAZ", "from": 2010, "to": 2011})
     assert answer.status_code == 200
     assert answer.json() == json.loads(json.dumps(metrics.compute(multivector_graph, "KAZ", 2010, 2011)))
-    assert answer.json()[0]["hhi"] == pytest.approx(5 / 9)
+    assert answer.json()[0]["arms_hhi"] == pytest.approx(5 / 9)
+
+
+def test_http_metrics_of_several_states_on_a_stated_basis(server, multivector_graph):
+    answer = httpx.get(f"{server}/metrics", params={"state": "KAZ,RUS", "from": 2010, "to": 2010, "basis": "count"})
+    assert answer.status_code == 200
+    assert [(r["state"], r["year"]) for r in answer.json()] == [("KAZ", 2010), ("KAZ", "2010-2010"),
+                                                                 ("RUS", 2010), ("RUS", "2010-2010")]
+    assert {r["arms_basis"] for r in answer.json()} == {"count"}
 
 
 def test_http_metrics_as_csv(server):
     answer = httpx.get(f"{server}/metrics", params={"from": 2012, "to": 2012, "format": "csv"})
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/csv")
-    assert next(csv.DictReader(io.StringIO(answer.text)))["top_supplier"] == "Türkiye"
+    assert next(csv.DictReader(io.StringIO(answer.text)))["arms_top_supplier"] == "Türkiye"
 
 
 @pytest.mark.parametrize("params, message", [({"state": "XYZ"}, "no state 'XYZ'"),
+                                             ({"basis": "tiv"}, "SIPRI register import"),
+                                             ({"view": "mine"}, "unknown view"),
                                              ({"format": "xml"}, "unknown format"),
                                              ({"as_of": "yesterday"}, "yesterday")])
 def test_http_bad_parameters_get_400_with_the_reason(server, params, message):
@@ -117,7 +142,7 @@ def test_an_app_can_supply_the_store_by_overriding_the_dependency(multivector_gr
     app.dependency_overrides[metrics_api.get_store] = lambda: multivector_graph
     with serving(app) as url:
         answer = httpx.get(f"{url}/metrics", params={"from": 2011, "to": 2011})
-    assert answer.status_code == 200 and answer.json()[0]["brokerage"] == 6
+    assert answer.status_code == 200 and answer.json()[0]["cooperation_brokerage"] == 5
 
 
 @pytest.fixture(scope="module")

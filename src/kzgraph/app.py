@@ -210,25 +210,27 @@ class KZGraph:
         return describe(self.store, iri)
 
     def metrics(self, state: str = "KAZ", start: int | None = None, end: int | None = None,
-                as_of: str | None = None) -> list[dict[str, Any]]:
-        """Multivector metrics of a state per year and for the period (docs/metrics.md)."""
+                as_of: str | None = None, **options: Any) -> list[dict[str, Any]]:
+        """Multivector metrics of one state, or several (``"KAZ,UZB"``), per year and for the period;
+        ``options``: ``basis``, ``include``, ``view`` (docs/metrics.md)."""
         from kzgraph.analysis import metrics
         from kzgraph.analysis.projections import as_year
 
-        return metrics.compute(self.store, state, start, end, as_of=as_year(as_of))
+        return metrics.compute(self.store, state, start, end, as_of=as_year(as_of), **options)
 
-    def charts(self, folder: Path, state: str = "KAZ", start: int | None = None, end: int | None = None) -> list[Path]:
+    def charts(self, folder: Path, state: str = "KAZ", start: int | None = None, end: int | None = None,
+               **options: Any) -> list[Path]:
         """Write the metrics' charts (PNG and SVG) into ``folder``."""
         from kzgraph.analysis import charts
 
-        return charts.render(self.store, folder, state, start, end)
+        return charts.render(self.store, folder, state, start, end, **options)
 
     def export(self, format: str, output: str | Path, **options: Any) -> Any:
         """Export a projection or the whole graph (:func:`kzgraph.export.export`; docs/export.md)."""
         from kzgraph import export
 
         export.check(format, options.get("projection"), options.get("graph"), options.get("start"),
-                     options.get("end"), options.get("as_of"), options.get("state"))
+                     options.get("end"), options.get("as_of"), options.get("state"), options.get("undated", "keep"))
         return export.export(self.store, format, output, **options)
 
     def asgi_app(self) -> FastAPI:

@@ -227,11 +227,14 @@ def serve(
 
 @app.command()
 def metrics(
-    state: str = typer.Option("KAZ", help="ISO 3166-1 alpha-3 code (or IRI) of the state."),
+    state: str = typer.Option("KAZ", help="ISO 3166-1 alpha-3 code (or IRI) of the state; several side by side: KAZ,UZB,TKM."),
     from_year: Optional[int] = typer.Option(None, "--from", help="First year (inclusive)."),
     to_year: Optional[int] = typer.Option(None, "--to", help="Last year (inclusive)."),
     as_of: Optional[str] = typer.Option(None, "--as-of", help="One row: what was in force on this date (YYYY[-MM[-DD]])."),
     format: QueryFormat = typer.Option(QueryFormat.table, "--format", "-f"),
+    basis: Optional[str] = typer.Option(None, "--basis", help="Arms imports: tiv (SIPRI register, the default when the build has it) or count (curated deals)."),
+    include: str = typer.Option("", "--include", help="Count also these as deliveries (count basis): ordered, offered, planned, licensed-production, licence-granted, unknown, aid."),
+    view: str = typer.Option("pooled", "--view", help="pooled, source-mean (every source weighs the same) or per-source (one row per source)."),
     chart: Optional[Path] = typer.Option(None, "--chart", help="Also write the charts (PNG and SVG) to this folder."),
     store: Optional[str] = option("store"),
     project: Optional[Path] = option("project"),
@@ -244,10 +247,11 @@ def metrics(
 
     with handled():
         kg = open_kzgraph(store=store, project=project)
-        rows = kg.metrics(state, from_year, to_year, as_of)
+        options = {"basis": basis, "include": [i.strip() for i in include.split(",") if i.strip()], "view": view}
+        rows = kg.metrics(state, from_year, to_year, as_of, **options)
         typer.echo(metrics_module.render(rows, format.value, title=f"multivector metrics: {state}"), nl=False)
         if chart is not None:
-            for path in kg.charts(chart, state, from_year, to_year):
+            for path in kg.charts(chart, state, from_year, to_year, **options):
                 err.print(f"wrote {path}", highlight=False)
 
 
@@ -262,6 +266,7 @@ def export(
     to_year: Optional[int] = typer.Option(None, "--to", help="Last year (inclusive)."),
     as_of: Optional[str] = typer.Option(None, "--as-of", help="What was in force on this date (YYYY[-MM[-DD]])."),
     state: Optional[str] = typer.Option(None, help="Only this state's ego network (ISO 3166-1 alpha-3 code)."),
+    undated: str = typer.Option("keep", "--undated", help="keep (marked dated=false) or omit the ties no dated fact supports."),
     store: Optional[str] = option("store"),
     project: Optional[Path] = option("project"),
 ) -> None:
@@ -272,11 +277,11 @@ def export(
     from kzgraph import export as export_module
 
     with handled():
-        export_module.check(format, projection, graph, from_year, to_year, as_of, state)
+        export_module.check(format, projection, graph, from_year, to_year, as_of, state, undated)
         kg = open_kzgraph(store=store, project=project)
         try:
             result = kg.export(format, output, projection=projection, graph=graph, start=from_year, end=to_year,
-                               as_of=as_of, state=state)
+                               as_of=as_of, state=state, undated=undated)
         except KzgraphError:
             raise
         except (OSError, ValueError) as error:

@@ -221,7 +221,7 @@ def _with_derivations(*graphs: Graph) -> Graph:
 
 
 def test_the_import_of_the_fixture_passes_the_shapes_with_the_curated_data(graph):
-    from kzgraph.validation import validate_graph
+    from kzgraph.validation.validator import validate_graph
 
     report = validate_graph(_with_derivations(graph))
     imported = {str(s) for s in graph.subjects()}

@@ -14,8 +14,6 @@ and keeps an existing one.
 
 from __future__ import annotations
 
-from kzgraph import errors
-
 import contextlib
 import datetime as dt
 import os
@@ -24,13 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from kzgraph.errors import UsageError
 from kzgraph.analysis.metrics import MetricsError
 from kzgraph.analysis.projections import NAMES, Facts, ProjectionError, as_year, check_projection
-from kzgraph.export import cyjs
-from kzgraph.export import gexf
-from kzgraph.export import graphml
+from kzgraph.export import cyjs, gexf, graphml
 from kzgraph.export.elements import GraphStream
-from kzgraph.export.networks import network
+from kzgraph.export.networks import UNDATED, network
 from kzgraph.export.property_graph import property_graph
 
 WRITERS = {"graphml": graphml.write, "gexf": gexf.write, "cyjs": cyjs.write}
@@ -38,7 +35,7 @@ FORMATS = tuple(WRITERS)
 GRAPHS = ("kg",)
 
 
-class ExportError(errors.UsageError, ValueError):
+class ExportError(UsageError, ValueError):
     """An export was asked for with a wrong format, graph, window or output; the message says which."""
 
 
@@ -82,20 +79,24 @@ def atomic(path: Path):
 
 
 def check(fmt: str, projection: str | None = None, graph: str | None = None, start: int | None = None,
-          end: int | None = None, as_of: int | str | dt.date | None = None, state: str | None = None) -> None:
+          end: int | None = None, as_of: int | str | dt.date | None = None, state: str | None = None,
+          undated: str = "keep") -> None:
     """Raise :class:`ExportError` for options that cannot go together or name nothing (before any store
     is opened)."""
     if fmt not in WRITERS:
         raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if undated not in UNDATED:
+        raise ExportError(f"unknown choice for undated ties {undated!r}; choose one of {', '.join(UNDATED)}")
     if graph is not None:
         if graph not in GRAPHS:
             raise ExportError(f"unknown graph {graph!r}; give --graph kg for the whole knowledge graph, "
                               f"or --projection {'|'.join(NAMES)}")
         if projection is not None:
             raise ExportError("give either a projection or --graph kg, not both")
-        if any(v is not None for v in (start, end, as_of, state)):
-            raise ExportError("the whole knowledge graph is exported without a time window or state; "
-                              "drop --from, --to, --as-of and --state, or export a projection")
+        if any(v is not None for v in (start, end, as_of, state)) or undated != "keep":
+            raise ExportError("the whole knowledge graph is exported without a time window, state or choice "
+                              "of undated ties; drop --from, --to, --as-of, --state and --undated, or export a "
+                              "projection")
         return
     try:
         check_projection(projection or "cooperation", start, end)
@@ -106,14 +107,16 @@ def check(fmt: str, projection: str | None = None, graph: str | None = None, sta
 
 def stream(kg, fmt: str = "graphml", *, projection: str | None = None, graph: str | None = None,
            start: int | None = None, end: int | None = None, as_of: int | str | dt.date | None = None,
-           state: str | None = None) -> GraphStream:
+           state: str | None = None, undated: str = "keep") -> GraphStream:
     """The graph stream to export: projection ``projection`` (default ``cooperation``) in a window, the
-    ego network of ``state`` in it, or with ``graph="kg"`` the whole knowledge graph."""
-    check(fmt, projection, graph, start, end, as_of, state)
+    ego network of ``state`` in it, or with ``graph="kg"`` the whole knowledge graph. ``undated="omit"``
+    leaves out the edges no dated fact supports (see :func:`.networks.network`)."""
+    check(fmt, projection, graph, start, end, as_of, state, undated)
     if graph is not None:
         return property_graph(kg)
     try:
-        return network(Facts.fetch(kg), projection or "cooperation", start, end, as_year(as_of), state, dynamic=fmt == "gexf")
+        return network(Facts.fetch(kg), projection or "cooperation", start, end, as_year(as_of), state,
+                       dynamic=fmt == "gexf", undated=undated)
     except (ProjectionError, MetricsError) as error:
         raise ExportError(str(error)) from None
 

@@ -138,11 +138,15 @@ def typed(attributes: dict, schema: dict) -> dict:
 Spell = tuple[int, int]  # first and last year, both inclusive
 
 
+Dynamic = dict[str, list[tuple[int, int, object]]]  # attribute -> (first year, last year, value) periods
+
+
 @dataclass
 class Node:
     id: str
     attributes: dict
     spells: list[Spell] = field(default_factory=list)
+    dynamic: Dynamic = field(default_factory=dict)
 
 
 @dataclass
@@ -152,6 +156,7 @@ class Edge:
     target: str
     attributes: dict
     spells: list[Spell] = field(default_factory=list)
+    dynamic: Dynamic = field(default_factory=dict)
 
 
 @dataclass
@@ -160,7 +165,8 @@ class GraphStream:
     iterables (called once per writer, so that sources can run their queries lazily).
 
     ``time`` is ``(first, last)`` year of the time frame of a dynamic graph (spells lie within it), or None
-    for a static graph.
+    for a static graph. ``node_dynamic_schema`` and ``edge_dynamic_schema`` declare the attributes whose
+    values change from year to year (each element's ``dynamic`` periods; written by GEXF only).
     """
 
     name: str
@@ -172,6 +178,8 @@ class GraphStream:
     nodes: Callable[[], Iterator[Node]]
     edges: Callable[[], Iterator[Edge]]
     time: tuple[int, int] | None = None
+    node_dynamic_schema: dict = field(default_factory=dict)
+    edge_dynamic_schema: dict = field(default_factory=dict)
 
     @property
     def graph_schema(self) -> Schema:

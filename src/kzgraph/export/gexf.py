@@ -13,6 +13,11 @@ Time (section "Dynamics"): a stream with a time frame becomes a graph with ``mod
 of its last. Elements without periods (known from undated facts only) have no spells and so are present
 throughout, as the specification defines.
 
+Values that change from year to year (the weight of an edge, the degree of a node in each year's
+projection) are dynamic attribute values: ``<attvalue for=… value=… start=… end=…>`` (section "Dynamics",
+"dynamic attributes"), one per period of equal value; the edge's ``weight`` XML attribute stays the total
+of the export's window, and its dynamic attribute ``weight`` gives the weight of each year.
+
 Edges of a multigraph carry their relation as ``kind`` (GEXF 1.3 parallel edges of different kinds).
 """
 
@@ -51,18 +56,25 @@ def attribute_ids(schema: dict, skip: tuple[str, ...]) -> dict[str, str]:
     return {name: name_token(name) for name in schema if name not in skip}
 
 
-def _attvalues(parent: etree._Element, attributes: dict, schema: dict, ids: dict[str, str]) -> None:
-    values = {k: v for k, v in typed(attributes, schema).items() if k in ids}
-    if values:
+def _attvalues(parent: etree._Element, attributes: dict, schema: dict, ids: dict[str, str],
+               dynamic: dict | None = None, dynamic_schema: dict | None = None) -> None:
+    values = {k: v for k, v in typed(attributes, schema).items() if k in ids and k not in (dynamic_schema or {})}
+    changes = [(name, first, last, value) for name, periods in (dynamic or {}).items() if name in ids
+               for first, last, value in periods]
+    if values or changes:
         holder = etree.SubElement(parent, "attvalues")
         for name, value in values.items():
             holder.append(element("attvalue", {"for": ids[name], "value": text(value)}))
+        for name, first, last, value in changes:
+            value = typed({name: value}, dynamic_schema)[name]
+            holder.append(element("attvalue", {"for": ids[name], "value": text(value),
+                                               "start": first_day(first), "end": last_day(last)}))
 
 
 def _node(node: Node, stream: GraphStream, ids: dict[str, str]) -> etree._Element:
     label = node.attributes.get("label")
     made = element("node", {"id": node.id, "label": text(label) if label else node.id})
-    _attvalues(made, node.attributes, stream.node_schema, ids)
+    _attvalues(made, node.attributes, stream.node_schema, ids, node.dynamic, stream.node_dynamic_schema)
     _spells(made, node.spells)
     return made
 
@@ -76,7 +88,7 @@ def _edge(edge: Edge, stream: GraphStream, ids: dict[str, str]) -> etree._Elemen
         "kind": text(relation) if relation and stream.multigraph else None,
         "weight": text(float(weight)) if weight is not None else None,
     })
-    _attvalues(made, edge.attributes, stream.edge_schema, ids)
+    _attvalues(made, edge.attributes, stream.edge_schema, ids, edge.dynamic, stream.edge_dynamic_schema)
     _spells(made, edge.spells)
     return made
 
@@ -91,6 +103,11 @@ def write(stream: GraphStream, out: BinaryIO) -> tuple[int, int]:
     """Write the graph to a binary file; return the numbers of nodes and edges written."""
     node_ids = attribute_ids(stream.node_schema, skip=("label",))  # the label and the weight are XML
     edge_ids = attribute_ids(stream.edge_schema, skip=("weight",))  # attributes of the element itself
+    dynamic = stream.time is not None
+    node_ids.update(attribute_ids(stream.node_dynamic_schema, ()) if dynamic else {})
+    edge_ids.update(attribute_ids(stream.edge_dynamic_schema, ()) if dynamic else {})  # per-year weight
+    node_types = {**stream.node_schema, **(stream.node_dynamic_schema if dynamic else {})}
+    edge_types = {**stream.edge_schema, **(stream.edge_dynamic_schema if dynamic else {})}
     graph_attributes = {"defaultedgetype": "directed" if stream.directed else "undirected",
                         "mode": "dynamic" if stream.time else "static"}
     if stream.time:
@@ -105,8 +122,7 @@ def write(stream: GraphStream, out: BinaryIO) -> tuple[int, int]:
             write_element(xf, meta, 1)
             newline(xf, 1)
             with xf.element("graph", graph_attributes):
-                for kind, schema, ids in (("node", stream.node_schema, node_ids),
-                                          ("edge", stream.edge_schema, edge_ids)):
+                for kind, schema, ids in (("node", node_types, node_ids), ("edge", edge_types, edge_ids)):
                     declared = element("attributes", {"class": kind})
                     for name, ident in ids.items():
                         declared.append(element("attribute", {"id": ident, "title": name,

@@ -28,9 +28,19 @@ from collections.abc import Iterator
 import networkx as nx
 
 from kzgraph.analysis import metrics
-from kzgraph.analysis.projections import Facts
+from kzgraph.analysis.projections import Facts, clip, merge
 from kzgraph.build.statistics import DATASET
 from kzgraph.export.elements import Edge, GraphStream, Node, Spell, declare, name_token, node_id
+
+INTERNAL = ("spans",)
+UNDATED = ("keep", "omit")
+
+
+def _dynamic_schema(dynamic: dict) -> dict:
+    """The type of each dynamic attribute, from all its values."""
+    return declare({name: value} for values in dynamic.values() for name, periods in values.items()
+                   for _, _, value in periods)
+
 
 def edge_key(graph: nx.Graph, u: str, v: str, data: dict) -> tuple[str, str, str]:
     """(source, target, relation), the source first by IRI in undirected graphs."""
@@ -42,13 +52,6 @@ def edge_key(graph: nx.Graph, u: str, v: str, data: dict) -> tuple[str, str, str
 def edge_id(key: tuple[str, str, str]) -> str:
     source, target, relation = key
     return f"{node_id(source)}--{name_token(str(relation))}--{node_id(target)}"
-
-
-def _append(spells: list[Spell], first: int, last: int) -> None:
-    if spells and spells[-1][1] + 1 == first:
-        spells[-1] = (spells[-1][0], last)
-    else:
-        spells.append((first, last))
 
 
 def time_frame(facts: Facts, start: int | None = None, end: int | None = None,
@@ -63,10 +66,9 @@ def time_frame(facts: Facts, start: int | None = None, end: int | None = None,
     return (first, last) if first <= last else None
 
 
-def periods(facts: Facts, name: str, frame: tuple[int, int]) -> tuple[dict[str, list[Spell]], dict[tuple, list[Spell]]]:
-    """The periods (first and last year) in which each node and each edge key of projection ``name``
-    exists within the frame. The projection is cut once per year at which some fact starts or ends
-    (nothing changes in between)."""
+def _cuts(facts: Facts, frame: tuple[int, int]) -> list[tuple[int, int]]:
+    """The frame split at every year in which some fact starts or after which one ends: within each part
+    no tie begins or ends, so one year's projection stands for the whole part."""
     first, last = frame
     cuts = {first}
     for fact in (*facts.ties, *facts.memberships):
@@ -76,50 +78,114 @@ def periods(facts: Facts, name: str, frame: tuple[int, int]) -> tuple[dict[str, 
             if math.isfinite(high):
                 cuts.add(int(high) + 1)
     cuts = sorted(c for c in cuts if first <= c <= last)
-    node_spells: dict[str, list[Spell]] = {}
-    edge_spells: dict[tuple, list[Spell]] = {}
-    for index, cut in enumerate(cuts):
-        until = cuts[index + 1] - 1 if index + 1 < len(cuts) else last
-        year = facts.project(name, cut, cut)
-        for n in year:
-            _append(node_spells.setdefault(n, []), cut, until)
+    return [(cut, cuts[i + 1] - 1 if i + 1 < len(cuts) else last) for i, cut in enumerate(cuts)]
+
+
+def _add(changes: list[tuple[int, int, object]], first: int, last: int, value) -> None:
+    """Append a period with a value, joined to the previous one when it follows it with the same value."""
+    if changes and changes[-1][1] + 1 == first and changes[-1][2] == value:
+        changes[-1] = (changes[-1][0], last, value)
+    else:
+        changes.append((first, last, value))
+
+
+def yearly_values(facts: Facts, name: str, frame: tuple[int, int]) -> tuple[dict, dict]:
+    """Per-year values for a dynamic export: for each edge key its weight in the projection of each year
+    (the facts, or the organisations in common, in force that year), for each node its degree and weighted
+    degree in the year's projection; as ``(first, last, value)`` periods, equal years joined."""
+    edge_weights: dict[tuple, list] = {}
+    node_values: dict[str, dict[str, list]] = {}
+    for first, last in _cuts(facts, frame):
+        year = facts.project(name, first, first)
         for u, v, data in year.edges(data=True):
-            _append(edge_spells.setdefault(edge_key(year, u, v, data), []), cut, until)
-    return node_spells, edge_spells
+            _add(edge_weights.setdefault(edge_key(year, u, v, data), []), first, last, data["weight"])
+        simple = metrics.simple_graph(year)
+        for n in simple:
+            values = node_values.setdefault(n, {"year_degree": [], "year_weighted_degree": []})
+            _add(values["year_degree"], first, last, simple.degree(n))
+            _add(values["year_weighted_degree"], first, last, float(simple.degree(n, weight="weight")))
+    return edge_weights, node_values
+
+
+def periods(graph: nx.Graph, frame: tuple[int, int]) -> tuple[dict[str, list[Spell]], dict[tuple, list[Spell]]]:
+    """The periods (first and last year) in which each node and each edge key of a projection exists
+    within the frame: an edge's ``spans`` (the one definition of when a tie exists,
+    :meth:`kzgraph.analysis.projections.Fact.span`) cut to the frame, a node's the union of its edges' periods."""
+    edge_spells: dict[tuple, list[Spell]] = {}
+    node_spans: dict[str, list] = {}
+    edges = (graph.edges(keys=True, data=True) if graph.is_multigraph()
+             else ((u, v, None, d) for u, v, d in graph.edges(data=True)))
+    for u, v, _, data in edges:
+        spells = clip(data.get("spans", []), frame)
+        if spells:
+            edge_spells[edge_key(graph, u, v, data)] = spells
+            for n in (u, v):
+                node_spans.setdefault(n, []).extend(spells)
+    return {n: [(int(a), int(b)) for a, b in merge(s)] for n, s in node_spans.items()}, edge_spells
 
 
 def network(facts: Facts, name: str, start: int | None = None, end: int | None = None,
-            as_of: int | None = None, state: str | None = None, dynamic: bool = True) -> GraphStream:
+            as_of: int | None = None, state: str | None = None, dynamic: bool = True,
+            undated: str = "keep") -> GraphStream:
     """Projection ``name`` of the facts in a window as a graph stream (see the module docstring).
 
     ``state`` (ISO 3166-1 alpha-3 code or IRI) keeps only the state's ego network: the state, its
     neighbours and the edges among them; metrics still describe positions in the whole projection.
-    ``dynamic`` adds the periods of each element (used by GEXF).
+    ``dynamic`` adds the periods of each element and the per-year weights and degrees (used by GEXF).
+    ``undated="omit"`` leaves out the edges that no dated fact supports (``dated`` false), and the nodes
+    left without an edge, so that a timeline shows only what has a time.
     """
+    if undated not in UNDATED:
+        raise ValueError(f"undated must be one of {', '.join(UNDATED)}, not {undated!r}")
     graph = facts.project(name, start, end, as_of)
     position = metrics.node_positions(graph)
     attributes = {"projection": name, "from": start, "to": end, "as_of": as_of, "dataset": DATASET}
+    if undated == "omit":
+        attributes["undated"] = "omitted"
+        graph = _dated_only(graph)
     if state is not None:
         iri = metrics.resolve_state(facts, state)
         attributes["state"] = iri
         view = graph.to_undirected(as_view=True) if graph.is_directed() else graph
         graph = graph.subgraph(nx.ego_graph(view, iri) if iri in graph else [])
     frame = time_frame(facts, start, end, as_of) if dynamic else None
-    node_spells, edge_spells = periods(facts, name, frame) if frame else ({}, {})
-    return from_networkx(graph, name, attributes, position, node_spells, edge_spells, frame)
+    node_spells, edge_spells = periods(graph, frame) if frame else ({}, {})
+    weights, node_values = yearly_values(facts.within(start, end, as_of), name, frame) if frame else ({}, {})
+    dynamic_edges = {key: {"weight": values} for key, values in weights.items()}
+    return from_networkx(graph, name, attributes, position, node_spells, edge_spells, frame,
+                         node_values, dynamic_edges)
+
+
+def _dated_only(graph: nx.Graph) -> nx.Graph:
+    """The graph without its undated edges and the nodes they leave alone."""
+    kept = graph.copy()
+    if kept.is_multigraph():
+        kept.remove_edges_from([(u, v, k) for u, v, k, d in graph.edges(keys=True, data=True) if not d.get("dated", True)])
+    else:
+        kept.remove_edges_from([(u, v) for u, v, d in graph.edges(data=True) if not d.get("dated", True)])
+    kept.remove_nodes_from([n for n in graph if kept.degree(n) == 0])
+    return kept
 
 
 def from_networkx(graph: nx.Graph, name: str, attributes: dict | None = None, extra: dict | None = None,
                   node_spells: dict | None = None, edge_spells: dict | None = None,
-                  time: tuple[int, int] | None = None) -> GraphStream:
+                  time: tuple[int, int] | None = None, node_dynamic: dict | None = None,
+                  edge_dynamic: dict | None = None) -> GraphStream:
     """Any networkx graph whose node keys are IRIs as a graph stream: node attributes (plus ``extra[n]``),
     edge attributes, and optionally the periods of nodes and of edge keys (:func:`edge_key`). Edges are
     told apart by their ``relation`` attribute (the key of a multigraph when they have none). Nodes are
-    written in the order of their ids, edges in the order of their keys."""
+    written in the order of their ids, edges in the order of their keys. ``node_dynamic[n]`` and
+    ``edge_dynamic[key]`` map an attribute name to its ``(first, last, value)`` periods (dynamic formats).
+    The edge attribute ``spans`` (the periods of :mod:`kzgraph.analysis.projections`, open-ended while ongoing) is
+    written as the element's periods, not as an attribute."""
     extra, node_spells, edge_spells = extra or {}, node_spells or {}, edge_spells or {}
+    node_dynamic, edge_dynamic = node_dynamic or {}, edge_dynamic or {}
 
     def node_attributes(n: str) -> dict:
         return {**graph.nodes[n], **extra.get(n, {})}
+
+    def edge_attributes(data: dict) -> dict:
+        return {k: v for k, v in data.items() if k not in INTERNAL}
 
     def keyed() -> list[tuple[tuple, dict]]:
         if graph.is_multigraph():
@@ -132,15 +198,17 @@ def from_networkx(graph: nx.Graph, name: str, attributes: dict | None = None, ex
 
     def nodes() -> Iterator[Node]:
         for n in sorted(graph.nodes, key=node_id):
-            yield Node(node_id(n), node_attributes(n), node_spells.get(n, []))
+            yield Node(node_id(n), node_attributes(n), node_spells.get(n, []), node_dynamic.get(n, {}))
 
     def edges() -> Iterator[Edge]:
         for key, data in keyed():
-            yield Edge(edge_id(key), node_id(key[0]), node_id(key[1]), data, edge_spells.get(key, []))
+            yield Edge(edge_id(key), node_id(key[0]), node_id(key[1]), edge_attributes(data),
+                       edge_spells.get(key, []), edge_dynamic.get(key, {}))
 
     return GraphStream(
         name=name, directed=graph.is_directed(), multigraph=graph.is_multigraph(), attributes=attributes or {},
         node_schema=declare(node_attributes(n) for n in graph.nodes),
-        edge_schema=declare(data for _, _, data in graph.edges(data=True)),
+        edge_schema=declare(edge_attributes(data) for _, _, data in graph.edges(data=True)),
         nodes=nodes, edges=edges, time=time,
+        node_dynamic_schema=_dynamic_schema(node_dynamic), edge_dynamic_schema=_dynamic_schema(edge_dynamic),
     )
