@@ -311,10 +311,10 @@ def test_validate_reports_an_undated_exercise_as_json(broken_exercise):
     assert result["focus"] == UNDATED
     assert result["shape"] == EXERCISE_SHAPE
     assert result["location"] == f"{broken_exercise}:7"
-    # the date rule is one sh:or over kz:date, kz:startDate, kz:endDate and kz:dateNote (SHACL §4.6.3):
+    # the date rule is one sh:or over kz:eventDate, kz:startDate, kz:endDate and kz:dateNote (SHACL §4.6.3):
     # a node-level constraint, so the result has no sh:resultPath and the message names the properties
     assert result["path"] is None
-    assert all(name in result["message"] for name in ("kz:date", "kz:startDate", "kz:endDate", "kz:dateNote"))
+    assert all(name in result["message"] for name in ("kz:eventDate", "kz:startDate", "kz:endDate", "kz:dateNote"))
 
 
 def test_validate_with_the_reference_engine_reports_the_same(broken_exercise):

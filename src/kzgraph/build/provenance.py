@@ -188,8 +188,9 @@ def candidate_names(graph: Graph, node) -> set[str]:
             continue
         names |= _names(graph, o)
     if isinstance(node, BNode):
+        # a provision or value claim without an IRI is identified as the node that has it
         for parent in graph.subjects(None, node):
-            names |= _names(graph, parent)
+            names |= candidate_names(graph, parent) if isinstance(parent, URIRef) else _names(graph, parent)
     if (node, RDF.type, KZ.ValueClaim) in graph:
         # a value claim is identified in its passage as its node is: by the node's names or those it links to
         for about in graph.objects(node, KZ.about):
