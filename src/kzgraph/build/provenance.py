@@ -32,7 +32,7 @@ from pathlib import Path
 from rdflib import RDF, RDFS, SKOS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
-from kzgraph.namespaces import KZ
+from kzgraph.namespaces import KZ, PREFIXES
 
 MAX_CITATION_LINES = 60
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
@@ -228,6 +228,15 @@ def name_in(name: str, text: str) -> bool:
     return re.search(r"(?<!\w)" + re.escape(name) + r"(?!\w)", text) is not None
 
 
+def _qname(graph: Graph, term) -> str:
+    """A term as a prefixed name of the project's prefix table (kz:endDate, state:ARM), else as rdflib shows it."""
+    text = str(term)
+    for prefix, namespace in PREFIXES.items():
+        if text.startswith(str(namespace)) and "/" not in text[len(str(namespace)):]:
+            return f"{prefix}:{text[len(str(namespace)):]}"
+    return graph.qname(term) if isinstance(term, URIRef) else text
+
+
 def _label(node) -> str:
     return node.n3() if isinstance(node, URIRef) else f"_:{node}"
 
@@ -292,7 +301,7 @@ def check_node(graph: Graph, node, sources: Path, skip: set[URIRef]) -> list[Pro
             supported.setdefault(prop, []).append(index)
     for prop in sorted({p for c in graph.objects(node, KZ.citation) for p in graph.objects(c, KZ.supports)}):
         if graph.value(node, prop) is None:
-            problems.append(Problem(label, f"a citation supports {graph.qname(prop)}, but the node has no value for it"))
+            problems.append(Problem(label, f"a citation supports {_qname(graph, prop)}, but the node has no value for it"))
     for p, o in graph.predicate_objects(node):
         if p in NOT_FOLLOWED or p in skip:
             continue
@@ -301,7 +310,7 @@ def check_node(graph: Graph, node, sources: Path, skip: set[URIRef]) -> list[Pro
         if not isinstance(o, Literal):
             names = linked_names(graph, o) if p in supported else None
             if names is not None and not any(name_in(n, passages[i]) for n in names for i in indices):
-                problems.append(Problem(label, f"{graph.qname(p)} {graph.qname(o) if isinstance(o, URIRef) else o}: "
+                problems.append(Problem(label, f"{_qname(graph, p)} {_qname(graph, o)}: "
                                                f"none of its names ({', '.join(sorted(names)[:4])}) occurs in {where}"))
             continue
         if o.datatype is None:
@@ -317,7 +326,7 @@ def check_node(graph: Graph, node, sources: Path, skip: set[URIRef]) -> list[Pro
         else:
             continue
         if not found:
-            problems.append(Problem(label, f"{graph.qname(p)} {o} does not occur in {where}"))
+            problems.append(Problem(label, f"{_qname(graph, p)} {o} does not occur in {where}"))
     names = candidate_names(graph, node)
     if not any(name_in(name, text) for name in names for text in passages):
         shown = ", ".join(sorted(names)[:6]) or "none"
