@@ -28,6 +28,34 @@ def _kz(graph: Graph, kind) -> list[URIRef]:
     return sorted(t for t in graph.subjects(RDF.type, kind) if isinstance(t, URIRef) and str(t).startswith(str(KZ)))
 
 
+def _name(graph: Graph, term) -> str:
+    """A term as a prefixed name (kz:Agent, xsd:decimal); a union class as 'A or B'."""
+    if isinstance(term, URIRef):
+        try:
+            return graph.namespace_manager.normalizeUri(term)
+        except Exception:  # noqa: BLE001 - an IRI without a known prefix is shown whole
+            return f"<{term}>"
+    members = graph.value(term, OWL.unionOf)
+    if members is not None:
+        return " or ".join(_name(graph, m) for m in graph.items(members))
+    return ""
+
+
+def _range(graph: Graph, prop) -> str:
+    """The range (object properties) or datatype (data properties) of a property, from rdfs:range or, for
+    dates at the source's precision that OWL cannot state, from kz:rangeNote."""
+    note = graph.value(prop, KZ.rangeNote)
+    if note is not None:
+        return str(note)
+    range_ = graph.value(prop, RDFS.range)
+    return _name(graph, range_) if range_ is not None else ""
+
+
+def _domain(graph: Graph, prop) -> str:
+    domain = graph.value(prop, RDFS.domain)
+    return _name(graph, domain) if domain is not None else ""
+
+
 def mermaid(graph: Graph) -> str:
     """A Mermaid classDiagram: sub-class links and object properties from domain to range."""
     lines = ["classDiagram"]
@@ -52,11 +80,16 @@ def markdown(graph: Graph) -> str:
     for cls in _kz(graph, OWL.Class):
         out.append(f"| kz:{_local(cls)} | {_text(graph, cls, RDFS.label)} | {_text(graph, cls, RDFS.label, 'de')} | "
                    f"{_text(graph, cls, SKOS.definition)} |")
-    out += ["", "## Properties", "", "| property | kind | English | German | definition |", "|---|---|---|---|---|"]
+    out += ["", "## Properties", "",
+            "The range column gives the class of the values of an object property and the datatype of the values "
+            "of a data property (dates keep the source's precision: xsd:date, xsd:gYearMonth or xsd:gYear).", "",
+            "| property | kind | domain | range or datatype | English | German | definition |",
+            "|---|---|---|---|---|---|---|"]
     for kind, name in ((OWL.ObjectProperty, "object"), (OWL.DatatypeProperty, "data"), (OWL.AnnotationProperty, "annotation")):
         for prop in _kz(graph, kind):
-            out.append(f"| kz:{_local(prop)} | {name} | {_text(graph, prop, RDFS.label)} | "
-                       f"{_text(graph, prop, RDFS.label, 'de')} | {_text(graph, prop, SKOS.definition)} |")
+            out.append(f"| kz:{_local(prop)} | {name} | {_domain(graph, prop)} | {_range(graph, prop)} | "
+                       f"{_text(graph, prop, RDFS.label)} | {_text(graph, prop, RDFS.label, 'de')} | "
+                       f"{_text(graph, prop, SKOS.definition)} |")
     return "\n".join(out) + "\n"
 
 

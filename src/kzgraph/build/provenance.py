@@ -9,7 +9,12 @@ A node is checked when it carries a ``kz:citation`` or is a ``kz:Fact``. For eac
   number, a day-precision date with its day and month (German or English month name, or numeric), a
   number in German (``39.000``, ``2,5``) or English (``39,000``, ``2.5``) notation or as a German number word;
 * at least one name of the node or of a resource it links to (labels, alternative labels, acronyms,
-  designations) occurs in one of its cited passages.
+  designations) occurs in one of its cited passages;
+* per value: where a citation names the properties it supports (``kz:supports kz:quantity, kz:place``),
+  every value of such a property is checked against the passages of the citations that support it
+  only: a date or number must occur there, and so must a name of a linked entity (states, places,
+  agents; SKOS concepts are not checked). A supported property the node has no value for is a problem
+  too. Values of properties that no citation names are checked against all the node's citations.
 
 The texts are read from a sources folder (``../shared/seeds`` beside the project by default, or the
 ``KZGRAPH_SOURCES`` environment variable).
@@ -24,7 +29,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 
-from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, SKOS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
 from kzgraph.namespaces import KZ
@@ -56,6 +61,13 @@ NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
     "ten": 10, "eleven": 11, "twelve": 12, "twenty": 20, "hundred": 100, "thousand": 1000,
     "fünfte": 5, "fünften": 5, "sechste": 6, "sechsten": 6, "siebte": 7, "siebten": 7, "achte": 8, "achten": 8,
+}
+#: Stems of German and English ordinals, also inside compounds ("zweitgrößte", "erstmals", "third-largest").
+ORDINAL_STEMS = {
+    "erst": 1, "zweit": 2, "dritt": 3, "viert": 4, "fünft": 5, "sechst": 6, "siebt": 7, "siebent": 7,
+    "acht": 8, "neunt": 9, "zehnt": 10, "elft": 11, "zwölft": 12, "zwanzigst": 20,
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+    "ninth": 9, "tenth": 10,
 }
 NUMBER_TOKEN = re.compile(r"\d+(?:[.,\u00a0\u202f ]\d+)*")
 WORD = re.compile(r"[^\W\d_]+")
@@ -123,6 +135,9 @@ def numbers_in(text: str) -> set[Decimal]:
     for word in WORD.findall(text):
         if word in NUMBER_WORDS:
             values.add(Decimal(NUMBER_WORDS[word]).normalize())
+        for stem, value in ORDINAL_STEMS.items():
+            if word.startswith(stem):
+                values.add(Decimal(value).normalize())
     return values
 
 
@@ -163,7 +178,8 @@ def _names(graph: Graph, node) -> set[str]:
 
 
 def candidate_names(graph: Graph, node) -> set[str]:
-    """Names of the node and of the resources it links to (one hop; SKOS concepts and types excluded)."""
+    """Names of the node and of the resources it links to (one hop; SKOS concepts and types excluded); a
+    blank node (a provision, a value claim) also goes by the names of the nodes that link to it."""
     names = set(_names(graph, node))
     for p, o in graph.predicate_objects(node):
         if p in NOT_FOLLOWED or isinstance(o, Literal):
@@ -171,7 +187,24 @@ def candidate_names(graph: Graph, node) -> set[str]:
         if (o, RDF.type, SKOS.Concept) in graph:
             continue
         names |= _names(graph, o)
+    if isinstance(node, BNode):
+        for parent in graph.subjects(None, node):
+            names |= _names(graph, parent)
+    if (node, RDF.type, KZ.ValueClaim) in graph:
+        # a value claim is identified in its passage as its node is: by the node's names or those it links to
+        for about in graph.objects(node, KZ.about):
+            if about != node and (about, RDF.type, KZ.ValueClaim) not in graph:
+                names |= candidate_names(graph, about)
     return {n for n in names if len(n) >= 2}
+
+
+def linked_names(graph: Graph, value) -> set[str] | None:
+    """The names of a linked entity, or None when the value is not checked by name (a literal, a blank
+    node, a SKOS concept, a property or class, or an entity without names)."""
+    if isinstance(value, (Literal, BNode)) or (value, RDF.type, SKOS.Concept) in graph:
+        return None
+    names = {n for n in _names(graph, value) if len(n) >= 2}
+    return names or None
 
 
 def unchecked_properties(graph: Graph) -> set[URIRef]:
@@ -210,10 +243,17 @@ def check_graph(graph: Graph, sources: Path | None = None) -> list[Problem]:
 
 def cited_passages(graph: Graph, node, sources: Path) -> tuple[list[str], list[str]]:
     """The normalised texts of a node's citations, and the problems found with the citations themselves."""
-    passages, problems = [], []
+    passages, problems, _ = _cited(graph, node, sources)
+    return passages, problems
+
+
+def _cited(graph: Graph, node, sources: Path) -> tuple[list[str], list[str], list]:
+    """The normalised texts of a node's citations, the problems found with the citations, and for each
+    text the citation it comes from."""
+    passages, problems, owners = [], [], []
     citations = list(graph.objects(node, KZ.citation))
     if not citations:
-        return [], ["has no kz:citation"]
+        return [], ["has no kz:citation"], []
     for citation in citations:
         document = graph.value(citation, KZ.document)
         start, end = graph.value(citation, KZ.lineStart), graph.value(citation, KZ.lineEnd)
@@ -234,31 +274,49 @@ def cited_passages(graph: Graph, node, sources: Path) -> tuple[list[str], list[s
             problems.append(f"line range {start}-{end} spans more than {MAX_CITATION_LINES} lines")
             continue
         passages.append(normalise("\n".join(lines[start - 1:end])))
-    return passages, problems
+        owners.append(citation)
+    return passages, problems, owners
 
 
 def check_node(graph: Graph, node, sources: Path, skip: set[URIRef]) -> list[Problem]:
-    passages, messages = cited_passages(graph, node, sources)
+    passages, messages, owners = _cited(graph, node, sources)
     label = _label(node)
     problems = [Problem(label, m) for m in messages]
     if not passages:
         return problems
     numbers = [numbers_in(p) for p in passages]
+    supported: dict = {}  # property -> indices of the passages whose citations support it
+    for index, citation in enumerate(owners):
+        for prop in graph.objects(citation, KZ.supports):
+            supported.setdefault(prop, []).append(index)
+    for prop in sorted({p for c in graph.objects(node, KZ.citation) for p in graph.objects(c, KZ.supports)}):
+        if graph.value(node, prop) is None:
+            problems.append(Problem(label, f"a citation supports {graph.qname(prop)}, but the node has no value for it"))
     for p, o in graph.predicate_objects(node):
-        if not isinstance(o, Literal) or p in skip or o.datatype is None:
+        if p in NOT_FOLLOWED or p in skip:
+            continue
+        indices = supported.get(p, range(len(passages)))
+        where = "the citations that support it" if p in supported else "the cited lines"
+        if not isinstance(o, Literal):
+            names = linked_names(graph, o) if p in supported else None
+            if names is not None and not any(name_in(n, passages[i]) for n in names for i in indices):
+                problems.append(Problem(label, f"{graph.qname(p)} {graph.qname(o) if isinstance(o, URIRef) else o}: "
+                                               f"none of its names ({', '.join(sorted(names)[:4])}) occurs in {where}"))
+            continue
+        if o.datatype is None:
             continue
         if o.datatype in DATE_TYPES:
             try:
-                found = any(date_in(o, text, nums) for text, nums in zip(passages, numbers))
+                found = any(date_in(o, passages[i], numbers[i]) for i in indices)
             except ValueError as error:
                 problems.append(Problem(label, str(error)))
                 continue
         elif o.datatype in NUMERIC_TYPES:
-            found = any(number_in(Decimal(str(o)), nums) for nums in numbers)
+            found = any(number_in(Decimal(str(o)), numbers[i]) for i in indices)
         else:
             continue
         if not found:
-            problems.append(Problem(label, f"{graph.qname(p)} {o} does not occur in the cited lines"))
+            problems.append(Problem(label, f"{graph.qname(p)} {o} does not occur in {where}"))
     names = candidate_names(graph, node)
     if not any(name_in(name, text) for name in names for text in passages):
         shown = ", ".join(sorted(names)[:6]) or "none"
