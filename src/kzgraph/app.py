@@ -142,21 +142,24 @@ class KZGraph:
 
     # -- operations -----------------------------------------------------------------------------------------
     def build(self, *, check_provenance: bool = True, show_progress: bool = False, update_coverage: bool = False,
-              engine: str | None = None, backend: str = "oxigraph") -> BuildResult:
+              engine: str | None = None, backend: str = "oxigraph", imports: bool = True) -> BuildResult:
         """Load, derive, validate and check the project, and publish the build (see :mod:`kzgraph.build`).
 
-        ``update_coverage`` also writes the coverage report to the project's data/COVERAGE.md.
+        ``imports``: include the imported data sets (the SIPRI register the project is configured with is
+        imported first when it is not yet); ``update_coverage`` also writes the coverage report to the
+        project's data/COVERAGE.md (which describes the curated data: build it without imports).
         """
         from kzgraph.build.pipeline import build
 
         self.close()  # a new build replaces the one a store may hold open
-        register = self.configured_register()
+        register = self.configured_register() if imports else None
         if register is not None:
             self.import_sipri(register)  # nothing to do when the same file was imported already
         coverage = self.project.data_dir / "COVERAGE.md" if update_coverage else None
         return build(project=self.project, out=self.project.build_root, sources=self.project.sources,
                      check_provenance=check_provenance, show_progress=show_progress, coverage_copy=coverage,
-                     engine=engine or self.settings.engine, backend=backend, extra=self.imports())
+                     engine=engine or self.settings.engine, backend=backend,
+                     extra=self.imports() if imports else [])
 
     def imports(self) -> list[Path]:
         """The imported data sets the build includes (N-Quads files in the project's imports folder)."""

@@ -104,6 +104,7 @@ def build(
     engine: Optional[Engine] = option("engine"),
     update_coverage: bool = typer.Option(False, "--update-coverage",
                                          help="Also write the coverage report to the project's data/COVERAGE.md."),
+    imports: bool = typer.Option(True, help="Include the imported data sets (the SIPRI register of kzgraph.toml)."),
 ) -> None:
     """Load ontology and data, derive shortcuts, validate, and publish dump, VoID and coverage report."""
     from kzgraph.store.loading import project_files
@@ -121,11 +122,12 @@ def build(
     with handled(explain):
         if data_dir is None:
             result = kg.build(check_provenance=provenance, show_progress=sys.stderr.isatty(),
-                              update_coverage=update_coverage, backend=backend)
+                              update_coverage=update_coverage, backend=backend, imports=imports)
         else:
             result = run_build(out=kg.project.build_root, backend=backend, sources=kg.project.sources,
                                data_dir=data_dir, check_provenance=provenance, show_progress=sys.stderr.isatty(),
-                               engine=kg.settings.engine, extra=kg.imports())
+                               engine=kg.settings.engine, extra=kg.imports() if imports else [],
+                               coverage_copy=data_dir / "COVERAGE.md" if update_coverage else None)
     warnings = [r for r in result.report.results if r.severity != "Violation"]
     typer.echo(f"built {result.triples} triples from {len(result.files)} files in {result.seconds:.1f} s "
                f"-> {result.dump}")
