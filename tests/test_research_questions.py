@@ -286,3 +286,10 @@ def test_the_sources_are_described_with_title_and_date_and_no_invented_url(real_
                                        OPTIONAL { ?s dcterms:title ?title } }""")
     assert len(described) == 5 and all(title for _, title, _ in described)
     assert not real_graph.query("ASK { ?s a kz:SourceDocument ; schema:url ?u }").askAnswer
+
+
+def test_the_iri_scheme_documents_every_prefix_of_the_table():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "iri-scheme.md").read_text(encoding="utf-8")
+    assert all(f"| `{prefix}:` | `{namespace}` |" in text for prefix, namespace in PREFIXES.items())
