@@ -249,7 +249,7 @@ def test_kzgraph_query_name_binds_parameters_and_refuses_unknown_ones(real_build
     answer = kzgraph("query", "memberships-over-time", "--param", "state=state:UZB", "--format", "csv",
                      build_dir=build_dir)
     assert answer.returncode == 0, answer.stderr
-    assert f"{ID}membership/uzb-csto-withdrawal-2012" in answer.stdout
+    assert f"{ID}membership/uzb-csto-member-2006" in answer.stdout
     assert f"{ID}membership/kaz-csto-founding-member-1992" not in answer.stdout
     unknown = kzgraph("query", "leases", "--param", "colour=red", build_dir=build_dir)
     assert unknown.returncode == 1 and "colour" in unknown.stderr
@@ -494,10 +494,14 @@ def test_observation_time_series(real_graph):
 
 def test_source_disagreements(real_graph):
     rows = answer(real_graph, "source-disagreements")
-    assert has_row(rows, fact=f"{ID}membership/kaz-pfp-partner-1994-aa", document=f"{ID}source/auswaertiges-amt-2018",
-                   lineStart="40", lineEnd="40")
+    assert has_row(rows, fact=f"{ID}membership/kaz-pfp-partner-1995", document=f"{ID}source/auswaertiges-amt-2018",
+                   lineStart="40", lineEnd="40", property=f"{KZ}startDate", value="1994")
+    assert has_row(rows, fact=f"{ID}membership/kaz-pfp-partner-1995", document=f"{ID}source/dissertation-diversification",
+                   property=f"{KZ}startDate", value="1995")
     assert has_row(rows, fact=f"{ID}lease/emba-test-range-kaz-rus")
-    assert column(rows, "fact") == iris(real_graph, "SELECT ?f WHERE { ?f kz:flag kzc:flag-source-disagreement }")
+    assert column(rows, "fact") == iris(real_graph, """SELECT ?f WHERE {
+        { ?f kz:flag kzc:flag-source-disagreement FILTER NOT EXISTS { ?f a kz:ValueClaim } }
+        UNION { ?c a kz:ValueClaim ; kz:flag kzc:flag-source-disagreement ; kz:about ?f } }""")
 
 
 def test_facts_per_source(real_graph):
@@ -529,7 +533,7 @@ def test_claims_of_commentary(real_graph):
 
 def test_pfp_accession_claims(real_graph):
     rows = answer(real_graph, "pfp-accession-claims")
-    assert has_row(rows, start="1994", membership=f"{ID}membership/kaz-pfp-partner-1994-aa",
+    assert has_row(rows, start="1994", membership=f"{ID}membership/kaz-pfp-partner-1995",
                    document=f"{ID}source/auswaertiges-amt-2018", flag=f"{KZC}flag-source-disagreement")
     assert has_row(rows, start="1995", membership=f"{ID}membership/kaz-pfp-partner-1995",
                    document=f"{ID}source/dissertation-diversification")

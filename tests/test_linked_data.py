@@ -113,7 +113,8 @@ def test_a_fact_page_shows_each_source_document_with_its_line_range(server, real
     assert len(expected) >= 2
     document = page(server, "/id/membership/kaz-pfp-partner-1995")
     shown = [text(li) for li in document.xpath(".//ul[@class='sources']/li")]
-    assert sorted(shown) == sorted(f"{label}, lines {start}–{end}" for label, start, end in expected)
+    assert sorted(shown) == sorted(f"{label}, lines {start}–{end}" if start != end else f"{label}, line {start}"
+                                   for label, start, end in expected)
     nested = document.xpath(".//table[@class='nested']")
     assert len(nested) == len(expected), "each citation is shown inline as well"
 

@@ -104,3 +104,11 @@ def test_dates_inside_ranges_are_found(text, date):
 
 def test_number_words_in_german_and_english():
     assert {Decimal(90), Decimal(6)} <= numbers_in(normalise("neunzig Maßnahmen, six deaths"))
+
+
+@pytest.mark.parametrize("text, value", [
+    ("die zweitgrößte Nuklearmacht", "2"), ("erstmals in Zentralasien", "1"), ("die 10. Sitzung", "10"),
+    ("the third-largest investor", "3"), ("der vierte Staat", "4"),
+])
+def test_ordinals_are_read_as_numbers_also_inside_compounds(text, value):
+    assert Decimal(value) in numbers_in(normalise(text))

@@ -286,3 +286,32 @@ def test_the_sources_are_described_with_title_and_date_and_no_invented_url(real_
                                        OPTIONAL { ?s dcterms:title ?title } }""")
     assert len(described) == 5 and all(title for _, title, _ in described)
     assert not real_graph.query("ASK { ?s a kz:SourceDocument ; schema:url ?u }").askAnswer
+
+
+def test_the_iri_scheme_documents_every_prefix_of_the_table():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "iri-scheme.md").read_text(encoding="utf-8")
+    assert all(f"| `{prefix}:` | `{namespace}` |" in text for prefix, namespace in PREFIXES.items())
+
+
+def test_the_baikonur_lease_fee_and_term_are_values_not_prose(real_graph):
+    lease = rows(real_graph, """
+        SELECT ?fee ?mult ?unit ?years WHERE { lease:baikonur-cosmodrome-kaz-rus-2004 kz:value ?fee ; kz:unitMultiplier ?mult ;
+                                                kz:unit ?unit ; kz:durationYears ?years }""")
+    assert lease == [("115", "6", f"{KZC}unit-USD", "50")]
+
+
+def test_a_chairmanships_priorities_are_a_provision_with_their_count(real_graph):
+    answer = rows(real_graph, """
+        SELECT ?kind ?count WHERE { membership:kgz-csto-chair-2013 kz:provision ?p . ?p kz:provisionKind ?kind ; kz:itemCount ?count }""")
+    assert answer == [(f"{KZC}provision-priority", "13")]
+
+
+def test_every_property_of_the_ontology_documents_its_range():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "ontology.md").read_text(encoding="utf-8")
+    rows_ = [line.split("|") for line in text.splitlines() if line.startswith("| kz:") and line.count("|") == 8]
+    assert len(rows_) > 120
+    assert [r[1].strip() for r in rows_ if not r[4].strip()] == []

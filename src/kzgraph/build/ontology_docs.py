@@ -8,32 +8,33 @@ from __future__ import annotations
 
 from rdflib import OWL, RDF, RDFS, Graph, URIRef
 from rdflib.namespace import SKOS
+from rdflib.term import Node
 
-from kzgraph.store.loading import ONTOLOGY_DIR, load_files
 from kzgraph.namespaces import KZ
+from kzgraph.store.loading import ONTOLOGY_DIR, load_files
 
 
-def _local(term) -> str:
+def _local(term: Node) -> str:
     return str(term).rsplit("#", 1)[-1]
 
 
-def _text(graph: Graph, term, predicate, language="en") -> str:
+def _text(graph: Graph, term: Node, predicate: URIRef, language: str = "en") -> str:
     for value in graph.objects(term, predicate):
         if getattr(value, "language", None) == language:
             return str(value)
     return ""
 
 
-def _kz(graph: Graph, kind) -> list[URIRef]:
+def _kz(graph: Graph, kind: URIRef) -> list[URIRef]:
     return sorted(t for t in graph.subjects(RDF.type, kind) if isinstance(t, URIRef) and str(t).startswith(str(KZ)))
 
 
-def _name(graph: Graph, term) -> str:
+def _name(graph: Graph, term: Node) -> str:
     """A term as a prefixed name (kz:Agent, xsd:decimal); a union class as 'A or B'."""
     if isinstance(term, URIRef):
         try:
             return graph.namespace_manager.normalizeUri(term)
-        except Exception:  # noqa: BLE001 - an IRI without a known prefix is shown whole
+        except Exception:
             return f"<{term}>"
     members = graph.value(term, OWL.unionOf)
     if members is not None:
@@ -41,7 +42,7 @@ def _name(graph: Graph, term) -> str:
     return ""
 
 
-def _range(graph: Graph, prop) -> str:
+def _range(graph: Graph, prop: URIRef) -> str:
     """The range (object properties) or datatype (data properties) of a property, from rdfs:range or, for
     dates at the source's precision that OWL cannot state, from kz:rangeNote."""
     note = graph.value(prop, KZ.rangeNote)
@@ -51,7 +52,7 @@ def _range(graph: Graph, prop) -> str:
     return _name(graph, range_) if range_ is not None else ""
 
 
-def _domain(graph: Graph, prop) -> str:
+def _domain(graph: Graph, prop: URIRef) -> str:
     domain = graph.value(prop, RDFS.domain)
     return _name(graph, domain) if domain is not None else ""
 
@@ -61,7 +62,7 @@ def mermaid(graph: Graph) -> str:
     lines = ["classDiagram"]
     classes = _kz(graph, OWL.Class)
     for cls in classes:
-        for parent in sorted(graph.objects(cls, RDFS.subClassOf)):
+        for parent in sorted(graph.objects(cls, RDFS.subClassOf), key=str):
             if isinstance(parent, URIRef) and str(parent).startswith(str(KZ)):
                 lines.append(f"    {_local(parent)} <|-- {_local(cls)}")
     for prop in _kz(graph, OWL.ObjectProperty):
@@ -85,7 +86,8 @@ def markdown(graph: Graph) -> str:
             "of a data property (dates keep the source's precision: xsd:date, xsd:gYearMonth or xsd:gYear).", "",
             "| property | kind | domain | range or datatype | English | German | definition |",
             "|---|---|---|---|---|---|---|"]
-    for kind, name in ((OWL.ObjectProperty, "object"), (OWL.DatatypeProperty, "data"), (OWL.AnnotationProperty, "annotation")):
+    kinds = ((OWL.ObjectProperty, "object"), (OWL.DatatypeProperty, "data"), (OWL.AnnotationProperty, "annotation"))
+    for kind, name in kinds:
         for prop in _kz(graph, kind):
             out.append(f"| kz:{_local(prop)} | {name} | {_domain(graph, prop)} | {_range(graph, prop)} | "
                        f"{_text(graph, prop, RDFS.label)} | {_text(graph, prop, RDFS.label, 'de')} | "

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from rdflib import RDF, RDFS, SKOS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
+from rdflib.term import Node
 
 from kzgraph.namespaces import CONCEPT, KZ, PREFIXES
 
@@ -117,7 +118,7 @@ def numbers_in(text: str) -> set[Decimal]:
     values: set[Decimal] = set()
     for token in NUMBER_TOKEN.findall(text):
         token = token.replace("\u00a0", " ").replace("\u202f", " ")
-        parts = [token] + token.split(" ")
+        parts = [token, *token.split(" ")]
         for part in parts:
             for candidate in (
                 part.replace(" ", ""),
@@ -134,10 +135,10 @@ def numbers_in(text: str) -> set[Decimal]:
                     values.add(value.normalize())
     for word in WORD.findall(text):
         if word in NUMBER_WORDS:
-            values.add(Decimal(NUMBER_WORDS[word]).normalize())
-        for stem, value in ORDINAL_STEMS.items():
+            values.add(Decimal(str(NUMBER_WORDS[word])).normalize())
+        for stem, ordinal in ORDINAL_STEMS.items():
             if word.startswith(stem):
-                values.add(Decimal(value).normalize())
+                values.add(Decimal(ordinal).normalize())
     return values
 
 
@@ -164,20 +165,18 @@ def date_in(literal: Literal, text: str, numbers: set[Decimal]) -> bool:
             re.search(rf"(?<!\d)0?{month}[./]\s*{year}", text)
         if not (month_named or month_numeric):
             return False
-    if day is not None and Decimal(day) not in numbers:
-        return False
-    return True
+    return not (day is not None and Decimal(day) not in numbers)
 
 
 def number_in(value: Decimal, numbers: set[Decimal]) -> bool:
     return value.normalize() in numbers
 
 
-def _names(graph: Graph, node) -> set[str]:
+def _names(graph: Graph, node: Node) -> set[str]:
     return {normalise(str(o)) for p in NAME_PROPERTIES for o in graph.objects(node, p) if isinstance(o, Literal)}
 
 
-def candidate_names(graph: Graph, node) -> set[str]:
+def candidate_names(graph: Graph, node: Node) -> set[str]:
     """Names of the node and of the resources it links to (one hop; SKOS concepts and types excluded); a
     blank node (a provision, a value claim) also goes by the names of the nodes that link to it."""
     names = set(_names(graph, node))
@@ -199,7 +198,7 @@ def candidate_names(graph: Graph, node) -> set[str]:
     return {n for n in names if len(n) >= 2}
 
 
-def linked_names(graph: Graph, value) -> set[str] | None:
+def linked_names(graph: Graph, value: Node) -> set[str] | None:
     """The names of a linked entity, or None when the value is not checked by name (a literal, a blank
     node, a SKOS concept, a property or class, or an entity without names)."""
     if isinstance(value, (Literal, BNode)) or (value, RDF.type, SKOS.Concept) in graph:
@@ -209,7 +208,7 @@ def linked_names(graph: Graph, value) -> set[str] | None:
 
 
 def unchecked_properties(graph: Graph) -> set[URIRef]:
-    return {p for p in graph.subjects(KZ.sourceTextCheck, Literal(False))}
+    return {p for p in graph.subjects(KZ.sourceTextCheck, Literal(False)) if isinstance(p, URIRef)}
 
 
 def fact_nodes(graph: Graph) -> set[Node]:
@@ -235,7 +234,7 @@ def name_in(name: str, text: str) -> bool:
     return re.search(r"(?<!\w)" + re.escape(name) + r"(?!\w)", text) is not None
 
 
-def _qname(graph: Graph, term) -> str:
+def _qname(graph: Graph, term: Node) -> str:
     """A term as a prefixed name of the project's prefix table (kz:endDate, state:ARM), else as rdflib shows it."""
     text = str(term)
     for prefix, namespace in PREFIXES.items():
@@ -244,7 +243,7 @@ def _qname(graph: Graph, term) -> str:
     return graph.qname(term) if isinstance(term, URIRef) else text
 
 
-def _label(node) -> str:
+def _label(node: Node) -> str:
     return node.n3() if isinstance(node, URIRef) else f"_:{node}"
 
 
@@ -258,27 +257,29 @@ def check_graph(graph: Graph, sources: Path | None = None) -> list[Problem]:
     return problems
 
 
-def cited_passages(graph: Graph, node, sources: Path) -> tuple[list[str], list[str]]:
+def cited_passages(graph: Graph, node: Node, sources: Path) -> tuple[list[str], list[str]]:
     """The normalised texts of a node's citations, and the problems found with the citations themselves."""
     passages, problems, _ = _cited(graph, node, sources)
     return passages, problems
 
 
-def _cited(graph: Graph, node, sources: Path) -> tuple[list[str], list[str], list]:
+def _cited(graph: Graph, node: Node, sources: Path) -> tuple[list[str], list[str], list[Node]]:
     """The normalised texts of a node's citations, the problems found with the citations, and for each
     text the citation it comes from."""
-    passages, problems, owners = [], [], []
+    passages: list[str] = []
+    problems: list[str] = []
+    owners: list[Node] = []
     citations = list(graph.objects(node, KZ.citation))
     if not citations:
         return [], ["has no kz:citation"], []
     for citation in citations:
         document = graph.value(citation, KZ.document)
-        start, end = graph.value(citation, KZ.lineStart), graph.value(citation, KZ.lineEnd)
+        first, last = graph.value(citation, KZ.lineStart), graph.value(citation, KZ.lineEnd)
         file_name = graph.value(document, KZ.fileName) if document is not None else None
-        if file_name is None or start is None or end is None:
+        if file_name is None or first is None or last is None:
             problems.append("a citation lacks kz:document (a known source), kz:lineStart or kz:lineEnd")
             continue
-        start, end = int(start), int(end)
+        start, end = int(str(first)), int(str(last))  # the lexical forms of the xsd:integer literals
         path = sources / str(file_name)
         if not path.exists():
             problems.append(f"source file {path} does not exist")
@@ -295,20 +296,21 @@ def _cited(graph: Graph, node, sources: Path) -> tuple[list[str], list[str], lis
     return passages, problems, owners
 
 
-def check_node(graph: Graph, node, sources: Path, skip: set[URIRef]) -> list[Problem]:
+def check_node(graph: Graph, node: Node, sources: Path, skip: set[URIRef]) -> list[Problem]:
     passages, messages, owners = _cited(graph, node, sources)
     label = _label(node)
     problems = [Problem(label, m) for m in messages]
     if not passages:
         return problems
     numbers = [numbers_in(p) for p in passages]
-    supported: dict = {}  # property -> indices of the passages whose citations support it
+    supported: dict[Node, list[int]] = {}  # property -> indices of the passages whose citations support it
     for index, citation in enumerate(owners):
         for prop in graph.objects(citation, KZ.supports):
             supported.setdefault(prop, []).append(index)
-    for prop in sorted({p for c in graph.objects(node, KZ.citation) for p in graph.objects(c, KZ.supports)}):
+    for prop in sorted({p for c in graph.objects(node, KZ.citation) for p in graph.objects(c, KZ.supports)}, key=str):
         if graph.value(node, prop) is None:
-            problems.append(Problem(label, f"a citation supports {_qname(graph, prop)}, but the node has no value for it"))
+            problems.append(Problem(label, f"a citation supports {_qname(graph, prop)}, but the node has no value "
+                                           "for it"))
     for p, o in graph.predicate_objects(node):
         if p in NOT_FOLLOWED or p in skip:
             continue
