@@ -7,6 +7,7 @@ Bounded Description of the union graph, never from counts written into the test.
 from __future__ import annotations
 
 import functools
+
 import httpx
 import lxml.html
 import pytest
@@ -14,13 +15,11 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, RDFS, SKOS, VOID, XSD
 
-from kzgraph.sparql import describe as linked_data
-
 from kzgraph.build import statistics as stats
-
-from kzgraph.endpoint import templating as web
 from kzgraph.build.pipeline import union_graph
+from kzgraph.endpoint import templating as web
 from kzgraph.endpoint.app import create_app
+from kzgraph.sparql import describe as linked_data
 from kzgraph.store.local import open as open_store
 
 from .helpers import serving
@@ -77,7 +76,8 @@ def test_a_state_shows_its_english_label_other_languages_types_facts_and_incomin
     assert text(document.xpath(".//h1")[0]) == english(real_graph, BASE + "id/state/KAZ") == "Kazakhstan"
     assert "Kasachstan" in text(document.xpath(".//main/p[not(@class)]")[0])
     assert "/ontology#State" in document.xpath(".//p[@class='types']/a/@href")
-    rows = {text(tr.xpath("th")[0]): tr for tr in document.xpath(".//h2[.='Properties']/following-sibling::table[1]/tr")}
+    rows = {text(tr.xpath("th")[0]): tr
+            for tr in document.xpath(".//h2[.='Properties']/following-sibling::table[1]/tr")}
     members = {str(o) for (o,) in real_graph.query(f"SELECT ?o WHERE {{ <{BASE}id/state/KAZ> kz:memberOf ?o }}")}
     assert {BASE + h[1:] for h in rows["member of"].xpath("td//a/@href")} == members
     incoming = {BASE + h[1:] for h in document.xpath(".//table[@class='incoming']//td[1]/a/@href")}
@@ -157,7 +157,8 @@ def test_every_rdf_format_parses_to_the_concise_bounded_description(server, unio
 
 @pytest.mark.parametrize("accept, media", [
     (BROWSER["accept"], "text/html"), ("*/*", "text/turtle"), (None, "text/turtle"),
-    ("application/ld+json", "application/ld+json"), ("application/rdf+xml;q=0.5, text/html;q=0.1", "application/rdf+xml"),
+    ("application/ld+json", "application/ld+json"),
+    ("application/rdf+xml;q=0.5, text/html;q=0.1", "application/rdf+xml"),
 ])
 def test_the_format_is_negotiated_by_accept(server, accept, media):
     answer = get(server + "/id/state/KAZ", headers={"accept": accept} if accept else {})

@@ -9,19 +9,16 @@ from collections import Counter
 import pytest
 from rdflib import BNode, Literal
 
-from kzgraph.analysis import metrics
-
-from kzgraph.analysis import projections
-from kzgraph.store import local as store_module
+from kzgraph.analysis import metrics, projections
 from kzgraph.sparql.catalogue import load_catalogue
-from kzgraph.store.push import STAGING_PREFIX, PushError, push, read_dump
 from kzgraph.sparql.queries import QUERIES_DIR
-from kzgraph.store.remote import Credentials, Endpoint, graph_sizes
+from kzgraph.store import local as store_module
 from kzgraph.store.local import StoreError
-
-from .helpers import kzgraph
+from kzgraph.store.push import STAGING_PREFIX, PushError, push, read_dump
+from kzgraph.store.remote import Credentials, Endpoint, graph_sizes
 
 from . import remote_stores
+from .helpers import kzgraph
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("remote-stores")]
 
@@ -135,7 +132,7 @@ def _same_rows(there, here) -> None:
     """Equal rows; floats to 1e-9 relative: eigenvector centralities are sums that networkx adds up in the
     order the projection query returned its rows, and stores order the rows of an unordered query freely."""
     assert len(there) == len(here) == 35
-    for far, near in zip(there, here):
+    for far, near in zip(there, here, strict=True):
         assert far.keys() == near.keys()
         for key, value in near.items():
             if isinstance(value, float):
@@ -155,7 +152,7 @@ def concatenations_as_sets(result) -> Counter:
     concatenated = [str(var) in ("documents", "roles", "classes", "statuses", "termsList", "years")
                     for var in result.vars]
     return Counter(tuple((term[0], frozenset(term[1].split()), *term[2:]) if as_set and term else term
-                         for term, as_set in zip(row, concatenated)) for row in terms(result))
+                         for term, as_set in zip(row, concatenated, strict=True)) for row in terms(result))
 
 
 @pytest.mark.parametrize("name", sorted(path.stem for path in projections.QUERY_DIR.glob("*.rq")))

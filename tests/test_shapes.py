@@ -15,7 +15,7 @@ import re
 import subprocess
 import sys
 from collections import Counter
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -86,7 +86,7 @@ def example(shape: str, kind: str) -> Path:
     return EXAMPLES / f"{local_name(shape)}.{kind}.ttl"
 
 
-@lru_cache(maxsize=None)
+@cache
 def assembled(path: Path):
     """The example in the context the build gives it: ontology, sources, reference data, derivations."""
     return assemble(project_files(data=[path]))

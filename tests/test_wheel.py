@@ -80,7 +80,8 @@ def test_the_wheel_builds_validates_and_serves_the_packaged_graph(installed, els
         for _ in range(300):
             try:
                 answer = httpx.get(f"http://127.0.0.1:{port}/sparql", params={
-                    "query": "ASK { state:KAZ kz:memberOf io:CSTO }"}, headers={"Accept": "application/sparql-results+json"})
+                    "query": "ASK { state:KAZ kz:memberOf io:CSTO }"},
+                    headers={"Accept": "application/sparql-results+json"})
                 break
             except httpx.TransportError:
                 assert server.poll() is None, server.stderr.read()
