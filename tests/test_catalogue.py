@@ -241,7 +241,7 @@ def test_kzgraph_query_list_prints_the_catalogue_in_every_list_format(tmp_path):
     assert markdown.returncode == 0 and markdown.stdout == render_catalogue(CATALOGUE, "markdown")
     table = kzgraph("query", "--list", build_dir=tmp_path)
     assert table.returncode == 0 and "memberships-over-time" in table.stdout
-    assert kzgraph("query", "--list", "--format", "yaml", build_dir=tmp_path).returncode == 1
+    assert kzgraph("query", "--list", "--format", "yaml", build_dir=tmp_path).returncode == 2
 
 
 def test_kzgraph_query_name_binds_parameters_and_refuses_unknown_ones(real_build):
@@ -252,10 +252,10 @@ def test_kzgraph_query_name_binds_parameters_and_refuses_unknown_ones(real_build
     assert f"{ID}membership/uzb-csto-withdrawal-2012" in answer.stdout
     assert f"{ID}membership/kaz-csto-founding-member-1992" not in answer.stdout
     unknown = kzgraph("query", "leases", "--param", "colour=red", build_dir=build_dir)
-    assert unknown.returncode == 1 and "colour" in unknown.stderr
+    assert unknown.returncode == 2 and "colour" in unknown.stderr
     bad = kzgraph("query", "memberships-over-time", "-p", "state=https://x.org/a> } DROP ALL {",
                   build_dir=build_dir)
-    assert bad.returncode == 1 and "state" in bad.stderr
+    assert bad.returncode == 2 and "state" in bad.stderr
 
 
 # --- answers on the real data -----------------------------------------------------------------------------

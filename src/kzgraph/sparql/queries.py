@@ -43,7 +43,7 @@ def resolve(text_or_name: str, queries: Path = QUERIES_DIR, params: dict[str, st
             raise QueryError(f"query file {candidate} not found")
         return candidate.read_text(encoding="utf-8")
     if NAME.fullmatch(text_or_name):
-        from kzgraph.sparql.catalogue import CatalogueError, parse_query_file
+        from kzgraph.sparql.catalogue import CatalogueError, ParameterError, parse_query_file
 
         path = queries / f"{text_or_name}.rq"
         if not path.is_file():
@@ -52,6 +52,8 @@ def resolve(text_or_name: str, queries: Path = QUERIES_DIR, params: dict[str, st
                                                         f"in {queries}; see `kzgraph query --list`"))
         try:
             return parse_query_file(path).bind(params or {})
+        except ParameterError:
+            raise  # a usage error: exit 2
         except CatalogueError as error:
             raise QueryError(str(error)) from None
     if params:
