@@ -106,10 +106,13 @@ def format_result(result: Result, fmt: str) -> str:
 
 
 def _table(result: Result) -> str:
+    """A text table, and below it a line with the number of rows (and whether the row limit cut them); a
+    result without rows is its header and ``0 row(s)``."""
     from rich.console import Console
     from rich.table import Table
 
     table = Table(show_lines=False)
+    footer = ""
     if result.type == "ASK":
         table.add_column("ask")
         table.add_row("true" if result.askAnswer else "false")
@@ -120,7 +123,10 @@ def _table(result: Result) -> str:
         for row in result:
             table.add_row(*(_cell(row[var]) for var in result.vars or []))  # type: ignore[index,call-overload]
             count += 1
-        table.caption = f"{count} row(s)" + (" (cut at the row limit)" if getattr(result, "truncated", False) else "")
+        footer = f"{count} row(s)" + (" (cut at the row limit)" if getattr(result, "truncated", False) else "")
     buffer = io.StringIO()
-    Console(file=buffer, width=160, color_system=None).print(table)
+    console = Console(file=buffer, width=160, color_system=None)
+    console.print(table)
+    if footer:
+        console.print(footer, highlight=False)
     return buffer.getvalue()
