@@ -86,6 +86,15 @@ def test_a_bad_value_exits_2_with_one_line_that_says_what_and_no_traceback(built
     assert list(tmp_path.iterdir()) == []  # nothing written
 
 
+@pytest.mark.parametrize("args", [["serve", "--port", "abc"], ["metrics", "--from", "1990s"],
+                                  ["push", "http://127.0.0.1:9/sparql", "--batch-size", "0"]])
+def test_a_value_of_the_wrong_type_exits_2_with_its_reason_on_one_line(built, args):
+    result = kzgraph(*args, build_dir=built)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    reasons = [line for line in result.stderr.splitlines() if line.startswith("Error: Invalid value for")]
+    assert len(reasons) == 1 and "╭" not in result.stderr and args[-2] in reasons[0]
+
+
 def test_an_undeclared_prefix_is_named_with_the_prefixes_there_are(built):
     result = kzgraph("query", "SELECT ?x WHERE { ?x nope:p ?y }", build_dir=built)
     assert result.returncode == 1
@@ -158,6 +167,13 @@ def test_validation_shows_progress_on_a_terminal_and_not_in_a_pipe(built):
     assert "validating with SHACL (sparql engine)" in terminal
     piped = kzgraph("validate", "--format", "json", build_dir=built)
     assert "validating" not in piped.stderr
+
+
+def test_the_build_shows_progress_on_a_terminal(built, tmp_path):
+    from kzgraph.store.loading import DATA_DIR
+
+    code, terminal = _on_a_terminal(["build", "--data-dir", str(DATA_DIR), "--no-provenance"], tmp_path / "b")
+    assert code == 0 and "building (loading, deriving, validating, publishing)" in terminal
 
 
 def test_export_and_metrics_show_progress_on_a_terminal(built, tmp_path):

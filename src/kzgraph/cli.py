@@ -9,7 +9,6 @@ build yet, no sources folder, a store that cannot be opened).
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,7 +21,7 @@ from kzgraph.errors import EXIT_OK, BuildError, KzgraphError, UnknownName, Usage
 from kzgraph.settings import Settings, settings_markdown
 
 app = typer.Typer(help="kzgraph: a knowledge graph of Kazakhstan's international security cooperation.",
-                  no_args_is_help=True, add_completion=False)
+                  no_args_is_help=True, add_completion=False, rich_markup_mode=None)
 import_app = typer.Typer(help="Import external data sets.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
 err = Console(stderr=True)
@@ -111,14 +110,14 @@ def build(
     def explain(error: BuildError) -> None:
         print_problems(error, err, LocationIndex(project_files(data_dir=folder, ontology_dir=kg.project.ontology_dir)))
 
-    with handled(explain):
+    steps = "loading, deriving, validating" + (", checking provenance" if provenance else "") + ", publishing"
+    with handled(explain), _working(f"building ({steps})"):
         if data_dir is None:
-            result = kg.build(check_provenance=provenance, show_progress=sys.stderr.isatty(),
-                              update_coverage=update_coverage, backend=backend)
+            result = kg.build(check_provenance=provenance, update_coverage=update_coverage, backend=backend)
         else:
             result = run_build(out=kg.project.build_root, backend=backend, sources=kg.project.sources,
-                               data_dir=data_dir, check_provenance=provenance, show_progress=sys.stderr.isatty(),
-                               engine=kg.settings.engine, extra=kg.imports())
+                               data_dir=data_dir, check_provenance=provenance, engine=kg.settings.engine,
+                               extra=kg.imports())
     warnings = [r for r in result.report.results if r.severity != "Violation"]
     typer.echo(f"built {result.triples} triples from {len(result.files)} files in {result.seconds:.1f} s "
                f"-> {result.dump}")
