@@ -9,6 +9,7 @@ build yet, no sources folder, a store that cannot be opened).
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any, NoReturn
 import typer
 from rich.console import Console
 
-from kzgraph.errors import EXIT_OK, BuildError, KzgraphError, UnknownName, UsageError, unknown_name_message
+from kzgraph.errors import EXIT_OK, BuildError, KzgraphError, UnknownName, UsageError
 from kzgraph.settings import Settings, settings_markdown
 
 app = typer.Typer(help="kzgraph: a knowledge graph of Kazakhstan's international security cooperation.",
@@ -48,13 +49,14 @@ BACKENDS = ("oxigraph", "memory")
 
 def choose(flag: str, value: str, choices: Iterable[str], what: str | None = None) -> str:
     """``value`` when it is one of ``choices``, else :class:`~kzgraph.errors.UnknownName` (exit 2) with the
-    closest choices: ``--format 'tabel': no format named 'tabel'; did you mean 'table'? (choose one of …)``."""
+    closest choices: ``--format: unknown format 'tabel'; did you mean 'table'? (choose one of …)``."""
     choices = list(choices)
     if value in choices:
         return value
     kind = what or flag.lstrip("-").replace("-", " ")
-    raise UnknownName(f"{flag} {value!r}: " + unknown_name_message(kind, value, choices,
-                                                                     f"choose one of {', '.join(choices)}"))
+    close = difflib.get_close_matches(value, choices, n=3, cutoff=0.6)
+    suggestion = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    raise UnknownName(f"{flag}: unknown {kind} {value!r}{suggestion} (choose one of {', '.join(choices)})")
 
 
 def fail(message: str, code: int) -> NoReturn:
