@@ -181,3 +181,15 @@ def test_export_and_metrics_show_progress_on_a_terminal(built, tmp_path):
     assert code == 0 and "exporting to" in terminal
     code, terminal = _on_a_terminal(["metrics", "--from", "1992", "--to", "1993"], built)
     assert code == 0 and "computing the metrics" in terminal
+
+
+@pytest.mark.parametrize("args, env, code, reason", [
+    (["settings"], {"KZGRAPH_PORT": "abc"}, 2, "KZGRAPH_PORT: 'abc' is not a valid value (int expected)"),
+    (["query", MEMBERS], {"KZGRAPH_TIMEOUT": "-1"}, 2, "KZGRAPH_TIMEOUT: '-1' is below the smallest value"),
+    (["import", "sipri", "no-such-register.csv"], {}, 3, "no such file: no-such-register.csv"),
+])
+def test_bad_settings_and_missing_files_get_one_line_and_no_traceback(built, args, env, code, reason):
+    result = kzgraph(*args, build_dir=built, **env)
+    assert result.returncode == code and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and reason in lines[0]
