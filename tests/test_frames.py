@@ -101,6 +101,23 @@ def test_years_become_periods_on_request(kg):
         kg.query("ASK { ?s ?p ?o }").to_frame(years="decade")  # type: ignore[arg-type]
 
 
+def test_dates_of_mixed_precision_stay_as_they_are_or_become_their_first_day_on_request(kg):
+    query = """SELECT ?m ?start WHERE { ?m a kz:Membership ; kz:startDate ?start }"""
+    as_they_are = kg.frame(query)
+    kinds = {type(v) for v in as_they_are["start"]}
+    assert {int, pd.Timestamp} <= kinds and as_they_are["start"].dtype == object  # years beside days
+    first_days = kg.frame(query, years="start")
+    assert str(first_days["start"].dtype).startswith("datetime64[")
+    for before, after in zip(as_they_are["start"], first_days["start"], strict=True):
+        if isinstance(before, int):
+            assert after == pd.Timestamp(year=before, month=1, day=1)
+        elif isinstance(before, pd.Period):
+            assert after == before.start_time
+        else:
+            assert after == before
+    assert python_value(Literal("1994-12", datatype=XSD.gYearMonth), years="start") == pd.Timestamp("1994-12-01")
+
+
 # --- conversions, one by one ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("term, value", [

@@ -20,6 +20,8 @@ blank node                                ``str`` (``_:label``)                 
 ``xsd:date``, ``xsd:dateTime``            ``pandas.Timestamp``                          ``datetime64``
 ``xsd:gYear``                             ``int`` (``years="period"``: ``Period[Y]``)   ``Int64`` / ``period[Y]``
 ``xsd:gYearMonth``                        ``pandas.Period`` of freq ``M``               ``period[M]``
+(``years="start"``: ``xsd:gYear`` and     ``pandas.Timestamp`` of the first day         ``datetime64``
+``xsd:gYearMonth``)
 any other datatype, or an ill-typed       ``str`` (the lexical form)                    ``str``
 literal (``"x"^^xsd:integer``)
 unbound                                   missing (``<NA>``, ``NaN``, ``NaT``)
@@ -27,7 +29,8 @@ unbound                                   missing (``<NA>``, ``NaN``, ``NaT``)
 
 A column whose values are all of one kind gets that kind's dtype; integers and decimals together are
 ``float64``; any other mixture (a column of dates of different precision, say ``xsd:gYear`` beside
-``xsd:date``) stays an ``object`` column of the values above.
+``xsd:date``) stays an ``object`` column of the values above, unless ``years="start"`` makes every year
+and month the Timestamp of its first day.
 
 >>> from rdflib import Literal, URIRef
 >>> from rdflib.namespace import XSD
@@ -60,8 +63,8 @@ if TYPE_CHECKING:
 
 __all__ = ["YEARS", "Results", "Row", "column_values", "python_value", "to_frame"]
 
-YEARS = ("int", "period")
-Years = TypingLiteral["int", "period"]
+YEARS = ("int", "period", "start")
+Years = TypingLiteral["int", "period", "start"]
 
 INTEGERS = frozenset(XSD[name] for name in (
     "integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger", "nonPositiveInteger",
@@ -106,11 +109,16 @@ def _typed(datatype: URIRef, text: str, years: Years) -> Any:
         match = G_YEAR.fullmatch(text)
         if not match:
             raise ValueError(text)
-        return int(match.group(1)) if years == "int" else pd.Period(year=int(match.group(1)), freq="Y")
+        year = int(match.group(1))
+        if years == "start":
+            return pd.Timestamp(year=year, month=1, day=1)
+        return year if years == "int" else pd.Period(year=year, freq="Y")
     if datatype == XSD.gYearMonth:
         match = G_YEAR_MONTH.fullmatch(text)
         if not match or not 1 <= int(match.group(2)) <= 12:
             raise ValueError(text)
+        if years == "start":
+            return pd.Timestamp(year=int(match.group(1)), month=int(match.group(2)), day=1)
         return pd.Period(year=int(match.group(1)), month=int(match.group(2)), freq="M")
     if datatype == XSD.date:
         match = DATE.fullmatch(text)
@@ -232,7 +240,10 @@ class Results(Result):
     def to_frame(self, years: Years = "int") -> pd.DataFrame:
         """The result as a DataFrame: one column per variable, in the query's order, of Python values with
         a dtype per column (module docstring); ``years="period"`` makes ``xsd:gYear`` values
-        ``Period[Y]``. A result the row limit cut warns, and says so in ``frame.attrs["truncated"]``."""
+        ``Period[Y]``; ``years="start"`` makes years and months (``xsd:gYear``, ``xsd:gYearMonth``) the
+        Timestamp of their first day, so that a column of dates of mixed precision becomes one
+        ``datetime64`` column (the precision is not kept: 1992 and 1992-01-01 look the same). A result the
+        row limit cut warns, and says so in ``frame.attrs["truncated"]``."""
         if years not in YEARS:
             from kzgraph.errors import UsageError
 
