@@ -219,9 +219,9 @@ def serve(
         if not 1 <= kg.settings.port <= 65535:
             raise UsageError(f"--port {kg.settings.port}: a port is a number from 1 to 65535")
         endpoint = kg.asgi_app()
-        size = len(kg.store)
     mode = "read-write with the update token" if kg.settings.update_token else "read-only"
-    typer.echo(f"serving {size} triples at http://{kg.settings.host}:{kg.settings.port}/sparql ({mode})")
+    store = kg.settings.store or "the last build"
+    typer.echo(f"serving {store} at http://{kg.settings.host}:{kg.settings.port}/sparql ({mode})")
     uvicorn.run(endpoint, host=kg.settings.host, port=kg.settings.port, log_level="info")
 
 
