@@ -226,6 +226,29 @@ def serve(
 
 
 @app.command()
+def load(
+    files: list[Path] = typer.Argument(..., help="RDF dumps: .nq, .trig, .ttl, .nt, .rdf or .jsonld (optionally .gz)."),
+    store: str = typer.Option(..., "--store", help="Folder of the persistent Oxigraph store to load into."),
+    graph: Optional[str] = typer.Option(None, "--graph", help="Named graph for triples (default: the unnamed graph)."),
+    project: Optional[Path] = option("project"),
+) -> None:
+    """Bulk-load RDF dumps into a persistent Oxigraph store, which `kzgraph serve --store` then serves."""
+    import time
+
+    from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
+
+    with handled():
+        kg = open_kzgraph(project=project)
+        started = time.perf_counter()
+        total = sum(f.stat().st_size for f in files if f.is_file())
+        with Progress("{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn(), console=err) as bar:
+            task = bar.add_task("loading", total=total)
+            report = kg.load(files, store, graph=graph, progress=lambda _file, read: bar.update(task, completed=read))
+    typer.echo(f"loaded {len(report.files)} file(s), {report.bytes} bytes, into {store} in "
+               f"{time.perf_counter() - started:.1f} s")
+
+
+@app.command()
 def metrics(
     state: str = typer.Option("KAZ", help="ISO 3166-1 alpha-3 code (or IRI) of the state; several side by side: KAZ,UZB,TKM."),
     from_year: Optional[int] = typer.Option(None, "--from", help="First year (inclusive)."),

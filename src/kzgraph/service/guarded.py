@@ -47,7 +47,7 @@ from kzgraph.errors import (
     WriteTimeout,
 )
 from kzgraph.service import writes as writes_module
-from kzgraph.service.workers import QueryRequest, Reply, Request, WorkerConfig, WorkerPool, context
+from kzgraph.service.workers import QueryRequest, Reply, Request, WorkerConfig, WorkerPool, context, prestart
 from kzgraph.service.writes import Delta, Write, WriterReply, apply_delta, apply_quads, commit, journal_path, recover
 from kzgraph.settings import Settings
 from kzgraph.sparql.evaluation import Answer, LimitedResult, Snapshot, Triple, checkpoint, write_snapshot
@@ -107,8 +107,13 @@ def _scratch_folder(kg: KnowledgeGraph) -> Path:
     """Where the checkpoints go: beside a persistent store (the same file system, so that a checkpoint
     hard-links the store's files instead of copying them), else the system's temporary folder."""
     if kg.location:
+        parent = Path(kg.location).resolve().parent
+        for stale in parent.glob(".kzgraph-serving-*-*"):  # left by a server that was killed
+            pid = stale.name.split("-")[2]
+            if pid.isdigit() and not Path(f"/proc/{pid}").exists() and Path("/proc/self").exists():
+                shutil.rmtree(stale, ignore_errors=True)
         try:
-            return Path(tempfile.mkdtemp(prefix=".kzgraph-serving-", dir=Path(kg.location).resolve().parent))
+            return Path(tempfile.mkdtemp(prefix=f".kzgraph-serving-{os.getpid()}-", dir=parent))
         except OSError:
             pass
     return Path(tempfile.mkdtemp(prefix="kzgraph-endpoint-"))
@@ -137,6 +142,7 @@ class GuardedStore:
         self._serving: ox.Store | None = None
         self._start_lock = threading.Lock()
         self._write_lock = threading.Lock()
+        prestart()
 
     # -- life cycle -------------------------------------------------------------------------------------
     def start(self) -> None:

@@ -80,9 +80,19 @@ def context() -> ForkServerContext | SpawnContext:
     """The multiprocessing context workers start from: a fork server with this module imported, or spawn."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["kzgraph.service.workers", "kzgraph.service.writes"])
+        ctx.set_forkserver_preload(["kzgraph.service.workers"])
         return ctx
     return multiprocessing.get_context("spawn")
+
+
+def prestart() -> None:
+    """Start the fork server now, in the background, so that it imports the workers' modules while the server
+    itself is still starting (the first worker then starts at once)."""
+    ctx = context()
+    if isinstance(ctx, ForkServerContext):
+        from multiprocessing import forkserver
+
+        threading.Thread(target=forkserver.ensure_running, daemon=True, name="kzgraph-forkserver-start").start()
 
 
 def limit_memory(megabytes: int | None) -> None:

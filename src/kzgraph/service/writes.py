@@ -31,19 +31,20 @@ import signal
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pyoxigraph as ox
 from oxrdflib import OxigraphStore
 from rdflib import Dataset, URIRef
 
 from kzgraph import errors
-from kzgraph.build.derive import DERIVED_GRAPH, derive
 from kzgraph.errors import GraphNotFound, PayloadError, UnsupportedMediaType, WriteRejected
 from kzgraph.sparql.evaluation import Snapshot, named_graph_iris, oxigraph_store, rdflib_quads
 from kzgraph.sparql.inspection import inspect_update
 from kzgraph.store.local import KnowledgeGraph
-from kzgraph.validation.validator import Report
+
+if TYPE_CHECKING:  # validation and derivation are imported by the writer process only, when it writes
+    from kzgraph.validation.validator import Report
 
 __all__ = ["PAYLOAD_FORMATS", "Delta", "GraphNotFound", "PayloadError", "UnsupportedMediaType", "Write",
            "WriteRejected", "WriterReply", "apply", "apply_delta", "apply_quads", "candidate", "commit",
@@ -162,6 +163,8 @@ def apply(store: ox.Store, write: Write) -> None:
 
 def candidate(snapshot: Snapshot, write: Write) -> tuple[ox.Store, Delta]:
     """A copy of the snapshot with the write applied, and what the write changed."""
+    from kzgraph.build.derive import DERIVED_GRAPH
+
     store = oxigraph_store(snapshot)
     before, graphs_before = set(store), named_graph_iris(store)
     apply(store, write)
@@ -175,6 +178,8 @@ def candidate(snapshot: Snapshot, write: Write) -> tuple[ox.Store, Delta]:
 
 def rederive(store: ox.Store) -> None:
     """Compute the graph of derived triples afresh from the rest of the store (as ``kzgraph build`` does)."""
+    from kzgraph.build.derive import DERIVED_GRAPH, derive
+
     store.remove_graph(ox.NamedNode(str(DERIVED_GRAPH)))
     derive(knowledge_graph(store))
 
