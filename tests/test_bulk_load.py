@@ -25,9 +25,8 @@ def test_kzgraph_load_fills_a_store_that_the_endpoint_serves(tmp_path):
     assert "loaded 2 file(s)" in done.stdout
     kg = open_store(tmp_path / "store")
     with serving(create_app(kg, workers=1)) as url:
-        answer = httpx.get(f"{url}/sparql", params={"query": "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } "
-                                                              "GROUP BY ?g ORDER BY ?g"},
-                           headers={"Accept": "text/csv"})
+        query = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
+        answer = httpx.get(f"{url}/sparql", params={"query": query}, headers={"Accept": "text/csv"})
     kg.close()
     assert answer.text.splitlines()[1:] == ["http://example.org/g,50", "http://example.org/more,1"]
 
