@@ -209,6 +209,9 @@ def serve(
     project: Optional[Path] = option("project"),
 ) -> None:
     """Serve the SPARQL 1.1 endpoint over the last build (docs/endpoint.md)."""
+    from kzgraph.service import prestart
+
+    prestart()  # the workers' fork server imports while this process does
     import uvicorn
 
     with handled():

@@ -46,8 +46,9 @@ from kzgraph.errors import (
     WriteRejected,
     WriteTimeout,
 )
+from kzgraph.service import prestart
 from kzgraph.service import writes as writes_module
-from kzgraph.service.workers import QueryRequest, Reply, Request, WorkerConfig, WorkerPool, context, prestart
+from kzgraph.service.workers import QueryRequest, Reply, Request, WorkerConfig, WorkerPool, context
 from kzgraph.service.writes import Delta, Write, WriterReply, apply_delta, apply_quads, commit, journal_path, recover
 from kzgraph.settings import Settings
 from kzgraph.sparql.evaluation import Answer, LimitedResult, Snapshot, Triple, checkpoint, write_snapshot

@@ -85,16 +85,6 @@ def context() -> ForkServerContext | SpawnContext:
     return multiprocessing.get_context("spawn")
 
 
-def prestart() -> None:
-    """Start the fork server now, in the background, so that it imports the workers' modules while the server
-    itself is still starting (the first worker then starts at once)."""
-    ctx = context()
-    if isinstance(ctx, ForkServerContext):
-        from multiprocessing import forkserver
-
-        threading.Thread(target=forkserver.ensure_running, daemon=True, name="kzgraph-forkserver-start").start()
-
-
 def limit_memory(megabytes: int | None) -> None:
     if megabytes:
         import resource
