@@ -105,12 +105,15 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def resident_mb(pid: int) -> float:
+def resident_mb(pid: int, field: str = "Rss") -> float:
+    """Memory of a process and its descendants: the sum of their resident set sizes (``Rss``, pages shared
+    between them counted once per process) or of their proportional set sizes (``Pss``, shared pages divided
+    among the processes that share them), in MB."""
     total = 0
     for each in descendants(pid):
         try:
-            for line in Path(f"/proc/{each}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
+            for line in Path(f"/proc/{each}/smaps_rollup").read_text().splitlines():
+                if line.startswith(f"{field}:"):
                     total += int(line.split()[1])
         except OSError:
             continue
@@ -143,8 +146,8 @@ class Server:
         answer.raise_for_status()
         return answer
 
-    def memory(self) -> float:
-        return resident_mb(self.process.pid)
+    def memory(self, field: str = "Rss") -> float:
+        return resident_mb(self.process.pid, field)
 
     def stop(self) -> None:
         self.client.close()
@@ -236,6 +239,7 @@ def measure(size: int, work: Path, args: argparse.Namespace) -> dict[str, object
         result["throughput"] = {"kzgraph": throughput(kz, args.clients, args.requests),
                                 "oxigraph": throughput(ox, args.clients, args.requests)}
         result["memory_mb"] = {"kzgraph": kz.memory(), "oxigraph": ox.memory()}
+        result["pss_mb"] = {"kzgraph": kz.memory("Pss"), "oxigraph": ox.memory("Pss")}
     finally:
         kz.stop()
         ox.stop()
@@ -257,8 +261,9 @@ def markdown(results: list[dict[str, object]], args: argparse.Namespace) -> str:
              f"--clients {args.clients} --requests {args.requests} --workers {args.workers}`", ""]
     for result in results:
         load, startup = result["load"], result["startup"]
-        memory, rate = result["memory_mb"], result["throughput"]
+        memory, pss, rate = result["memory_mb"], result["pss_mb"], result["throughput"]
         assert isinstance(load, dict) and isinstance(startup, dict) and isinstance(memory, dict)
+        assert isinstance(pss, dict)
         assert isinstance(rate, dict)
         lines += [f"### {result['triples']:,} triples ({result['dump_mb']} MB of N-Quads)", "",
                   "| | kzgraph | Oxigraph server | ratio |", "|---|---|---|---|",
@@ -266,8 +271,10 @@ def markdown(results: list[dict[str, object]], args: argparse.Namespace) -> str:
                   f"| {load['kzgraph'] / load['oxigraph']:.2f} |",
                   f"| start to first answer | {startup['kzgraph']:.2f} s | {startup['oxigraph']:.2f} s "
                   f"| {startup['kzgraph'] / startup['oxigraph']:.1f} |",
-                  f"| resident memory, all processes | {memory['kzgraph']:.0f} MB | {memory['oxigraph']:.0f} MB "
-                  f"| {memory['kzgraph'] / memory['oxigraph']:.2f} |"]
+                  f"| resident memory, all processes (sum of RSS) | {memory['kzgraph']:.0f} MB | "
+                  f"{memory['oxigraph']:.0f} MB | {memory['kzgraph'] / memory['oxigraph']:.2f} |",
+                  f"| proportional memory, all processes (sum of PSS) | {pss['kzgraph']:.0f} MB | "
+                  f"{pss['oxigraph']:.0f} MB | {pss['kzgraph'] / pss['oxigraph']:.2f} |"]
         queries = result["queries"]
         assert isinstance(queries, dict)
         for name, figures in queries.items():

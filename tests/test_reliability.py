@@ -36,7 +36,7 @@ from .helpers import free_port, serving
 SRC = Path(__file__).resolve().parents[1] / "src"
 TOKEN = "fault-token"
 GRAPH = "http://example.org/graph/batch"
-BATCH = 300
+BATCH = 2000
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
 SERVER = """
 import sys, uvicorn
@@ -104,7 +104,7 @@ def alive(pid: int) -> bool:
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_a_server_killed_while_it_writes_leaves_every_write_whole_and_keeps_the_acknowledged_ones(tmp_path):
-    """Each write replaces a graph of 300 triples (removals and additions): after a SIGKILL at a random moment
+    """Each write replaces a graph of 2,000 triples (removals and additions): after a SIGKILL at a random moment
     and a restart, the graph holds exactly one whole batch, the last acknowledged one or the one in flight."""
     kills = int(os.environ.get("KZGRAPH_FAULT_KILLS", "6"))
     store = tmp_path / "store"
@@ -133,10 +133,13 @@ def test_a_server_killed_while_it_writes_leaves_every_write_whole_and_keeps_the_
 
             for _ in range(rng.randrange(1, 3)):  # a write or two that complete, then one that is killed
                 sent += 1
+                started = time.monotonic()
                 write(sent)
+                duration = time.monotonic() - started
             sent += 1
             threading.Thread(target=write, args=(sent,), daemon=True).start()
-            time.sleep(rng.uniform(0.0, 1.5))
+            # anywhere in the write, most often near its end, where the store is changed
+            time.sleep(rng.uniform(0.0, 1.0) * duration if rng.random() < 0.3 else rng.uniform(0.75, 1.0) * duration)
             server.send_signal(signal.SIGKILL)
             server.wait()
             done.wait(30)
