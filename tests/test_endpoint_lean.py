@@ -155,3 +155,13 @@ def test_invalid_utf8_in_a_get_query_string_gets_400_as_in_a_post(endpoint):
     posted = httpx.post(f"{endpoint}/sparql", content=b'SELECT ("\xff\xfe" AS ?x) {}',
                         headers={"Content-Type": "application/sparql-query"})
     assert posted.status_code == 400
+
+
+def test_the_python_api_refuses_an_answer_over_the_byte_limit_too():
+    kg = fill(open_store("oxigraph"), 40)
+    with GuardedStore(kg, Limits(workers=1, max_result_bytes=500)) as guarded:
+        from kzgraph.sparql.serialization import ResultTooLarge
+
+        with pytest.raises(ResultTooLarge):
+            guarded.query('SELECT ?s ?big WHERE { ?s ?p ?o BIND(CONCAT(STR(?s), "-padding-padding") AS ?big) }')
+        assert len(list(guarded.query("SELECT ?s WHERE { ?s ?p 1 }"))) == 1

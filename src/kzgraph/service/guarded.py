@@ -228,7 +228,8 @@ class GuardedStore:
         _check_length(sparql, self.limits)
         request: QueryRequest = {"query": sparql, "base": base, "max_rows": self.limits.max_rows,
                                  "default_graphs": None if default_graphs is None else list(default_graphs),
-                                 "named_graphs": None if named_graphs is None else list(named_graphs)}
+                                 "named_graphs": None if named_graphs is None else list(named_graphs),
+                                 "max_bytes": self.limits.max_result_bytes}
         reply = self._call(("query", request), self.limits.timeout, sparql)
         if reply[0] == "error":
             raise reply[1]

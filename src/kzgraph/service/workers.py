@@ -15,6 +15,7 @@ platform has one, else by spawning.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import multiprocessing
 import os
 import pickle
@@ -25,6 +26,7 @@ import sys
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.context import ForkServerContext, SpawnContext
@@ -171,6 +173,18 @@ def _dataset(request: QueryRequest) -> QueryDataset | None:
     return QueryDataset() if mentions(request["query"], "FROM") else None
 
 
+def _bounded(answer: Answer, limit: int | None) -> Answer:
+    """The answer, refused (:class:`ResultTooLarge`) when its terms hold more than ``limit`` characters: what
+    the server would hold of it is bounded for any query (rdflib terms are strings)."""
+    if limit is not None:
+        cells: Iterable[object] = itertools.chain.from_iterable(answer.rows or answer.triples or ())
+        size = sum(len(term) for term in cells if isinstance(term, str))
+        if size > limit:
+            raise ResultTooLarge(f"the answer holds more than {limit} characters, the limit of this endpoint for "
+                                 "one result; add a LIMIT or select fewer or shorter values")
+    return answer
+
+
 def _evaluate(engine: Engine, config: WorkerConfig, request: QueryRequest, write: bool) -> Answer | Written:
     max_rows = request.get("max_rows")
     if isinstance(engine, OxigraphEngine):
@@ -183,10 +197,11 @@ def _evaluate(engine: Engine, config: WorkerConfig, request: QueryRequest, write
         if write:
             return engine.run(text, base=base, dataset=dataset, media=request.get("media", {}), max_rows=max_rows,
                               max_bytes=request.get("max_bytes"))
-        return engine.evaluate_text(text, base=base, dataset=dataset, max_rows=max_rows)
+        return _bounded(engine.evaluate_text(text, base=base, dataset=dataset, max_rows=max_rows),
+                        request.get("max_bytes"))
     answer = engine.evaluate(_plan(engine, config, request), max_rows)
     if not write:
-        return answer
+        return _bounded(answer, request.get("max_bytes"))
     media = request.get("media", {})
     if answer.form not in media:
         raise errors.NotAcceptable(f"a {answer.form} query has no answer in the media types the request accepts")
