@@ -241,15 +241,31 @@ class GuardedStore:
         """Evaluate a query as :meth:`query` does and have the worker write its answer in the media type
         negotiated for its form (``media``: form -> media type): the server gets bytes, at most
         ``max_result_bytes`` of them (:class:`~kzgraph.sparql.serialization.ResultTooLarge`)."""
-        _check_length(sparql, self.limits)
-        request: QueryRequest = {"query": sparql, "base": base, "max_rows": self.limits.max_rows,
-                                 "default_graphs": None if default_graphs is None else list(default_graphs),
-                                 "named_graphs": None if named_graphs is None else list(named_graphs),
-                                 "media": dict(media), "max_bytes": self.limits.max_result_bytes}
-        reply = self._call(("write", request), self.limits.timeout, sparql)
+        reply = self._call(("write", self._written_request(sparql, media, base, default_graphs, named_graphs)),
+                           self.limits.timeout, sparql)
         if reply[0] == "error":
             raise reply[1]
         return cast(Written, reply[1])
+
+    async def aquery_written(self, sparql: str, media: dict[str, str], *, base: str | None = None,
+                             default_graphs: Iterable[str] | None = None,
+                             named_graphs: Iterable[str] | None = None) -> Written:
+        """:meth:`query_written`, awaited on the event loop (no thread while a worker is free)."""
+        request = self._written_request(sparql, media, base, default_graphs, named_graphs)
+        pool = self._pool_started()
+        wait = self.limits.wait if self.limits.wait is not None else self.limits.timeout
+        reply = await pool.acall(("write", request), self.limits.timeout, wait, sparql)
+        if reply[0] == "error":
+            raise reply[1]
+        return cast(Written, reply[1])
+
+    def _written_request(self, sparql: str, media: dict[str, str], base: str | None,
+                         default_graphs: Iterable[str] | None, named_graphs: Iterable[str] | None) -> QueryRequest:
+        _check_length(sparql, self.limits)
+        return {"query": sparql, "base": base, "max_rows": self.limits.max_rows,
+                "default_graphs": None if default_graphs is None else list(default_graphs),
+                "named_graphs": None if named_graphs is None else list(named_graphs),
+                "media": dict(media), "max_bytes": self.limits.max_result_bytes}
 
     def graph_names(self) -> list[str]:
         """The names of the store's named graphs, empty ones included (those of the current snapshot)."""

@@ -429,6 +429,65 @@ class WorkerPool:
             else:
                 self._idle.put(worker)
 
+    async def acall(self, message: Request, timeout: float | None, wait: float | None,
+                    key: str | None = None) -> Reply:
+        """:meth:`call`, awaited on the event loop: when a worker is idle and holds the current checkpoint and
+        the query is not known to be slow, the request is sent and the reply awaited without a thread (the
+        worker's pipe watched by the loop); otherwise :meth:`call` runs in a thread."""
+        import asyncio
+
+        if self._closed or (key is not None and self.size > 1 and self.is_slow(key)):
+            return await asyncio.to_thread(self.call, message, timeout, wait, key)
+        try:
+            worker = self._idle.get_nowait()
+        except queue.Empty:
+            return await asyncio.to_thread(self.call, message, timeout, wait, key)
+        if worker.generation != self._snapshot.generation:
+            self._idle.put(worker)
+            return await asyncio.to_thread(self.call, message, timeout, wait, key)
+        loop = asyncio.get_running_loop()
+        ready: asyncio.Future[None] = loop.create_future()
+
+        def readable() -> None:
+            if not ready.done():
+                ready.set_result(None)
+
+        connection, healthy, started = worker.connection, False, time.monotonic()
+        try:
+            connection.send(message)
+            loop.add_reader(connection.fileno(), readable)
+            try:
+                await asyncio.wait_for(ready, timeout)
+            finally:
+                loop.remove_reader(connection.fileno())
+            reply = cast(Reply, connection.recv())
+            healthy = True
+            if key is not None and time.monotonic() - started > self.slow_seconds:
+                self._remember_slow(key)
+            return reply
+        except TimeoutError:
+            if key is not None:
+                self._remember_slow(key)
+            raise QueryTimeout(f"the query was stopped after {timeout:g} s, the time limit of this "
+                               "endpoint; simplify it or add a LIMIT") from None
+        except (EOFError, OSError):
+            limit = self.config.memory_limit_mb
+            hint = f" (more than the {limit} MB a query worker may use?)" if limit else ""
+            raise WorkerCrashed(f"the query worker stopped while evaluating; the query probably needed too much "
+                                f"memory{hint}") from None
+        finally:
+            if healthy and not self._closed:
+                self._idle.put(worker)
+            else:  # stopped mid-query (time limit, a cancelled request) or dead: replaced off the event loop
+                threading.Thread(target=self._recycle, args=(worker,), daemon=True).start()
+
+    def _recycle(self, worker: QueryWorker) -> None:
+        fresh, _ = self._replace(worker)
+        if self._closed:
+            fresh.stop()
+        else:
+            self._idle.put(fresh)
+
     def close(self) -> None:
         """Stop every worker (those busy now are stopped when their request returns)."""
         self._closed = True

@@ -42,7 +42,6 @@ from kzgraph.service.guarded import GuardedStore, RemoteGuardedStore
 from kzgraph.service.writes import Delta
 from kzgraph.sparql.evaluation import query_form
 from kzgraph.sparql.media_types import BOOLEAN_TYPES, GRAPH_TYPES, RESULT_TYPES, NotAcceptable, content_type, negotiate
-from kzgraph.sparql.serialization import Written
 
 router = APIRouter(tags=["SPARQL 1.1 Protocol"])
 
@@ -122,9 +121,12 @@ def negotiate_forms(request: Request, form: str | None) -> dict[str, str]:
 async def run_query(request: Request, text: str, default_graphs: list[str], named_graphs: list[str]) -> Response:
     kg = guarded_store(request)
     media = negotiate_forms(request, query_form(text))
-    written: Written = await run_in_threadpool(kg.query_written, text, media, base=endpoint_url(request),
-                                               default_graphs=default_graphs or None,
-                                               named_graphs=named_graphs or None)
+    if isinstance(kg, GuardedStore):  # awaited on the event loop while a worker is free
+        written = await kg.aquery_written(text, media, base=endpoint_url(request),
+                                          default_graphs=default_graphs or None, named_graphs=named_graphs or None)
+    else:
+        written = await run_in_threadpool(kg.query_written, text, media, base=endpoint_url(request),
+                                          default_graphs=default_graphs or None, named_graphs=named_graphs or None)
     headers = {"Vary": "Accept"}
     if written.truncated:
         headers["X-Kzgraph-Truncated"] = "true"
