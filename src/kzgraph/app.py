@@ -324,12 +324,21 @@ class KZGraph:
         make_parents(Path(output))
         return export.export(self.store, format, output, **options)
 
+    def load(self, sources: list[Path], location: str | Path, *, graph: str | None = None,
+             progress: Any = None) -> Any:
+        """Bulk-load RDF dumps into the persistent Oxigraph store at ``location`` (Oxigraph's bulk loader, see
+        :mod:`kzgraph.service.bulk`), which ``kzgraph serve --store`` then serves."""
+        from kzgraph.service.bulk import bulk_load
+
+        return bulk_load(sources, Path(location), graph=graph, progress=progress)
+
     def asgi_app(self) -> FastAPI:
         """The endpoint (FastAPI) over this object's store and settings."""
         from kzgraph.build.pipeline import VOID_NAME
         from kzgraph.endpoint.app import create_app
 
-        if not self.has_build and not (self.settings.store or "").startswith(("http://", "https://")):
+        store = self.settings.store or ""
+        if not self.has_build and not store.startswith(("http://", "https://")) and not Path(store).is_dir():
             raise NoBuildError(f"no build at {self.project.current_build}; run `kzgraph build` first")
         return create_app(self.store, self.settings, void=self.project.current_build / VOID_NAME, kzgraph=self)
 

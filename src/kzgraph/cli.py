@@ -211,6 +211,9 @@ def serve(
     project: Path | None = option("project"),
 ) -> None:
     """Serve the SPARQL 1.1 endpoint over the last build (docs/endpoint.md)."""
+    from kzgraph.service import prestart
+
+    prestart()  # the workers' fork server imports while this process does
     import uvicorn
 
     with handled():
@@ -221,10 +224,33 @@ def serve(
         if not 1 <= kg.settings.port <= 65535:
             raise UsageError(f"--port {kg.settings.port}: a port is a number from 1 to 65535")
         endpoint = kg.asgi_app()
-        size = len(kg.store)
     mode = "read-write with the update token" if kg.settings.update_token else "read-only"
-    typer.echo(f"serving {size} triples at http://{kg.settings.host}:{kg.settings.port}/sparql ({mode})")
+    store = kg.settings.store or "the last build"
+    typer.echo(f"serving {store} at http://{kg.settings.host}:{kg.settings.port}/sparql ({mode})")
     uvicorn.run(endpoint, host=kg.settings.host, port=kg.settings.port, log_level="info")
+
+
+@app.command()
+def load(
+    files: list[Path] = typer.Argument(..., help="RDF dumps: .nq, .trig, .ttl, .nt, .rdf or .jsonld (optionally .gz)."),
+    store: str = typer.Option(..., "--store", help="Folder of the persistent Oxigraph store to load into."),
+    graph: str | None = typer.Option(None, "--graph", help="Named graph for triples (default: the unnamed graph)."),
+    project: Path | None = option("project"),
+) -> None:
+    """Bulk-load RDF dumps into a persistent Oxigraph store, which `kzgraph serve --store` then serves."""
+    import time
+
+    from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
+
+    with handled():
+        kg = open_kzgraph(project=project)
+        started = time.perf_counter()
+        total = sum(f.stat().st_size for f in files if f.is_file())
+        with Progress("{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn(), console=err) as bar:
+            task = bar.add_task("loading", total=total)
+            report = kg.load(files, store, graph=graph, progress=lambda _file, read: bar.update(task, completed=read))
+    typer.echo(f"loaded {len(report.files)} file(s), {report.bytes} bytes, into {store} in "
+               f"{time.perf_counter() - started:.1f} s")
 
 
 @app.command()

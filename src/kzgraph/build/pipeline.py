@@ -200,5 +200,7 @@ def open_build(store: str | Path | None = None, out: Path | None = None) -> Any:
         return kg
     dump = current_build(out) / DUMP_NAME
     if not dump.is_file():
+        if store is not None and store not in ("memory", "oxigraph") and Path(store).is_dir():
+            return open_store(store)  # a store filled by `kzgraph load`, served as it is
         raise NoBuildError(f"no build at {dump.parent}; run `kzgraph build` first")
     return open_store(store, dump=dump)

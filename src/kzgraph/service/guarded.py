@@ -21,6 +21,7 @@ errors back as the kzgraph errors themselves, which are raised here again.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import threading
@@ -29,6 +30,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, cast
+
+import pyoxigraph as ox
 
 from kzgraph.errors import (
     GraphNotFound,
@@ -43,18 +46,21 @@ from kzgraph.errors import (
     WriteRejected,
     WriteTimeout,
 )
+from kzgraph.service import prestart
 from kzgraph.service import writes as writes_module
 from kzgraph.service.workers import QueryRequest, Reply, Request, WorkerConfig, WorkerPool, context
-from kzgraph.service.writes import Delta, Write, WriterReply, apply_delta
+from kzgraph.service.writes import Delta, Write, WriterReply, apply_delta, apply_quads, commit, journal_path, recover
 from kzgraph.settings import Settings
-from kzgraph.sparql.evaluation import Answer, LimitedResult, Snapshot, Triple, write_snapshot
+from kzgraph.sparql.evaluation import Answer, LimitedResult, Snapshot, Triple, checkpoint, write_snapshot
+from kzgraph.sparql.serialization import Written, serialize_result
 
 if TYPE_CHECKING:
     from kzgraph.store.local import KnowledgeGraph
     from kzgraph.store.remote import RemoteKnowledgeGraph
 
-__all__ = ["GraphNotFound", "GuardedStore", "Limits", "guard", "NotServable", "Overloaded", "PayloadError", "QueryTimeout",
-           "QueryTooLong", "RemoteGuardedStore", "Unavailable", "WorkerCrashed", "WriteRejected", "WriteTimeout"]
+__all__ = ["GraphNotFound", "GuardedStore", "Limits", "NotServable", "Overloaded", "PayloadError", "QueryTimeout",
+           "QueryTooLong", "RemoteGuardedStore", "Unavailable", "WorkerCrashed", "WriteRejected", "WriteTimeout",
+           "guard"]
 
 
 @dataclass(frozen=True)
@@ -65,7 +71,8 @@ class Limits:
     (None: no limit); ``max_query_length``: characters of a query or update text; ``wait``: seconds a
     request waits for a free worker (default: ``timeout``); ``write_timeout``: seconds a write may take,
     validation included; ``workers``: query worker processes; ``memory_limit_mb``: address space of each
-    worker and writer process (None: no limit).
+    worker and writer process (None: no limit); ``max_result_bytes``: bytes of one answer written for the
+    protocol (what the server holds of it at most; None: no limit).
     """
 
     timeout: float = 30.0
@@ -75,6 +82,7 @@ class Limits:
     write_timeout: float = 600.0
     workers: int = 2
     memory_limit_mb: int | None = 4096
+    max_result_bytes: int | None = 256 * 1024 * 1024
 
 
 def _check_length(text: str, limits: Limits) -> None:
@@ -90,41 +98,79 @@ def _release(pool: WorkerPool, folder: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
 
 
+def _oxigraph_store(kg: KnowledgeGraph) -> ox.Store | None:
+    """The pyoxigraph store behind a knowledge graph on an Oxigraph backend (None: rdflib's backend)."""
+    inner = getattr(kg.dataset.store, "_inner", None)
+    return inner if isinstance(inner, ox.Store) else None
+
+
+def _scratch_folder(kg: KnowledgeGraph) -> Path:
+    """Where the checkpoints go: beside a persistent store (the same file system, so that a checkpoint
+    hard-links the store's files instead of copying them), else the system's temporary folder."""
+    if kg.location:
+        parent = Path(kg.location).resolve().parent
+        for stale in parent.glob(".kzgraph-serving-*-*"):  # left by a server that was killed
+            pid = stale.name.split("-")[2]
+            if pid.isdigit() and not Path(f"/proc/{pid}").exists() and Path("/proc/self").exists():
+                shutil.rmtree(stale, ignore_errors=True)
+        try:
+            return Path(tempfile.mkdtemp(prefix=f".kzgraph-serving-{os.getpid()}-", dir=parent))
+        except OSError:
+            pass
+    return Path(tempfile.mkdtemp(prefix="kzgraph-endpoint-"))
+
+
 class GuardedStore:
     """A :class:`~kzgraph.store.local.KnowledgeGraph` behind the endpoint's guard; see the module docstring."""
 
     def __init__(self, kg: KnowledgeGraph, limits: Limits | None = None, allowed_services: Iterable[str] = ()):
         if getattr(kg, "dataset", None) is None:  # a remote store, given by an untyped caller
-            raise NotServable(f"a GuardedStore holds copies of a local store (Oxigraph or rdflib's); "
+            raise NotServable(f"a GuardedStore serves a local store (Oxigraph or rdflib's); "
                               f"{type(kg).__name__} is not one: serve a remote store with RemoteGuardedStore")
         self.kg = kg
         self.limits = limits or Limits()
         prefixes = {prefix: str(namespace) for prefix, namespace in kg.dataset.namespaces()}
         self.config = WorkerConfig(backend="memory" if kg.backend == "memory" else "oxigraph",
                                    prefixes=prefixes, allowed_services=tuple(allowed_services),
-                                   memory_limit_mb=self.limits.memory_limit_mb)
+                                   memory_limit_mb=self.limits.memory_limit_mb, server_pid=os.getpid())
         self.generation = 0  # how many writes committed since the server started
         self._folder: Path | None = None
         self._snapshot: Snapshot | None = None
         self._pool: WorkerPool | None = None
+        # the persistent Oxigraph store that workers read checkpoints of: a persistent store itself, or, for a
+        # store in memory, a copy made when the endpoint starts
+        self._inner = _oxigraph_store(kg)
+        self._serving: ox.Store | None = None
         self._start_lock = threading.Lock()
         self._write_lock = threading.Lock()
+        prestart()
 
     # -- life cycle -------------------------------------------------------------------------------------
     def start(self) -> None:
-        """Write the first snapshot and start the workers (done by the first request if not called)."""
+        """Make the first checkpoint (or snapshot) and start the workers (done by the first request if not
+        called). A persistent store first completes a write that a crash interrupted (:func:`recover`)."""
         with self._start_lock:
             if self._pool is None:
-                self._folder = Path(tempfile.mkdtemp(prefix="kzgraph-endpoint-"))
+                self._folder = _scratch_folder(self.kg)
+                if self._inner is not None:
+                    if self.kg.location:
+                        recover(self._inner, journal_path(self.kg.location))
+                        self._serving = self._inner
+                    else:
+                        self._serving = ox.Store(str(self._folder / "serving"))
+                        self._serving.bulk_extend(self._inner.quads_for_pattern(None, None, None, None))
+                        for graph in self._inner.named_graphs():
+                            self._serving.add_graph(graph)
                 self._snapshot = self._write_snapshot(0)
                 self._pool = WorkerPool(self.limits.workers, self.config, self._snapshot)
-                # stop the workers and remove the snapshots even if close() is never called
+                # stop the workers and remove the checkpoints even if close() is never called
                 self._release = weakref.finalize(self, _release, self._pool, self._folder)
 
     def close(self) -> None:
-        """Stop the workers and remove the snapshots (the store itself stays open)."""
+        """Stop the workers and remove the checkpoints (the store itself stays open)."""
         with self._start_lock:
             if self._pool is not None:
+                self._serving = None
                 self._release()
                 self._pool = None
                 self._folder = None
@@ -150,6 +196,11 @@ class GuardedStore:
 
     def _write_snapshot(self, generation: int) -> Snapshot:
         assert self._folder is not None, "started"
+        if self._serving is not None:
+            snapshot = checkpoint(self._serving, self._folder / f"generation-{generation}", generation)
+            # a worker may still be answering from the last two
+            shutil.rmtree(self._folder / f"generation-{generation - 3}", ignore_errors=True)
+            return snapshot
         path = self._folder / f"snapshot-{generation}.nq"
         snapshot = write_snapshot(self.kg.dataset, path, generation)
         stale = self._folder / f"snapshot-{generation - 2}.nq"  # a worker may still be reading the last one
@@ -162,10 +213,10 @@ class GuardedStore:
         assert self._pool is not None, "started"
         return self._pool
 
-    def _call(self, message: Request, timeout: float | None) -> Reply:
+    def _call(self, message: Request, timeout: float | None, key: str | None = None) -> Reply:
         pool = self._pool_started()
         wait = self.limits.wait if self.limits.wait is not None else self.limits.timeout
-        return pool.call(message, timeout, wait)
+        return pool.call(message, timeout, wait, key)
 
     def query(self, sparql: str, *, base: str | None = None, default_graphs: Iterable[str] | None = None,
               named_graphs: Iterable[str] | None = None) -> LimitedResult:
@@ -177,11 +228,44 @@ class GuardedStore:
         _check_length(sparql, self.limits)
         request: QueryRequest = {"query": sparql, "base": base, "max_rows": self.limits.max_rows,
                                  "default_graphs": None if default_graphs is None else list(default_graphs),
-                                 "named_graphs": None if named_graphs is None else list(named_graphs)}
-        reply = self._call(("query", request), self.limits.timeout)
+                                 "named_graphs": None if named_graphs is None else list(named_graphs),
+                                 "max_bytes": self.limits.max_result_bytes}
+        reply = self._call(("query", request), self.limits.timeout, sparql)
         if reply[0] == "error":
             raise reply[1]
         return cast(Answer, reply[1]).result()
+
+    def query_written(self, sparql: str, media: dict[str, str], *, base: str | None = None,
+                      default_graphs: Iterable[str] | None = None,
+                      named_graphs: Iterable[str] | None = None) -> Written:
+        """Evaluate a query as :meth:`query` does and have the worker write its answer in the media type
+        negotiated for its form (``media``: form -> media type): the server gets bytes, at most
+        ``max_result_bytes`` of them (:class:`~kzgraph.sparql.serialization.ResultTooLarge`)."""
+        reply = self._call(("write", self._written_request(sparql, media, base, default_graphs, named_graphs)),
+                           self.limits.timeout, sparql)
+        if reply[0] == "error":
+            raise reply[1]
+        return cast(Written, reply[1])
+
+    async def aquery_written(self, sparql: str, media: dict[str, str], *, base: str | None = None,
+                             default_graphs: Iterable[str] | None = None,
+                             named_graphs: Iterable[str] | None = None) -> Written:
+        """:meth:`query_written`, awaited on the event loop (no thread while a worker is free)."""
+        request = self._written_request(sparql, media, base, default_graphs, named_graphs)
+        pool = self._pool_started()
+        wait = self.limits.wait if self.limits.wait is not None else self.limits.timeout
+        reply = await pool.acall(("write", request), self.limits.timeout, wait, sparql)
+        if reply[0] == "error":
+            raise reply[1]
+        return cast(Written, reply[1])
+
+    def _written_request(self, sparql: str, media: dict[str, str], base: str | None,
+                         default_graphs: Iterable[str] | None, named_graphs: Iterable[str] | None) -> QueryRequest:
+        _check_length(sparql, self.limits)
+        return {"query": sparql, "base": base, "max_rows": self.limits.max_rows,
+                "default_graphs": None if default_graphs is None else list(default_graphs),
+                "named_graphs": None if named_graphs is None else list(named_graphs),
+                "media": dict(media), "max_bytes": self.limits.max_result_bytes}
 
     def graph_names(self) -> list[str]:
         """The names of the store's named graphs, empty ones included (those of the current snapshot)."""
@@ -227,11 +311,23 @@ class GuardedStore:
                 raise reply[1]
             delta = reply[1]
             if delta:
-                apply_delta(self.kg, delta)
+                self._commit(delta)
                 self.generation += 1
                 self._snapshot = self._write_snapshot(self.generation)
                 pool.refresh(self._snapshot)
             return delta
+
+    def _commit(self, delta: Delta) -> None:
+        """Apply a validated delta to the store, all of it or none: a persistent store journals it first, so
+        that a write a crash interrupts is completed when the store is served again (:func:`recover`); a store
+        in memory is gone with its process anyway."""
+        if self._inner is not None and self.kg.location:
+            commit(self._inner, delta, journal_path(self.kg.location))
+            return
+        apply_delta(self.kg, delta)
+        if self._serving is not None:
+            apply_quads(self._serving, delta)
+            self._serving.flush()
 
     def _run_writer(self, write: Write) -> WriterReply:
         ctx = context()
@@ -309,6 +405,18 @@ class RemoteGuardedStore:
             raise QueryTimeout(str(error)) from None
         except StoreError as error:  # the store went away or refuses us
             raise Unavailable(str(error)) from None
+
+    def query_written(self, sparql: str, media: dict[str, str], *, base: str | None = None,
+                      default_graphs: Iterable[str] | None = None,
+                      named_graphs: Iterable[str] | None = None) -> Written:
+        """:meth:`query`, its answer written in the media type negotiated for its form."""
+        from kzgraph.errors import NotAcceptable
+
+        result = self.query(sparql, base=base, default_graphs=default_graphs, named_graphs=named_graphs)
+        form = str(result.type)
+        if form not in media:
+            raise NotAcceptable(f"a {form} query has no answer in the media types the request accepts")
+        return Written(form, media[form], serialize_result(result, media[form]), truncated=result.truncated)
 
     def graph_names(self) -> list[str]:
         return sorted(self.engine.graphs())

@@ -14,10 +14,19 @@ platform has one, else by spawning.
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import multiprocessing
+import os
 import pickle
 import queue
+import re
 import signal
+import sys
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.context import ForkServerContext, SpawnContext
@@ -25,27 +34,36 @@ from typing import Literal, TypedDict, cast
 
 from kzgraph import errors
 from kzgraph.errors import Overloaded, QueryTimeout, Unavailable, WorkerCrashed
-from kzgraph.sparql.evaluation import Answer, Engine, Snapshot, Triple, load_engine
-from kzgraph.sparql.inspection import inspect_query
+from kzgraph.sparql.evaluation import Answer, Engine, OxigraphEngine, Snapshot, Triple, load_engine, mentions
+from kzgraph.sparql.inspection import QueryDataset, QueryPlan, inspect_query
+from kzgraph.sparql.serialization import ResultTooLarge, Written, serialize_result
+
+PR_SET_PDEATHSIG = 1  # prctl(2)
 
 __all__ = ["Overloaded", "QueryRequest", "QueryTimeout", "QueryWorker", "Reply", "Request", "Unavailable",
            "WorkerConfig", "WorkerCrashed", "WorkerPool", "context", "limit_memory", "portable", "serve"]
 
 
-class QueryRequest(TypedDict):
-    """What a worker is asked to evaluate: the query text and the dataset and limits it runs with."""
+class QueryRequest(TypedDict, total=False):
+    """What a worker is asked to evaluate: the query text and the dataset and limits it runs with; for an
+    answer written in the worker, the media type negotiated for each form and a byte limit."""
 
     query: str
     base: str | None
     max_rows: int | None
     default_graphs: list[str] | None
     named_graphs: list[str] | None
+    media: dict[str, str]
+    max_bytes: int | None
 
 
-#: A request to a worker: evaluate a query, or give the triples of a graph (None: the unnamed graph).
-Request = tuple[Literal["query"], QueryRequest] | tuple[Literal["graph"], str | None]
+#: A request to a worker: evaluate a query (an :class:`Answer`), evaluate and write it (``write``: the bytes
+#: of the answer, :class:`Written`), or give the triples of a graph (None: the unnamed graph).
+Request = (tuple[Literal["query"], QueryRequest] | tuple[Literal["write"], QueryRequest]
+           | tuple[Literal["graph"], str | None])
 #: A worker's or writer's reply: ``("ok", value)``, or ``("error", the kzgraph error to raise in the server)``.
-Reply = tuple[Literal["ok"], Answer | list[Triple] | None] | tuple[Literal["error"], errors.KzgraphError]
+Reply = (tuple[Literal["ok"], Answer | Written | list[Triple] | None]
+         | tuple[Literal["error"], errors.KzgraphError])
 
 
 @dataclass(frozen=True)
@@ -57,13 +75,14 @@ class WorkerConfig:
     prefixes: dict[str, str] = field(default_factory=dict)
     allowed_services: tuple[str, ...] = ()
     memory_limit_mb: int | None = None
+    server_pid: int | None = None  # the server the worker dies with
 
 
 def context() -> ForkServerContext | SpawnContext:
     """The multiprocessing context workers start from: a fork server with this module imported, or spawn."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["kzgraph.service.workers", "kzgraph.service.writes"])
+        ctx.set_forkserver_preload(["kzgraph.service.workers"])
         return ctx
     return multiprocessing.get_context("spawn")
 
@@ -86,16 +105,148 @@ def portable(error: errors.KzgraphError) -> errors.KzgraphError:
     return error
 
 
-def _answer(engine: Engine, config: WorkerConfig, request: QueryRequest) -> Reply:
+def die_with(server_pid: int | None) -> None:
+    """Make this process die when the server dies: the kernel's parent-death signal on Linux (the worker's
+    parent, the fork server, exits when the server does), and a thread that watches the server's process."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if server_pid is None:
+        return
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            try:
+                os.kill(server_pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:
+                pass
+
+    threading.Thread(target=watch, daemon=True, name="kzgraph-server-watch").start()
+
+
+#: Text that takes a query to the full inspection (rdflib's parser): a SERVICE clause may be in it, or a
+#: codepoint escape may hide one or a FROM. Anything else is parsed by Oxigraph alone, which never reaches
+#: outside the store: it reads no file and fetches no graph. A FROM clause is inspected too (refused for a
+#: graph the store does not hold, as it always was); the protocol's default-graph-uri and named-graph-uri
+#: naming a graph the store does not hold give an empty graph (the W3C protocol tests expect an answer).
+_INSPECT = re.compile(r"service|\\u|\\U", re.IGNORECASE)
+
+
+def needs_inspection(text: str) -> bool:
+    """Whether a query goes through the full inspection (see :data:`_INSPECT`) rather than Oxigraph alone."""
+    return _INSPECT.search(text) is not None or mentions(text, "FROM")
+_PLANS: OrderedDict[tuple[str, str | None, tuple[str, ...] | None, tuple[str, ...] | None], QueryPlan] = OrderedDict()
+
+
+def _plan(engine: Engine, config: WorkerConfig, request: QueryRequest) -> QueryPlan:
+    """A query inspected by rdflib's parser (SERVICE allow-list), cached by its text and dataset."""
+    default, named = request.get("default_graphs"), request.get("named_graphs")
+    key = (request["query"], request.get("base"), None if default is None else tuple(default),
+           None if named is None else tuple(named))
+    plan = _PLANS.get(key)
+    if plan is None:
+        held = engine.graphs() | frozenset(default or ()) | frozenset(named or ())  # unknown graphs are empty
+        try:
+            plan = inspect_query(request["query"], graphs=held, allowed_services=config.allowed_services,
+                                 base=request.get("base"), prefixes=config.prefixes, default_graphs=default,
+                                 named_graphs=named)
+        except RecursionError:
+            raise errors.QueryRefused("the query is nested too deeply for the inspection of its SERVICE "
+                                      "clauses; write it without SERVICE, or less deeply nested") from None
+        _PLANS[key] = plan
+        if len(_PLANS) > 256:
+            _PLANS.popitem(last=False)
+    return plan
+
+
+def _dataset(request: QueryRequest) -> QueryDataset | None:
+    """The dataset of a query Oxigraph parses alone: the protocol's graphs, else the query's own FROM clauses
+    (:meth:`QueryDataset` with neither), else the union of all graphs (None)."""
+    default, named = request.get("default_graphs"), request.get("named_graphs")
+    if default or named:
+        return QueryDataset(tuple(default or ()), tuple(named or ()))
+    return QueryDataset() if mentions(request["query"], "FROM") else None
+
+
+def _bounded(answer: Answer, limit: int | None) -> Answer:
+    """The answer, refused (:class:`ResultTooLarge`) when its terms hold more than ``limit`` characters: what
+    the server would hold of it is bounded for any query (rdflib terms are strings)."""
+    if limit is not None:
+        cells: Iterable[object] = itertools.chain.from_iterable(answer.rows or answer.triples or ())
+        size = sum(len(term) for term in cells if isinstance(term, str))
+        if size > limit:
+            raise ResultTooLarge(f"the answer holds more than {limit} characters, the limit of this endpoint for "
+                                 "one result; add a LIMIT or select fewer or shorter values")
+    return answer
+
+
+def _evaluate(engine: Engine, config: WorkerConfig, request: QueryRequest, write: bool) -> Answer | Written:
+    max_rows = request.get("max_rows")
+    if isinstance(engine, OxigraphEngine):
+        if not needs_inspection(request["query"]):
+            text, base, dataset = request["query"], request.get("base"), _dataset(request)
+        else:
+            plan = _plan(engine, config, request)
+            text, base = plan.text, plan.base
+            dataset = None if plan.dataset.is_service_default else plan.dataset
+        if write:
+            return engine.run(text, base=base, dataset=dataset, media=request.get("media", {}), max_rows=max_rows,
+                              max_bytes=request.get("max_bytes"))
+        return _bounded(engine.evaluate_text(text, base=base, dataset=dataset, max_rows=max_rows),
+                        request.get("max_bytes"))
+    answer = engine.evaluate(_plan(engine, config, request), max_rows)
+    if not write:
+        return _bounded(answer, request.get("max_bytes"))
+    media = request.get("media", {})
+    if answer.form not in media:
+        raise errors.NotAcceptable(f"a {answer.form} query has no answer in the media types the request accepts")
+    body = serialize_result(answer.result(), media[answer.form])
+    limit = request.get("max_bytes")
+    if limit is not None and len(body) > limit:
+        raise ResultTooLarge(f"the answer is longer than {limit} bytes, the limit of this endpoint for one "
+                             "result; add a LIMIT or select fewer or shorter values")
+    count = len(answer.rows or answer.triples or ())
+    return Written(answer.form, media[answer.form], body, count, answer.truncated)
+
+
+_OXIGRAPH_ERROR = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
+
+
+def syntax_error(error: SyntaxError, text: str, config: WorkerConfig) -> errors.QuerySyntaxError:
+    """A syntax error that Oxigraph's parser found, in the words of rdflib's parser where it is affordable
+    (a short query: it names the undeclared prefix, the token expected), else in Oxigraph's own."""
+    if len(text) <= 10_000:
+        try:
+            inspect_query(text, graphs=(), prefixes=config.prefixes)
+        except (errors.QuerySyntaxError, errors.QueryRefused) as described:
+            if isinstance(described, errors.QuerySyntaxError) and "nested too deeply" not in str(described):
+                return described
+        except RecursionError:
+            pass
+    found = _OXIGRAPH_ERROR.match(str(error))
+    if found:
+        line, column, reason = found.groups()
+        reason = reason if len(reason) <= 300 else reason[:300] + " …"
+        return errors.QuerySyntaxError(f"SPARQL syntax error at line {line}, column {column}: {reason}")
+    return errors.QuerySyntaxError(f"SPARQL syntax error: {error}")
+
+
+def _answer(engine: Engine, config: WorkerConfig, request: QueryRequest, write: bool = False) -> Reply:
     try:
-        plan = inspect_query(request["query"], graphs=engine.graphs(), allowed_services=config.allowed_services,
-                             base=request.get("base"), prefixes=config.prefixes,
-                             default_graphs=request.get("default_graphs"), named_graphs=request.get("named_graphs"))
-        return ("ok", engine.evaluate(plan, request.get("max_rows")))
-    except (errors.QuerySyntaxError, errors.QueryRefused) as error:
+        return ("ok", _evaluate(engine, config, request, write))
+    except (errors.QuerySyntaxError, errors.QueryRefused, errors.NotAcceptable, ResultTooLarge) as error:
         return ("error", portable(error))
-    except SyntaxError as error:  # Oxigraph's parser, on what rdflib's let through
-        return ("error", errors.QuerySyntaxError(f"SPARQL syntax error: {error}"))
+    except errors.QueryError as error:
+        return ("error", portable(error))
+    except RecursionError:
+        return ("error", errors.QueryRefused("the query is nested too deeply to evaluate"))
+    except SyntaxError as error:  # Oxigraph's parser
+        return ("error", syntax_error(error, request["query"], config))
     except MemoryError:
         return ("error", WorkerCrashed("the query needed more memory than a query worker may use"))
     except Exception as error:  # evaluation errors of the engines
@@ -105,6 +256,7 @@ def _answer(engine: Engine, config: WorkerConfig, request: QueryRequest) -> Repl
 def serve(connection: Connection, config: WorkerConfig, snapshot: Snapshot) -> None:
     """A worker's life: load the snapshot, then answer requests until the connection closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server stops its workers itself
+    die_with(config.server_pid)
     limit_memory(config.memory_limit_mb)
     engine: Engine | None = load_engine(config.backend, snapshot, config.prefixes)
     connection.send(("ready", snapshot.generation))
@@ -119,8 +271,8 @@ def serve(connection: Connection, config: WorkerConfig, snapshot: Snapshot) -> N
             connection.send(("ready", payload.generation))
             continue
         assert engine is not None
-        if kind == "query":
-            connection.send(_answer(engine, config, payload))
+        if kind in ("query", "write"):
+            connection.send(_answer(engine, config, payload, write=kind == "write"))
         elif kind == "graph":
             connection.send(("ok", engine.graph_triples(payload)))
 
@@ -173,7 +325,8 @@ class QueryWorker:
 class WorkerPool:
     """A fixed number of workers; a request takes an idle one, waiting at most ``wait`` seconds."""
 
-    def __init__(self, size: int, config: WorkerConfig, snapshot: Snapshot, startup_timeout: float = 300.0):
+    def __init__(self, size: int, config: WorkerConfig, snapshot: Snapshot, startup_timeout: float = 300.0,
+                 slow_seconds: float = 1.0):
         if size < 1:
             raise ValueError("a worker pool needs at least one worker")
         self.size = size
@@ -183,6 +336,13 @@ class WorkerPool:
         self._snapshot = snapshot
         self._idle: queue.Queue[QueryWorker] = queue.Queue()
         self._closed = False
+        # queries that ran long (or out of time) before, by text: they share at most size - 1 workers, so that
+        # one worker is always left to every other query however many clients repeat a runaway query
+        self.slow_seconds = slow_seconds
+        self._slow: OrderedDict[str, None] = OrderedDict()
+        self._slow_lock = threading.Lock()
+        self.slow_lane = max(1, size - 1)
+        self._slow_slots = threading.BoundedSemaphore(self.slow_lane)
         for _ in range(size):
             self._idle.put(QueryWorker(self._context, config, snapshot))
 
@@ -199,15 +359,39 @@ class WorkerPool:
         code = worker.stop()
         return QueryWorker(self._context, self.config, self._snapshot), code
 
-    def call(self, message: Request, timeout: float | None, wait: float | None) -> Reply:
+    def is_slow(self, key: str) -> bool:
+        """Whether a query of this text ran longer than ``slow_seconds`` (or out of time) before."""
+        with self._slow_lock:
+            return key in self._slow
+
+    def _remember_slow(self, key: str) -> None:
+        with self._slow_lock:
+            self._slow[key] = None
+            self._slow.move_to_end(key)
+            if len(self._slow) > 4096:
+                self._slow.popitem(last=False)
+
+    def call(self, message: Request, timeout: float | None, wait: float | None, key: str | None = None) -> Reply:
         """Send a request to an idle worker and return its reply.
 
         Raises :class:`QueryTimeout` when the worker does not answer within ``timeout`` seconds (it is
         killed and replaced), :class:`Overloaded` when no worker is free within ``wait`` seconds and
-        :class:`WorkerCrashed` when the worker dies.
+        :class:`WorkerCrashed` when the worker dies. ``key`` (a query's text) admits a query that ran long
+        before to the slow lane only: at most ``size - 1`` workers at once.
         """
         if self._closed:
             raise Unavailable("the endpoint is shutting down")
+        slow = key is not None and self.size > 1 and self.is_slow(key)
+        if slow and not self._slow_slots.acquire(timeout=wait):
+            raise Overloaded(f"this query ran long before; such queries share {self.slow_lane} of the {self.size} "
+                             f"query workers, which stayed busy for {wait:g} s; try again later")
+        try:
+            return self._call(message, timeout, wait, key)
+        finally:
+            if slow:
+                self._slow_slots.release()
+
+    def _call(self, message: Request, timeout: float | None, wait: float | None, key: str | None) -> Reply:
         try:
             worker = self._idle.get(timeout=wait)
         except queue.Empty:
@@ -221,9 +405,15 @@ class WorkerPool:
                     worker, code = self._replace(worker)
                     if attempt == 2:
                         raise WorkerCrashed(f"a query worker did not start (exit code {code}); try again") from None
+            started = time.monotonic()
             try:
-                return worker.call(message, timeout)
+                reply = worker.call(message, timeout)
+                if key is not None and time.monotonic() - started > self.slow_seconds:
+                    self._remember_slow(key)
+                return reply
             except TimeoutError:
+                if key is not None:
+                    self._remember_slow(key)
                 worker, _ = self._replace(worker)
                 raise QueryTimeout(f"the query was stopped after {timeout:g} s, the time limit of this "
                                    "endpoint; simplify it or add a LIMIT") from None
@@ -238,6 +428,65 @@ class WorkerPool:
                 worker.stop()
             else:
                 self._idle.put(worker)
+
+    async def acall(self, message: Request, timeout: float | None, wait: float | None,
+                    key: str | None = None) -> Reply:
+        """:meth:`call`, awaited on the event loop: when a worker is idle and holds the current checkpoint and
+        the query is not known to be slow, the request is sent and the reply awaited without a thread (the
+        worker's pipe watched by the loop); otherwise :meth:`call` runs in a thread."""
+        import asyncio
+
+        if self._closed or (key is not None and self.size > 1 and self.is_slow(key)):
+            return await asyncio.to_thread(self.call, message, timeout, wait, key)
+        try:
+            worker = self._idle.get_nowait()
+        except queue.Empty:
+            return await asyncio.to_thread(self.call, message, timeout, wait, key)
+        if worker.generation != self._snapshot.generation:
+            self._idle.put(worker)
+            return await asyncio.to_thread(self.call, message, timeout, wait, key)
+        loop = asyncio.get_running_loop()
+        ready: asyncio.Future[None] = loop.create_future()
+
+        def readable() -> None:
+            if not ready.done():
+                ready.set_result(None)
+
+        connection, healthy, started = worker.connection, False, time.monotonic()
+        try:
+            connection.send(message)
+            loop.add_reader(connection.fileno(), readable)
+            try:
+                await asyncio.wait_for(ready, timeout)
+            finally:
+                loop.remove_reader(connection.fileno())
+            reply = cast(Reply, connection.recv())
+            healthy = True
+            if key is not None and time.monotonic() - started > self.slow_seconds:
+                self._remember_slow(key)
+            return reply
+        except TimeoutError:
+            if key is not None:
+                self._remember_slow(key)
+            raise QueryTimeout(f"the query was stopped after {timeout:g} s, the time limit of this "
+                               "endpoint; simplify it or add a LIMIT") from None
+        except (EOFError, OSError):
+            limit = self.config.memory_limit_mb
+            hint = f" (more than the {limit} MB a query worker may use?)" if limit else ""
+            raise WorkerCrashed(f"the query worker stopped while evaluating; the query probably needed too much "
+                                f"memory{hint}") from None
+        finally:
+            if healthy and not self._closed:
+                self._idle.put(worker)
+            else:  # stopped mid-query (time limit, a cancelled request) or dead: replaced off the event loop
+                threading.Thread(target=self._recycle, args=(worker,), daemon=True).start()
+
+    def _recycle(self, worker: QueryWorker) -> None:
+        fresh, _ = self._replace(worker)
+        if self._closed:
+            fresh.stop()
+        else:
+            self._idle.put(fresh)
 
     def close(self) -> None:
         """Stop every worker (those busy now are stopped when their request returns)."""

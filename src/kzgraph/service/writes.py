@@ -11,33 +11,45 @@ A write never touches the store before it is known to be valid. It runs in a wri
 3. the copy is validated with :func:`validate_candidate`, the one entry point of write validation;
 4. a copy with a SHACL Violation is thrown away and the write rejected with the report; otherwise the
    writer returns the difference (quads removed and added, named graphs created and dropped), which the
-   server applies to its store under its write lock (:func:`apply_delta`) before it writes a new snapshot.
+   server applies to its store under its write lock before it makes a new checkpoint for the workers.
+
+The server applies a delta all of it or none (:func:`commit`): to a persistent store, it first writes the
+delta to a journal beside the store (``<store>.journal``, written whole, synced and renamed into place),
+then applies it and syncs the store, then removes the journal. A process killed at any moment leaves either
+no journal (the store holds the write entirely, or not at all) or a whole journal, which :func:`recover`
+applies again — applying a delta twice changes nothing — when the store is served next. A store in memory
+(``--store memory``, or the embedded default) loses every write when its process ends.
 
 Blank nodes keep their labels through snapshots and deltas, so that a delta names the very nodes it removes.
 """
 
 from __future__ import annotations
 
+import os
+import pickle
 import signal
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
-from typing import Any, Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
 import pyoxigraph as ox
 from oxrdflib import OxigraphStore
 from rdflib import Dataset, URIRef
 
 from kzgraph import errors
-from kzgraph.build.derive import DERIVED_GRAPH, derive
 from kzgraph.errors import GraphNotFound, PayloadError, UnsupportedMediaType, WriteRejected
 from kzgraph.sparql.evaluation import Snapshot, named_graph_iris, oxigraph_store, rdflib_quads
 from kzgraph.sparql.inspection import inspect_update
 from kzgraph.store.local import KnowledgeGraph
-from kzgraph.validation.validator import Report
+
+if TYPE_CHECKING:  # validation and derivation are imported by the writer process only, when it writes
+    from kzgraph.validation.validator import Report
 
 __all__ = ["PAYLOAD_FORMATS", "Delta", "GraphNotFound", "PayloadError", "UnsupportedMediaType", "Write",
-           "WriteRejected", "WriterReply", "apply", "apply_delta", "candidate", "knowledge_graph", "payload_format",
-           "perform", "rederive", "report_json", "serve", "validate_candidate"]
+           "WriteRejected", "WriterReply", "apply", "apply_delta", "apply_quads", "candidate", "commit",
+           "journal_path", "knowledge_graph", "payload_format", "perform", "recover", "rederive", "report_json",
+           "serve", "validate_candidate"]
 
 # Graph Store Protocol payloads (SPARQL 1.1 Graph Store HTTP Protocol §5.6), media type -> pyoxigraph format.
 PAYLOAD_FORMATS = {
@@ -151,6 +163,8 @@ def apply(store: ox.Store, write: Write) -> None:
 
 def candidate(snapshot: Snapshot, write: Write) -> tuple[ox.Store, Delta]:
     """A copy of the snapshot with the write applied, and what the write changed."""
+    from kzgraph.build.derive import DERIVED_GRAPH
+
     store = oxigraph_store(snapshot)
     before, graphs_before = set(store), named_graph_iris(store)
     apply(store, write)
@@ -164,6 +178,8 @@ def candidate(snapshot: Snapshot, write: Write) -> tuple[ox.Store, Delta]:
 
 def rederive(store: ox.Store) -> None:
     """Compute the graph of derived triples afresh from the rest of the store (as ``kzgraph build`` does)."""
+    from kzgraph.build.derive import DERIVED_GRAPH, derive
+
     store.remove_graph(ox.NamedNode(str(DERIVED_GRAPH)))
     derive(knowledge_graph(store))
 
@@ -201,12 +217,71 @@ def perform(snapshot: Snapshot, write: Write) -> WriterReply:
 
 def serve(connection: Connection, snapshot: Snapshot, write: Write, memory_limit_mb: int | None) -> None:
     """A writer process: perform one write and send the reply."""
-    from kzgraph.service.workers import limit_memory
+    from kzgraph.service.workers import die_with, limit_memory
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with(None)
     limit_memory(memory_limit_mb)
     connection.send(perform(snapshot, write))
     connection.close()
+
+
+def journal_path(location: str | Path) -> Path:
+    """The journal of a persistent store: ``<store>.journal`` beside its folder."""
+    folder = Path(location).resolve()
+    return folder.with_name(folder.name + ".journal")
+
+
+def apply_quads(store: ox.Store, delta: Delta) -> None:
+    """Apply a delta to a pyoxigraph store (applying it again changes nothing: its removals and additions
+    are disjoint)."""
+    for quad in delta.removed:
+        store.remove(quad)
+    for name in delta.graphs_dropped:
+        store.remove_graph(ox.NamedNode(name))
+    for name in delta.graphs_created:
+        store.add_graph(ox.NamedNode(name))
+    store.extend(delta.added)
+
+
+def _sync_folder(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def commit(store: ox.Store, delta: Delta, journal: Path) -> None:
+    """Apply a delta to a persistent store, all of it or none, whatever kills the process and when: the
+    journal first (written whole, synced, renamed into place), then the store (synced), then no journal."""
+    partial = journal.with_name(journal.name + ".partial")
+    with partial.open("wb") as file:
+        pickle.dump(delta, file, protocol=pickle.HIGHEST_PROTOCOL)
+        file.flush()
+        os.fsync(file.fileno())
+    os.replace(partial, journal)
+    _sync_folder(journal.parent)
+    apply_quads(store, delta)
+    store.flush()
+    journal.unlink()
+    _sync_folder(journal.parent)
+
+
+def recover(store: ox.Store, journal: Path) -> bool:
+    """Complete the write a crash interrupted, if there is one (a whole journal beside the store): True if a
+    write was completed. A partial journal is a write that was never applied, and is removed."""
+    journal.with_name(journal.name + ".partial").unlink(missing_ok=True)
+    if not journal.is_file():
+        return False
+    with journal.open("rb") as file:
+        delta = pickle.load(file)
+    if not isinstance(delta, Delta):
+        raise errors.StoreError(f"{journal} is not a kzgraph write journal; move it away to serve the store")
+    apply_quads(store, delta)
+    store.flush()
+    journal.unlink()
+    return True
 
 
 def apply_delta(kg: KnowledgeGraph, delta: Delta) -> None:

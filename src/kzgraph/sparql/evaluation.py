@@ -16,6 +16,7 @@ that the parent turns into rdflib Results.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,9 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.query import Result, ResultRow
 from rdflib.term import Identifier, Node
 
-from kzgraph.sparql.inspection import QueryPlan
+from kzgraph.errors import NotAcceptable
+from kzgraph.sparql.inspection import QueryDataset, QueryPlan
+from kzgraph.sparql.serialization import Written, write_boolean, write_solutions, write_triples
 
 if TYPE_CHECKING:
     from kzgraph.store.remote import RemoteKnowledgeGraph
@@ -52,11 +55,17 @@ class LimitedResult(Result):
 
 @dataclass(frozen=True)
 class Snapshot:
-    """A copy of the store on disk that workers load: ``path`` (N-Quads), its named graphs, a generation."""
+    """A copy of the store on disk that workers read: ``path``, its named graphs, a generation.
+
+    ``store`` True: ``path`` is an Oxigraph store (a checkpoint that nothing writes any more), which each
+    worker opens read-only — nothing is loaded, and the operating system's page cache is shared by every
+    worker; False: N-Quads that each worker loads into a store of its own (rdflib's backend).
+    """
 
     path: str
     graphs: tuple[str, ...]
     generation: int
+    store: bool = False
 
 
 def named_graph_iris(store: ox.Store) -> frozenset[str]:
@@ -93,6 +102,14 @@ def write_snapshot(dataset: Dataset, path: Path, generation: int) -> Snapshot:
     return Snapshot(str(path), tuple(sorted(graphs)), generation)
 
 
+def checkpoint(store: ox.Store, path: Path, generation: int) -> Snapshot:
+    """A consistent, read-only copy of a persistent Oxigraph store at ``path`` (RocksDB's checkpoint: its files
+    hard-linked where the file system allows it, so about as fast whatever the size of the store)."""
+    store.flush()
+    store.backup(str(path))
+    return Snapshot(str(path), tuple(sorted(named_graph_iris(store))), generation, store=True)
+
+
 def read_snapshot(snapshot: Snapshot) -> Iterator[ox.Quad]:
     """The quads of a snapshot as pyoxigraph Quads, blank-node labels kept."""
     return cast(Iterator[ox.Quad], ox.parse(path=snapshot.path, format=ox.RdfFormat.N_QUADS, rename_blank_nodes=False))
@@ -101,7 +118,10 @@ def read_snapshot(snapshot: Snapshot) -> Iterator[ox.Quad]:
 def oxigraph_store(snapshot: Snapshot) -> ox.Store:
     """A pyoxigraph store in memory holding a snapshot, its empty named graphs included."""
     store = ox.Store()
-    store.extend(read_snapshot(snapshot))
+    if snapshot.store:
+        store.bulk_extend(ox.Store.read_only(snapshot.path).quads_for_pattern(None, None, None, None))
+    else:
+        store.extend(read_snapshot(snapshot))
     for name in snapshot.graphs:
         store.add_graph(ox.NamedNode(name))
     return store
@@ -178,28 +198,58 @@ class OxigraphEngine:
     name = "oxigraph"
 
     def __init__(self, snapshot: Snapshot, prefixes: dict[str, str]):
-        self.store = oxigraph_store(snapshot)
-        self._graphs = named_graph_iris(self.store)  # an engine's store does not change after loading
+        if snapshot.store:
+            self.store = ox.Store.read_only(snapshot.path)
+            self._graphs = frozenset(snapshot.graphs)
+        else:
+            self.store = oxigraph_store(snapshot)
+            self._graphs = named_graph_iris(self.store)  # an engine's store does not change after loading
         self.prefixes = prefixes
+
+    def run(self, text: str, *, base: str | None, dataset: QueryDataset | None, media: dict[str, str],
+            max_rows: int | None, max_bytes: int | None) -> Written:
+        """Evaluate a query text (Oxigraph parses it) and write its answer in the media type negotiated for
+        its form (``media``: form -> media type; a form without one is :class:`NotAcceptable`).
+
+        ``dataset`` None: the service's default, the union of all graphs (unless the query has FROM clauses,
+        which Oxigraph then applies); else the protocol's graphs, a graph the store lacks being empty.
+        """
+        answer = self._query(text, base, dataset)
+        if isinstance(answer, ox.QueryBoolean):
+            return write_boolean(bool(answer), _media(media, "ASK"))
+        if isinstance(answer, ox.QueryTriples):
+            form = "DESCRIBE" if _is_describe(text) else "CONSTRUCT"
+            return write_triples(form, answer, _media(media, form), max_rows, max_bytes, self.prefixes)
+        variables = [v.value for v in answer.variables]
+        return write_solutions(variables, answer, _media(media, "SELECT"), max_rows, max_bytes)
 
     def graphs(self) -> frozenset[str]:
         return self._graphs
 
     def evaluate(self, plan: QueryPlan, max_rows: int | None) -> Answer:
-        if plan.dataset.is_service_default:
-            answer = self.store.query(plan.text, base_iri=plan.base, prefixes=self.prefixes,
-                                      use_default_graph_as_union=True)
-        else:
-            default: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [
-                ox.NamedNode(g) for g in plan.dataset.default or ()]
-            named: list[ox.NamedNode | ox.BlankNode] = [ox.NamedNode(g) for g in plan.dataset.named or ()]
-            answer = self.store.query(plan.text, base_iri=plan.base, prefixes=self.prefixes,
-                                      default_graph=default, named_graphs=named)
+        dataset = None if plan.dataset.is_service_default else plan.dataset
+        return self.evaluate_text(plan.text, base=plan.base, dataset=dataset, max_rows=max_rows)
+
+    def _query(self, text: str, base: str | None,
+               dataset: QueryDataset | None) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+        if dataset is None:
+            return self.store.query(text, base_iri=base, prefixes=self.prefixes, use_default_graph_as_union=True)
+        if dataset.is_service_default:
+            return self.store.query(text, base_iri=base, prefixes=self.prefixes)
+        default: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [ox.NamedNode(g) for g in dataset.default or ()]
+        named: list[ox.NamedNode | ox.BlankNode] = [ox.NamedNode(g) for g in dataset.named or ()]
+        return self.store.query(text, base_iri=base, prefixes=self.prefixes, default_graph=default,
+                                named_graphs=named)
+
+    def evaluate_text(self, text: str, *, base: str | None, dataset: QueryDataset | None,
+                      max_rows: int | None) -> Answer:
+        """Evaluate a query text (Oxigraph parses it) on a dataset as :meth:`run` takes it."""
+        answer = self._query(text, base, dataset)
         if isinstance(answer, ox.QueryBoolean):
             return Answer("ASK", boolean=bool(answer))
         if isinstance(answer, ox.QueryTriples):
             triples, truncated = _limited((cast(Triple, from_ox(t)) for t in answer), max_rows)
-            return Answer(plan.form, triples=triples, truncated=truncated)
+            return Answer("DESCRIBE" if _is_describe(text) else "CONSTRUCT", triples=triples, truncated=truncated)
         variables = [v.value for v in answer.variables]
         rows, truncated = _limited((tuple(None if value is None else _term(value) for value in solution)
                                     for solution in answer), max_rows)
@@ -215,6 +265,42 @@ class OxigraphEngine:
                 return None
         return [(_term(q.subject), _term(q.predicate), _term(q.object))
                 for q in self.store.quads_for_pattern(None, None, None, graph)]
+
+
+def _media(media: dict[str, str], form: str) -> str:
+    if form not in media:
+        offered = ", ".join(sorted(set(media.values()))) or "nothing"
+        raise NotAcceptable(f"a {form} query has no answer in the media types the request accepts ({offered})")
+    return media[form]
+
+
+# Strings (long ones first), IRIs and comments: what :func:`skeleton` blanks out of a query's text.
+_OPAQUE = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\''
+                     r'|<[^<>"{}|^`\\\s]*>|#[^\n]*')
+_FORM = re.compile(r"(?<![\w?$:])(SELECT|ASK|CONSTRUCT|DESCRIBE)(?![\w:])", re.IGNORECASE)
+
+
+def skeleton(text: str) -> str:
+    """A query's text with its strings, IRIs and comments blanked out: what is left are its keywords,
+    variables, prefixed names and punctuation (a cheap look at a query, never a parse)."""
+    return _OPAQUE.sub(" ", text)
+
+
+def query_form(text: str) -> str | None:
+    """The form of a query (SELECT, ASK, CONSTRUCT, DESCRIBE) by its first form keyword outside strings, IRIs
+    and comments, or None when there is none (the parser then says what is wrong)."""
+    found = _FORM.search(skeleton(text))
+    return found.group(1).upper() if found else None
+
+
+def mentions(text: str, keyword: str) -> bool:
+    """Whether a keyword appears in a query's text outside its strings, IRIs and comments."""
+    return re.search(rf"(?<![\w?$:]){keyword}(?![\w:])", skeleton(text), re.IGNORECASE) is not None
+
+
+def _is_describe(text: str) -> bool:
+    """Whether a query that answered triples is a DESCRIBE (else a CONSTRUCT)."""
+    return query_form(text) == "DESCRIBE"
 
 
 class RdflibEngine:

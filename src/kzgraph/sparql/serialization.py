@@ -11,11 +11,17 @@ format also gets the ``X-Kzgraph-Truncated`` response header (see :mod:`kzgraph.
 
 from __future__ import annotations
 
+import itertools
 import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import cast
+from xml.sax.saxutils import escape
 
 import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.query import Result
+from rdflib.term import Node
 
 from kzgraph.errors import QueryError
 from kzgraph.namespaces import PREFIXES
@@ -64,3 +70,221 @@ def serialize_result(result: Result, media: str) -> bytes:
         document["truncated"] = True
         data = json.dumps(document, ensure_ascii=False).encode("utf-8")
     return data
+
+
+# -- pyoxigraph answers, written in the worker that evaluated them --------------------------------------------
+#
+# A worker evaluates a query with Oxigraph and writes the answer in the media type negotiated before evaluation,
+# so that only bytes travel to the server (no rdflib terms, no pickled rows). Graphs are written by pyoxigraph's
+# serialisers (Turtle, N-Triples, RDF/XML; JSON-LD by rdflib, compacted with kzgraph's prefixes). Solutions are
+# written here, from pyoxigraph terms, since pyoxigraph writes only a whole result and an answer may be cut at
+# the row limit: each term by its pyoxigraph form (N-Triples syntax for TSV).
+#
+# A cut answer says so in its body wherever the format has room: ``"truncated": true`` in SPARQL JSON, a
+# ``<link href="urn:kzgraph:truncated"/>`` in the head of SPARQL XML and an XML comment, a ``#`` comment at the
+# end of Turtle and N-Triples, an XML comment after RDF/XML; CSV, TSV and JSON-LD have no room for it. Every
+# format also gets the ``X-Kzgraph-Truncated`` header.
+
+TRUNCATED_LINK = "urn:kzgraph:truncated"
+XML_RESULTS = "application/sparql-results+xml"
+CSV = "text/csv"
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_PLAIN_TSV = {_XSD + "integer", _XSD + "decimal", _XSD + "double", _XSD + "boolean"}
+_OX_GRAPH_FORMATS = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+}
+
+OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+
+
+class ResultTooLarge(QueryError):
+    """An answer longer than the endpoint's byte limit for results (the server never holds more)."""
+
+
+@dataclass
+class Written:
+    """An answer written in a media type: its form, the body, how many rows or triples it holds and whether
+    the row limit cut it."""
+
+    form: str
+    media: str
+    body: bytes
+    count: int = 0
+    truncated: bool = False
+
+
+def _json_term(term: OxTerm) -> dict[str, object]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return {"type": "literal", "value": term.value, "xml:lang": term.language}
+        datatype = term.datatype.value
+        if datatype == _XSD + "string":
+            return {"type": "literal", "value": term.value}
+        return {"type": "literal", "value": term.value, "datatype": datatype}
+    return {"type": "triple", "value": {"subject": _json_term(term.subject), "predicate": _json_term(term.predicate),
+                                        "object": _json_term(term.object)}}
+
+
+def _xml_term(term: OxTerm) -> str:
+    if isinstance(term, ox.NamedNode):
+        return f"<uri>{escape(term.value)}</uri>"
+    if isinstance(term, ox.BlankNode):
+        return f"<bnode>{escape(term.value)}</bnode>"
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return f'<literal xml:lang="{escape(term.language)}">{escape(term.value)}</literal>'
+        datatype = term.datatype.value
+        if datatype == _XSD + "string":
+            return f"<literal>{escape(term.value)}</literal>"
+        return f'<literal datatype="{escape(datatype)}">{escape(term.value)}</literal>'
+    return (f"<triple><subject>{_xml_term(term.subject)}</subject><predicate>{_xml_term(term.predicate)}"
+            f"</predicate><object>{_xml_term(term.object)}</object></triple>")
+
+
+def _csv_value(term: OxTerm | None) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.BlankNode):
+        text = f"_:{term.value}"
+    elif isinstance(term, ox.NamedNode | ox.Literal):
+        text = term.value
+    else:
+        text = str(term)
+    if any(c in text for c in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _tsv_value(term: OxTerm | None) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.Literal) and term.datatype.value in _PLAIN_TSV and not term.language:
+        value = term.value
+        if value and "\t" not in value and "\n" not in value:
+            return value
+    return str(term).replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _encoded(text: str) -> bytes:
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise QueryError(f"the answer holds a string that is not valid Unicode ({error.reason}); it cannot be "
+                         "written as UTF-8") from None
+
+
+class _Budget:
+    """Bytes written so far, refused beyond ``limit``."""
+
+    def __init__(self, limit: int | None):
+        self.limit = limit
+        self.size = 0
+
+    def add(self, size: int) -> None:
+        self.size += size
+        if self.limit is not None and self.size > self.limit:
+            raise ResultTooLarge(f"the answer is longer than {self.limit} bytes, the limit of this endpoint for "
+                                 "one result; add a LIMIT or select fewer or shorter values")
+
+
+def write_solutions(variables: list[str], rows: Iterable[Sequence[OxTerm | None]], media: str,
+                    max_rows: int | None, max_bytes: int | None = None) -> Written:
+    """SELECT solutions (pyoxigraph terms, None where unbound) in a SPARQL results format, cut after
+    ``max_rows`` rows; :class:`ResultTooLarge` past ``max_bytes`` bytes."""
+    budget = _Budget(max_bytes)
+    parts: list[str] = []
+    count, truncated = 0, False
+    if media == JSON:
+        bindings: list[dict[str, object]] = []
+        for row in rows:
+            if max_rows is not None and count >= max_rows:
+                truncated = True
+                break
+            binding: dict[str, object] = {name: _json_term(value) for name, value in zip(variables, row, strict=False)
+                                          if value is not None}
+            budget.add(sum(len(str(v)) for v in binding.values()) + 16)
+            bindings.append(binding)
+            count += 1
+        document: dict[str, object] = {"head": {"vars": variables}, "results": {"bindings": bindings}}
+        if truncated:
+            document["truncated"] = True
+        body = json.dumps(document, ensure_ascii=False)
+        return Written("SELECT", media, _encoded(body), count, truncated)
+    if media in (CSV, TSV):
+        value = _csv_value if media == CSV else _tsv_value
+        end = "\r\n" if media == CSV else "\n"
+        parts.append((",".join(variables) if media == CSV else "\t".join("?" + v for v in variables)) + end)
+        separator = "," if media == CSV else "\t"
+        for row in rows:
+            if max_rows is not None and count >= max_rows:
+                truncated = True
+                break
+            line = separator.join(value(v) for v in row) + end
+            budget.add(len(line))
+            parts.append(line)
+            count += 1
+        return Written("SELECT", media, _encoded("".join(parts)), count, truncated)
+    # SPARQL 1.1 Query Results XML
+    for row in rows:
+        if max_rows is not None and count >= max_rows:
+            truncated = True
+            break
+        cells = "".join(f'<binding name="{name}">{_xml_term(value)}</binding>'
+                        for name, value in zip(variables, row, strict=False) if value is not None)
+        line = f"<result>{cells}</result>\n"
+        budget.add(len(line))
+        parts.append(line)
+        count += 1
+    head = "".join(f'<variable name="{name}"/>' for name in variables)
+    if truncated:
+        head += f'<link href="{TRUNCATED_LINK}"/>'
+    note = f"<!-- truncated: the first {count} rows of a longer result (the row limit) -->\n" if truncated else ""
+    text = ('<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n'
+            f"<head>{head}</head>\n{note}<results>\n" + "".join(parts) + "</results>\n</sparql>\n")
+    return Written("SELECT", media, _encoded(text), count, truncated)
+
+
+def write_boolean(answer: bool, media: str) -> Written:
+    """An ASK answer in SPARQL JSON or XML."""
+    if media == JSON:
+        body = json.dumps({"head": {}, "boolean": answer})
+    else:
+        body = ('<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+                f"<head/><boolean>{'true' if answer else 'false'}</boolean></sparql>\n")
+    return Written("ASK", media, body.encode("utf-8"), 1)
+
+
+def write_triples(form: str, triples: Iterable[ox.Triple], media: str, max_rows: int | None,
+                  max_bytes: int | None = None, prefixes: dict[str, str] | None = None) -> Written:
+    """CONSTRUCT or DESCRIBE triples in an RDF syntax, cut after ``max_rows`` triples."""
+    taken = list(itertools.islice(triples, None if max_rows is None else max_rows + 1))
+    truncated = max_rows is not None and len(taken) > max_rows
+    if truncated:
+        taken = taken[:max_rows]
+    prefixes = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()} if prefixes is None else prefixes
+    if media in _OX_GRAPH_FORMATS:
+        rdf_format = _OX_GRAPH_FORMATS[media]
+        try:
+            body = ox.serialize(taken, format=rdf_format,
+                                prefixes=prefixes if rdf_format != ox.RdfFormat.N_TRIPLES else None) or b""
+        except UnicodeEncodeError as error:
+            raise QueryError(f"the answer holds a string that is not valid Unicode ({error.reason})") from None
+        if truncated:
+            note = f"the first {len(taken)} triples of a longer result (the row limit)"
+            comment = f"<!-- truncated: {note} -->\n" if media == "application/rdf+xml" else f"# truncated: {note}\n"
+            body += comment.encode()
+    else:  # JSON-LD, compacted by rdflib with kzgraph's prefixes
+        from oxrdflib._converter import from_ox
+
+        graph = Graph()
+        for triple in taken:
+            graph.add(cast(tuple[Node, Node, Node], from_ox(triple)))
+        body = serialize_graph(graph, media)
+    _Budget(max_bytes).add(len(body))
+    return Written(form, media, body, len(taken), truncated)

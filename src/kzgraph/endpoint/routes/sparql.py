@@ -27,10 +27,7 @@ from fastapi.responses import PlainTextResponse, Response
 from rdflib import Graph
 from starlette.concurrency import run_in_threadpool
 
-from kzgraph.service.guarded import GuardedStore, RemoteGuardedStore
-from kzgraph.errors import ProtocolError
 from kzgraph.endpoint.http import (
-    choose,
     decode_utf8,
     endpoint_url,
     graph_response,
@@ -40,10 +37,11 @@ from kzgraph.endpoint.http import (
     settings,
 )
 from kzgraph.endpoint.service_description import graph_sizes, service_description, void_description
+from kzgraph.errors import ProtocolError
+from kzgraph.service.guarded import GuardedStore, RemoteGuardedStore
 from kzgraph.service.writes import Delta
-from kzgraph.sparql.evaluation import LimitedResult
-from kzgraph.sparql.media_types import BOOLEAN_TYPES, GRAPH_TYPES, RESULT_TYPES, content_type
-from kzgraph.sparql.serialization import serialize_result
+from kzgraph.sparql.evaluation import query_form
+from kzgraph.sparql.media_types import BOOLEAN_TYPES, GRAPH_TYPES, RESULT_TYPES, NotAcceptable, content_type, negotiate
 
 router = APIRouter(tags=["SPARQL 1.1 Protocol"])
 
@@ -64,18 +62,76 @@ def _one(values: list[str], name: str) -> str | None:
     return values[0] if values else None
 
 
+#: What each form of query is answered in: SELECT results in the four results formats, ASK in the two that
+#: define a boolean, graphs in the four RDF syntaxes.
+OFFERED = {"SELECT": RESULT_TYPES, "ASK": BOOLEAN_TYPES, "CONSTRUCT": GRAPH_TYPES, "DESCRIBE": GRAPH_TYPES}
+#: Generic media types that clients send for results (SPARQLWrapper, browsers' fetch): the SPARQL results
+#: format for SELECT and ASK, the RDF syntax for graphs.
+GENERIC = {
+    "application/json": {"SELECT": "application/sparql-results+json", "ASK": "application/sparql-results+json",
+                         "CONSTRUCT": "application/ld+json", "DESCRIBE": "application/ld+json"},
+    "application/xml": {"SELECT": "application/sparql-results+xml", "ASK": "application/sparql-results+xml",
+                        "CONSTRUCT": "application/rdf+xml", "DESCRIBE": "application/rdf+xml"},
+    "text/xml": {"SELECT": "application/sparql-results+xml", "ASK": "application/sparql-results+xml",
+                 "CONSTRUCT": "application/rdf+xml", "DESCRIBE": "application/rdf+xml"},
+}
+
+
+def _accept_for(accept: str | None, form: str) -> str | None:
+    """The Accept header with the generic media types read as this form's own."""
+    if not accept:
+        return accept
+    items = []
+    for item in accept.split(","):
+        media, sep, params = item.strip().partition(";")
+        specific = GENERIC.get(media.strip().lower(), {}).get(form)
+        items.append(f"{specific}{sep}{params}" if specific else item)
+    return ",".join(items)
+
+
+def negotiate_forms(request: Request, form: str | None) -> dict[str, str]:
+    """The media type to answer each form of query with, negotiated before anything is evaluated; 406 at
+    once when the query's form (read from its text, when it can be) or every form has none."""
+    names = [name.strip() for value in request.query_params.getlist("format") for name in value.split(",")]
+    names = [name for name in names if name]
+    media: dict[str, str] = {}
+    for each, offered in OFFERED.items():
+        chosen = None
+        for name in names:
+            try:
+                chosen = negotiate(None, name, offered)
+                break
+            except NotAcceptable:
+                continue
+        if chosen is None:
+            try:
+                chosen = negotiate(_accept_for(request.headers.get("accept"), each),
+                                   ", ".join(names) if names else None, offered)
+            except NotAcceptable:
+                continue
+        media[each] = chosen
+    if not media or (form is not None and form not in media):
+        what = request.headers.get("accept") if not names else ", ".join(names)
+        forms = OFFERED[form] if form is not None else {t: "" for types in OFFERED.values() for t in types}
+        raise NotAcceptable(f"none of the media types asked for ({what}) is offered for "
+                            f"{'a ' + form + ' query' if form else 'any query'}; offered: {', '.join(forms)}")
+    return media
+
+
 async def run_query(request: Request, text: str, default_graphs: list[str], named_graphs: list[str]) -> Response:
     kg = guarded_store(request)
-    result: LimitedResult = await run_in_threadpool(kg.query, text, base=endpoint_url(request),
-                                     default_graphs=default_graphs or None, named_graphs=named_graphs or None)
-    offered = {"ASK": BOOLEAN_TYPES, "CONSTRUCT": GRAPH_TYPES, "DESCRIBE": GRAPH_TYPES}.get(result.type, RESULT_TYPES)
-    media = choose(request, offered)
-    body = await run_in_threadpool(serialize_result, result, media)
+    media = negotiate_forms(request, query_form(text))
+    if isinstance(kg, GuardedStore):  # awaited on the event loop while a worker is free
+        written = await kg.aquery_written(text, media, base=endpoint_url(request),
+                                          default_graphs=default_graphs or None, named_graphs=named_graphs or None)
+    else:
+        written = await run_in_threadpool(kg.query_written, text, media, base=endpoint_url(request),
+                                          default_graphs=default_graphs or None, named_graphs=named_graphs or None)
     headers = {"Vary": "Accept"}
-    if getattr(result, "truncated", False):
+    if written.truncated:
         headers["X-Kzgraph-Truncated"] = "true"
         headers["X-Kzgraph-Row-Limit"] = str(settings(request).max_rows)
-    return Response(body, media_type=content_type(media), headers=headers)
+    return Response(written.body, media_type=content_type(written.media), headers=headers)
 
 
 async def run_update(request: Request, text: str, using_graphs: list[str], using_named_graphs: list[str]) -> Response:
@@ -97,10 +153,22 @@ async def describe_service(request: Request) -> Response:
     return await graph_response(request, graph)
 
 
+def check_query_string(request: Request) -> None:
+    """Refuse a query string that is not UTF-8 once percent-decoded (400), as a POST body is refused: the
+    parameters are never read with replacement characters."""
+    raw: bytes = request.scope.get("query_string", b"")
+    try:
+        parse_qs(raw.decode("latin-1"), keep_blank_values=True, encoding="utf-8", errors="strict")
+        raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ProtocolError(400, f"the query string is not UTF-8 (SPARQL 1.1 Protocol §2.1.1): {error}") from None
+
+
 @router.get("/sparql", name="sparql_get", summary="Query by GET, or the service description")
 async def sparql_get(request: Request) -> Response:
     """``?query=…`` (with ``default-graph-uri``, ``named-graph-uri``, ``format``); without a query, the
     service description."""
+    check_query_string(request)
     params = request.query_params
     if "update" in params:
         raise ProtocolError(400, "an update is sent by POST (SPARQL 1.1 Protocol §2.2), not by GET")
@@ -152,5 +220,14 @@ def served_void(request: Request) -> Graph:
     """The VoID description the endpoint serves (``/void`` and the pages of ``/dataset``): the build's
     ``void.ttl`` until the first write, then computed from the store; naming the endpoint."""
     kg = guarded_store(request)
-    file = getattr(request.app.state, "void", None) if kg.generation == 0 else None
-    return void_description(kg, endpoint_url(request), file)
+    # the build's file describes the build: the store served unless another store (--store) or a write
+    served_is_build = kg.generation == 0 and settings(request).store in (None, "memory", "oxigraph")
+    file = getattr(request.app.state, "void", None) if served_is_build else None
+    key = (kg.generation, endpoint_url(request))
+    cached: tuple[tuple[int, str], Graph] | None = getattr(request.app.state, "served_void", None)
+    if file is None and cached is not None and cached[0] == key:
+        return cached[1]  # counting a large store once per write, not once per request
+    void = void_description(kg, endpoint_url(request), file)
+    if file is None:
+        request.app.state.served_void = (key, void)
+    return void
