@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from kzgraph.store.loading import load_files, project_files
-from kzgraph.build.provenance import check_graph, check_node, unchecked_properties, sources_folder
+from kzgraph.build.provenance import check_graph, check_node, sources_folder, unchecked_properties
 from kzgraph.namespaces import ID, KZ, PREFIXES
+from kzgraph.store.loading import load_files, project_files
 
 KZC = "https://w3id.org/kzgraph/id/concept/"
 

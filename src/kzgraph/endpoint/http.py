@@ -55,7 +55,8 @@ async def read_body(request: Request) -> bytes:
     limit = settings(request).max_body_bytes
     length = request.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > limit:
-        raise ProtocolError(413, f"the request body is {length} bytes long; this endpoint accepts at most {limit} bytes")
+        raise ProtocolError(413, f"the request body is {length} bytes long; this endpoint accepts at most {limit} "
+                                 "bytes")
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)

@@ -20,8 +20,6 @@ another thread than the one that made it, which pyoxigraph refuses.
 
 from __future__ import annotations
 
-from kzgraph import errors
-
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field

@@ -89,7 +89,8 @@ def load_files(files: list[Path]) -> Graph:
     return graph
 
 
-def load_dataset(files: list[Path], dataset: Dataset, seen: set[Any] | None = None, root: Path | None = None) -> Dataset:
+def load_dataset(files: list[Path], dataset: Dataset, seen: set[Any] | None = None,
+                 root: Path | None = None) -> Dataset:
     """Parse each file into its own named graph of the dataset.
 
     A triple that an earlier file already stated is not added again (``seen`` holds the triples loaded

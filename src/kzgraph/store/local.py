@@ -13,8 +13,8 @@ graphs (one named graph per source file, plus the graph of derived triples). Bac
 
 from __future__ import annotations
 
-from pathlib import Path
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from rdflib import Dataset, Graph, URIRef
@@ -39,7 +39,8 @@ class KnowledgeGraph:
             dataset.bind(prefix, namespace)
 
     def __len__(self) -> int:
-        return sum(len(graph) for graph in self.dataset.graphs() if graph.identifier != self.dataset.default_graph.identifier)
+        default = self.dataset.default_graph.identifier
+        return sum(len(graph) for graph in self.dataset.graphs() if graph.identifier != default)
 
     def __enter__(self) -> KnowledgeGraph:
         return self
@@ -93,10 +94,7 @@ def open(store: str | Path | None = None, *, dump: Path | None = None, credentia
         endpoint = remote.Endpoint(str(store), credentials=credentials, timeout=timeout or remote.DEFAULT_TIMEOUT)
         return remote.RemoteKnowledgeGraph(endpoint)
     if isinstance(store, str) and store in BACKENDS:
-        if store == "memory":
-            dataset = Dataset(default_union=True)
-        else:
-            dataset = Dataset(store="Oxigraph", default_union=True)
+        dataset = Dataset(default_union=True) if store == "memory" else Dataset(store="Oxigraph", default_union=True)
         graph = KnowledgeGraph(dataset, store)
     else:
         path = Path(store)

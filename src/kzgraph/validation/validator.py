@@ -45,8 +45,9 @@ if TYPE_CHECKING:
 #: A triple added to or removed from a store.
 Triple = tuple[Node, Node, Node]
 
-__all__ = ["DEFAULT_ENGINE", "ENGINES", "SEVERITIES", "SH", "SHAPES_DIR", "InvalidShapeError", "Report", "Result", "UnsupportedShapeError",
-           "affected_focus", "shapes_graph", "validate_changes", "validate_graph", "validate_store"]
+__all__ = ["DEFAULT_ENGINE", "ENGINES", "SEVERITIES", "SH", "SHAPES_DIR", "InvalidShapeError", "Report", "Result",
+           "UnsupportedShapeError", "affected_focus", "shapes_graph", "validate_changes", "validate_graph",
+           "validate_store"]
 
 SHAPES_DIR = ONTOLOGY_DIR / "shapes"
 ENGINES = ("sparql", "pyshacl")
@@ -186,9 +187,9 @@ def _reach(compiler: sparql_engine.Compiler) -> int | None:
         value = constraint.value
         if constraint.validator is not None:
             return None  # a component of one's own (SHACL §6): its queries may read anything
-        if constraint.component in (SH.ClassConstraintComponent, SH.ClosedConstraintComponent, SH.EqualsConstraintComponent,
-                                    SH.DisjointConstraintComponent, SH.LessThanConstraintComponent,
-                                    SH.LessThanOrEqualsConstraintComponent):
+        if constraint.component in (SH.ClassConstraintComponent, SH.ClosedConstraintComponent,
+                                    SH.EqualsConstraintComponent, SH.DisjointConstraintComponent,
+                                    SH.LessThanConstraintComponent, SH.LessThanOrEqualsConstraintComponent):
             return 0  # the value node's own triples (sh:closed) or the focus node's (§4.5, read at 0 too)
         if constraint.component in (SH.NodeConstraintComponent, SH.NotConstraintComponent):
             return shape_reach(value, stack)

@@ -28,12 +28,11 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from kzgraph.endpoint.http import get_service
 from kzgraph.endpoint.templating import HTML, VARY, media_for, render, root_of, table
-from kzgraph.errors import UnknownQueryName
+from kzgraph.errors import KzgraphError, UnknownQueryName
 from kzgraph.sparql import queries as query_module
 from kzgraph.sparql.catalogue import CatalogueError, NamedQuery, catalogue_records, load_catalogue
 from kzgraph.sparql.describe import Queryable
 from kzgraph.sparql.media_types import RESULT_TYPES, NotAcceptable
-from kzgraph.errors import KzgraphError
 from kzgraph.sparql.serialization import serialize_result
 
 router = APIRouter(tags=["named queries"])

@@ -29,11 +29,11 @@ from pyoxigraph import DefaultGraph
 from rdflib import Graph
 from starlette.concurrency import run_in_threadpool
 
-from kzgraph.errors import ProtocolError
 from kzgraph.endpoint.http import graph_response, media_type, read_body, require_writer
 from kzgraph.endpoint.routes.sparql import guarded_store
-from kzgraph.service.writes import Delta, payload_format
+from kzgraph.errors import ProtocolError
 from kzgraph.namespaces import GRAPH
+from kzgraph.service.writes import Delta, payload_format
 
 router = APIRouter(tags=["SPARQL 1.1 Graph Store HTTP Protocol"])
 

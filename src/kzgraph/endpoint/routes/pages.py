@@ -9,8 +9,8 @@ the status ``/sparql`` would answer (400 for a malformed or refused query, 503 f
 limit). The page lists the catalogue's named
 queries as examples (each link fills the form and runs it, or opens the named query) and links to the
 service description (``/sparql``), the catalogue (``/queries``), the ontology, the VoID description
-(``/dataset``), the named graphs and the OpenAPI description (``/openapi.json``). The page is rendered on the server: it needs
-no JavaScript and loads nothing from elsewhere.
+(``/dataset``), the named graphs and the OpenAPI description (``/openapi.json``). The page is rendered on the
+server: it needs no JavaScript and loads nothing from elsewhere.
 """
 
 from __future__ import annotations
@@ -21,14 +21,14 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from kzgraph.endpoint.http import get_service, get_store, media_type
+from kzgraph.endpoint.routes.catalogue import get_catalogue
+from kzgraph.endpoint.routes.sparql import FORM_TYPE
+from kzgraph.endpoint.templating import render, root_of, table, term
+from kzgraph.errors import KzgraphError
 from kzgraph.sparql import describe as linked_data
 from kzgraph.sparql import queries as query_module
 from kzgraph.sparql.catalogue import CatalogueError, NamedQuery
-from kzgraph.endpoint.routes.catalogue import get_catalogue
-from kzgraph.endpoint.http import get_service, get_store, media_type
-from kzgraph.errors import KzgraphError
-from kzgraph.endpoint.routes.sparql import FORM_TYPE
-from kzgraph.endpoint.templating import render, root_of, table, term
 
 router = APIRouter(tags=["pages"])
 
