@@ -4,7 +4,8 @@
 
 The router finds its store through the dependency :func:`kzgraph.endpoint.http.get_store`, which returns
 ``app.state.store``, else ``app.state.kg`` (set it to anything with ``.query(sparql)`` returning rdflib
-Results); an app that keeps its store elsewhere overrides the dependency instead: ``app.dependency_overrides[metrics_api.get_store] = lambda: kg``.
+Results); an app that keeps its store elsewhere overrides the dependency instead:
+``app.dependency_overrides[metrics_api.get_store] = lambda: kg``.
 
 ``GET /metrics?state=KAZ&from=2010&to=2015&format=json`` answers the rows of ``kzgraph metrics``
 (``state=KAZ,UZB`` for several; ``format=csv`` for CSV; ``as_of=2014-05-01`` for one row; ``basis``,
