@@ -1,4 +1,5 @@
-# kzgraph: `make run` builds, validates and serves the graph; `make test` runs the test suite.
+# kzgraph: `make run` builds, validates and serves the graph; `make test` runs the linter, the type checker and
+# the test suite.
 # Both create the virtual environment .venv on first use, with the versions pinned in constraints.txt.
 
 PYTHON ?= python3
@@ -30,6 +31,8 @@ system-deps:
 	bash scripts/install-system-deps.sh
 
 test: $(BIN)/.installed system-deps
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n auto
 
 clean:
