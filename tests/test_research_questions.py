@@ -447,3 +447,24 @@ def test_the_1997_army_cut_is_a_reduction_not_a_strength(real_graph):
     assert values(real_graph, """
         SELECT ?v WHERE { obs:kaz-armed-forces-reduction-1997-1998 kz:indicator kzc:indicator-personnel-reduction ;
                                                                  kz:value ?v }""") == {"17500"}
+
+
+# --- ordinals, ranks and recipient units read out of prose --------------------------------------------------
+
+def test_firsts_and_seconds_the_sources_state_are_series_positions_and_ranks(real_graph):
+    firsts = values(real_graph, """
+        SELECT ?n WHERE { VALUES ?n { claim:commentary-2022-usa-first-recognition
+                                      claim:commentary-2022-first-csto-intervention
+                                      claim:accord-2024-peacekeeper-training-centre-2008 transfer:kaz-jor-mrap-2016 }
+                          ?n kz:seriesPosition 1 ; kz:seriesNote ?note }""")
+    assert len(firsts) == 4
+    seconds = values(real_graph, """
+        SELECT ?n WHERE { ?n kz:rank 2 ; kz:about state:KAZ
+                          FILTER(?n IN (claim:aa-2018-chn-second-trade-partner,
+                                        claim:commentary-2022-kaz-second-after-ukraine)) }""")
+    assert len(seconds) == 2
+
+
+def test_the_humvees_went_mostly_to_the_peacekeeping_units(real_graph):
+    units = values(real_graph, "SELECT ?u WHERE { transfer:usa-kaz-humvee kz:recipientUnit ?u }")
+    assert {short(u) for u in units} == {"kazbrig", "kazbat"}
