@@ -348,8 +348,8 @@ def test_sco_members_and_observers(real_graph):
 def test_chairmanships(real_graph):
     rows = answer(real_graph, "chairmanships")
     assert has_row(rows, organisation=f"{ID}org/OSCE", chair=f"{ID}state/KAZ", start="2010")
-    assert column(rows, "membership") == iris(real_graph,
-                                              "SELECT ?m WHERE { ?m kz:role kzc:role-chair ; kz:citation ?c }")
+    assert column(rows, "membership") == iris(real_graph, """
+        SELECT ?m WHERE { ?m kz:role kzc:role-chair ; kz:citation ?c }""")
 
 
 def test_agreements_by_partner(real_graph):
@@ -393,8 +393,8 @@ def test_exercises_with_troop_numbers(real_graph):
     assert has_row(rows, exercise=f"{ID}exercise/peace-mission-2005", contributor=None, personnel="10000")
     assert has_row(rows, exercise=f"{ID}exercise/indestructible-brotherhood-2013", personnel="2500")
     assert any(row["contributor"] for row in rows)
-    exercises = iris(real_graph, "SELECT ?x WHERE { ?x a kz:MilitaryExercise ; kz:personnel ?p }")
-    assert exercises <= column(rows, "exercise")
+    with_personnel = iris(real_graph, "SELECT ?x WHERE { ?x a kz:MilitaryExercise ; kz:personnel ?p }")
+    assert with_personnel <= column(rows, "exercise")
 
 
 def test_peace_mission_series(real_graph):
@@ -454,15 +454,15 @@ def test_joint_ventures(real_graph):
     assert has_row(rows, jointVenture=f"{ID}company/indra-kazakhstan-engineering",
                    partnerCompany=f"{ID}company/indra-sistemas", foundingDate="2011")
     assert f"{ID}company/rheinmetall-ke" in column(rows, "jointVenture")
-    assert column(rows, "jointVenture") == iris(
-        real_graph, "SELECT ?j WHERE { ?c kz:jointVenture ?j ; kz:partnerCompany ?p }")
+    assert column(rows, "jointVenture") == iris(real_graph, """
+        SELECT ?j WHERE { ?c kz:jointVenture ?j ; kz:partnerCompany ?p }""")
 
 
 def test_doctrines_over_time(real_graph):
     rows = answer(real_graph, "doctrines-over-time")
     assert has_row(rows, doctrine=f"{ID}document/kaz-military-doctrine-1993", adoptionDate="1993-02-11")
-    threats_2011 = iris(real_graph,
-                        f"SELECT ?t WHERE {{ <{ID}document/kaz-military-doctrine-2011> kz:namesThreat ?t }}")
+    threats_2011 = iris(real_graph, f"""
+        SELECT ?t WHERE {{ <{ID}document/kaz-military-doctrine-2011> kz:namesThreat ?t }}""")
     assert has_row(rows, doctrine=f"{ID}document/kaz-military-doctrine-2011", adoptionDate="2011-10-11",
                    threats=str(len(threats_2011)))
     kyrgyz = answer(real_graph, "doctrines-over-time", state="state:KGZ")
@@ -508,8 +508,8 @@ def test_source_disagreements(real_graph):
     rows = answer(real_graph, "source-disagreements")
     assert has_row(rows, fact=f"{ID}membership/kaz-pfp-partner-1995", document=f"{ID}source/auswaertiges-amt-2018",
                    lineStart="40", lineEnd="40", property=f"{KZ}startDate", value="1994")
-    assert has_row(rows, fact=f"{ID}membership/kaz-pfp-partner-1995", document=f"{ID}source/dissertation-diversification",
-                   property=f"{KZ}startDate", value="1995")
+    assert has_row(rows, fact=f"{ID}membership/kaz-pfp-partner-1995",
+                   document=f"{ID}source/dissertation-diversification", property=f"{KZ}startDate", value="1995")
     assert has_row(rows, fact=f"{ID}lease/emba-test-range-kaz-rus")
     assert column(rows, "fact") == iris(real_graph, """SELECT ?f WHERE {
         { ?f kz:flag kzc:flag-source-disagreement FILTER NOT EXISTS { ?f a kz:ValueClaim } }
@@ -519,9 +519,9 @@ def test_source_disagreements(real_graph):
 def test_facts_per_source(real_graph):
     rows = answer(real_graph, "facts-per-source")
     assert len(column(rows, "document")) == len(rows)
-    expected = {f"{ID}source/{slug}" for slug in ("bicc-country-report-2025", "dissertation-diversification",
-                                                  "auswaertiges-amt-2018", "accord-2024", "commentary-2022")}
-    assert expected <= column(rows, "document")
+    slugs = ("bicc-country-report-2025", "dissertation-diversification", "auswaertiges-amt-2018", "accord-2024",
+             "commentary-2022")
+    assert {f"{ID}source/{slug}" for slug in slugs} <= column(rows, "document")
     for row in rows:
         facts = iris(real_graph, f"SELECT ?f WHERE {{ ?f kz:citation/kz:document <{row['document']}> }}")
         assert int(row["facts"]) == len(facts)
@@ -531,6 +531,9 @@ def test_facts_of_entity(real_graph):
     rows = answer(real_graph, "facts-of-entity")
     assert has_row(rows, fact=f"{ID}agreement/csto-charter-2002", property=str(KZ.establishes))
     assert has_row(rows, fact=f"{ID}membership/kaz-csto-founding-member-1992", property=str(KZ.organisation))
+    # a provision (a blank node) is listed under the document that holds it, so every engine gives the same rows
+    assert has_row(rows, fact=f"{ID}document/kgz-military-doctrine-2002", property=str(KZ.namesPartner),
+                   lineStart="4086")
     assert column(rows, "fact") == iris(real_graph, f"""SELECT ?f WHERE {{
         {{ ?f ?p <{ID}org/CSTO> ; kz:citation ?c FILTER NOT EXISTS {{ ?d kz:provision ?f }} }}
         UNION {{ ?f kz:provision ?x . ?x ?p <{ID}org/CSTO> ; kz:citation ?c }} }}""")  # a provision: its document

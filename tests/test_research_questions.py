@@ -28,7 +28,8 @@ def short(iri: str) -> str:
 # --- dates, typos and value claims --------------------------------------------------------------------
 
 def test_the_1997_border_area_agreement_is_signed_on_24_april_1997_and_the_2007_typo_is_only_a_claim(real_graph):
-    signed = values(real_graph, "SELECT ?d WHERE { agreement:mutual-reduction-armed-forces-border-area-1997 kz:signingDate ?d }")
+    signed = values(real_graph, """
+        SELECT ?d WHERE { agreement:mutual-reduction-armed-forces-border-area-1997 kz:signingDate ?d }""")
     assert signed == {"1997-04-24"}
     claims = rows(real_graph, """
         SELECT ?value ?source ?flag WHERE {
@@ -46,7 +47,8 @@ def test_the_baikonur_lease_runs_until_2050(real_graph):
 def test_kz_date_with_four_meanings_is_gone_and_each_date_property_has_one_meaning(real_graph):
     assert not real_graph.query("ASK { ?s kz:date ?d }").askAnswer
     # the commentary's first battalion: an event date on the claim, the commentary's start day as a value claim
-    assert values(real_graph, "SELECT ?d WHERE { claim:commentary-2022-first-battalion kz:eventDate ?d }") == {"2022-01-06"}
+    assert values(real_graph, """
+        SELECT ?d WHERE { claim:commentary-2022-first-battalion kz:eventDate ?d }""") == {"2022-01-06"}
     # tenures carry as-of dates, not event dates
     assert not real_graph.query("ASK { ?t a kz:Tenure ; kz:eventDate ?d }").askAnswer
 
@@ -69,7 +71,8 @@ def test_uzbekistan_was_a_csto_member_twice_and_not_in_2003(real_graph):
           ?m a kz:Membership ; kz:organisation io:CSTO ; kz:member ?member ; kz:role ?role ; kz:startDate ?s .
           FILTER(?role IN (kzc:role-member, kzc:role-founding-member))
           OPTIONAL { ?m kz:endDate ?e }
-          FILTER(xsd:integer(SUBSTR(STR(?s), 1, 4)) <= 2003 && (!BOUND(?e) || xsd:integer(SUBSTR(STR(?e), 1, 4)) > 2003))
+          FILTER(xsd:integer(SUBSTR(STR(?s), 1, 4)) <= 2003
+                 && (!BOUND(?e) || xsd:integer(SUBSTR(STR(?e), 1, 4)) > 2003))
         }""")
     assert f"{ID}state/KAZ" in in_2003 and f"{ID}state/UZB" not in in_2003
     assert real_graph.query("ASK { state:UZB kz:formerMemberOf io:CSTO }").askAnswer
@@ -95,7 +98,8 @@ def test_the_shanghai_five_ended_when_it_became_the_sco_and_has_no_current_membe
 
 def test_chairmanships_are_dated_and_ordered(real_graph):
     sco = rows(real_graph, """
-        SELECT ?start ?end ?n WHERE { membership:kaz-sco-chair-2010 kz:startDate ?start ; kz:endDate ?end ; kz:seriesPosition ?n }""")
+        SELECT ?start ?end ?n WHERE { membership:kaz-sco-chair-2010 kz:startDate ?start ; kz:endDate ?end ;
+                                                                  kz:seriesPosition ?n }""")
     assert sco == [("2010-06", "2011-06-15", "2")]
     csto = rows(real_graph, """
         SELECT ?member ?end WHERE { ?m a kz:Membership ; kz:organisation io:CSTO ; kz:role kzc:role-chair ;
@@ -145,11 +149,13 @@ def test_sources_that_disagree_on_a_deal_are_value_claims_and_the_plain_value_is
     assert wing_loong == [("2",), ("3",)]
     assert not real_graph.query("ASK { transfer:chn-kaz-wing-loong-1-2016 kz:quantity ?q }").askAnswer
     anka = values(real_graph, """
-        SELECT ?y WHERE { ?c kz:about transfer:tur-kaz-anka-2021 ; kz:claimedProperty kz:orderYear ; kz:claimedValue ?y }""")
+        SELECT ?y WHERE { ?c kz:about transfer:tur-kaz-anka-2021 ; kz:claimedProperty kz:orderYear ;
+                             kz:claimedValue ?y }""")
     assert anka == {"2021", "2022"}
     assert values(real_graph, "SELECT ?q WHERE { transfer:tur-kaz-anka-2021 kz:quantity ?q }") == {"3"}
     s300 = rows(real_graph, """
-        SELECT ?status ?source WHERE { ?c kz:about transfer:rus-kaz-s-300ps-2014 ; kz:claimedProperty kz:transferStatus ;
+        SELECT ?status ?source WHERE { ?c kz:about transfer:rus-kaz-s-300ps-2014 ;
+                                          kz:claimedProperty kz:transferStatus ;
                                        kz:claimedObject ?status ; kz:claimedBy ?source } ORDER BY ?status""")
     assert [(short(s), short(d)) for s, d in s300] == [
         ("status-delivered", "bicc-country-report-2025"), ("status-planned", "dissertation-diversification")]
@@ -157,15 +163,19 @@ def test_sources_that_disagree_on_a_deal_are_value_claims_and_the_plain_value_is
 
 
 def test_one_node_each_for_andijan_the_iraq_platoon_and_the_military_ec145(real_graph):
-    assert values(real_graph, "SELECT ?e WHERE { ?e a kz:Event ; kz:place place:andijan ; kz:eventDate ?d FILTER(YEAR(?d) = 2005 || STR(?d) = '2005') }") \
+    assert values(real_graph, """
+        SELECT ?e WHERE { ?e a kz:Event ; kz:place place:andijan ; kz:eventDate ?d
+                          FILTER(YEAR(?d) = 2005 || STR(?d) = '2005') }""") \
         == {f"{ID}event/andijan-2005"}
     platoon = rows(real_graph, """
-        SELECT ?c ?op ?size WHERE { ?c a kz:Contribution ; kz:contributor state:KAZ ; kz:contributesTo ?op ; kz:unitSize ?size .
+        SELECT ?c ?op ?size WHERE { ?c a kz:Contribution ; kz:contributor state:KAZ ; kz:contributesTo ?op ;
+                                       kz:unitSize ?size .
                                     ?op kz:place state:IRQ }""")
     assert [(short(c), short(o), short(s)) for c, o, s in platoon] == [
         ("kaz-iraq-2003", "iraq-stabilisation-2003", "unit-size-platoon")]
     assert not real_graph.query("ASK { ?o a kz:Operation ; kz:participant state:KAZ ; kz:place state:IRQ }").askAnswer
-    twelve = values(real_graph, "SELECT ?t WHERE { ?t a kz:ArmsTransfer ; kz:weaponSystem weapon:ec145 ; kz:quantity 12 }")
+    twelve = values(real_graph, """
+        SELECT ?t WHERE { ?t a kz:ArmsTransfer ; kz:weaponSystem weapon:ec145 ; kz:quantity 12 }""")
     assert twelve == {f"{ID}transfer/deu-kaz-ec145-2010"}
 
 
@@ -183,18 +193,20 @@ def test_the_csto_operation_was_requested_by_kazakhstan_and_led_by_russia(real_g
     answer = rows(real_graph, """
         SELECT ?requester ?lead ?n WHERE { operation:csto-deployment-kazakhstan-2022 kz:requester ?requester ;
                                            kz:leadParticipant ?lead ; kz:seriesPosition ?n }""")
-    assert [(short(r), short(l), n) for r, l, n in answer] == [("KAZ", "RUS", "1")]
+    assert [(short(r), short(lead), n) for r, lead, n in answer] == [("KAZ", "RUS", "1")]
     places = values(real_graph, "SELECT ?p WHERE { operation:csto-deployment-kazakhstan-2022 kz:place ?p }")
     assert {short(p) for p in places} == {"almaty", "astana"}
 
 
 def test_the_commentarys_contributors_and_troop_number_stay_its_claims(real_graph):
     claimed = values(real_graph, """
-        SELECT ?state WHERE { ?c kz:about operation:csto-deployment-kazakhstan-2022 ; kz:claimedProperty kz:participant ;
-                                  kz:claimedObject ?state ; kz:claimedBy src:commentary-2022 ; kz:flag kzc:flag-partisan-source }""")
+        SELECT ?state WHERE { ?c kz:about operation:csto-deployment-kazakhstan-2022 ;
+                                 kz:claimedProperty kz:participant ; kz:claimedObject ?state ;
+                                 kz:claimedBy src:commentary-2022 ; kz:flag kzc:flag-partisan-source }""")
     assert {short(s) for s in claimed} == {"ARM", "KGZ"}
     assert not real_graph.query(
-        "ASK { operation:csto-deployment-kazakhstan-2022 kz:participant ?s FILTER(?s IN (state:ARM, state:KGZ)) }").askAnswer
+        "ASK { operation:csto-deployment-kazakhstan-2022 kz:participant ?s "
+        "FILTER(?s IN (state:ARM, state:KGZ)) }").askAnswer
     assert not real_graph.query("ASK { operation:csto-deployment-kazakhstan-2022 kz:personnel ?n }").askAnswer
     assert values(real_graph, """
         SELECT ?n WHERE { ?c kz:about operation:csto-deployment-kazakhstan-2022 ; kz:claimedProperty kz:personnel ;
@@ -297,14 +309,16 @@ def test_the_iri_scheme_documents_every_prefix_of_the_table():
 
 def test_the_baikonur_lease_fee_and_term_are_values_not_prose(real_graph):
     lease = rows(real_graph, """
-        SELECT ?fee ?mult ?unit ?years WHERE { lease:baikonur-cosmodrome-kaz-rus-2004 kz:value ?fee ; kz:unitMultiplier ?mult ;
+        SELECT ?fee ?mult ?unit ?years WHERE { lease:baikonur-cosmodrome-kaz-rus-2004 kz:value ?fee ;
+                                                kz:unitMultiplier ?mult ;
                                                 kz:unit ?unit ; kz:durationYears ?years }""")
     assert lease == [("115", "6", f"{KZC}unit-USD", "50")]
 
 
 def test_a_chairmanships_priorities_are_a_provision_with_their_count(real_graph):
     answer = rows(real_graph, """
-        SELECT ?kind ?count WHERE { membership:kgz-csto-chair-2013 kz:provision ?p . ?p kz:provisionKind ?kind ; kz:itemCount ?count }""")
+        SELECT ?kind ?count WHERE { membership:kgz-csto-chair-2013 kz:provision ?p .
+                                    ?p kz:provisionKind ?kind ; kz:itemCount ?count }""")
     assert answer == [(f"{KZC}provision-priority", "13")]
 
 
@@ -315,3 +329,142 @@ def test_every_property_of_the_ontology_documents_its_range():
     rows_ = [line.split("|") for line in text.splitlines() if line.startswith("| kz:") and line.count("|") == 8]
     assert len(rows_) > 120
     assert [r[1].strip() for r in rows_ if not r[4].strip()] == []
+
+
+def test_every_node_a_page_or_export_shows_has_an_english_label(real_graph):
+    # every IRI of the scheme that stands in a triple, as subject or object, is shown on a page or in an export
+    unlabelled = values(real_graph, """
+        SELECT DISTINCT ?n WHERE {
+          { ?n ?p ?o } UNION { ?s ?p ?n }
+          FILTER(isIRI(?n) && STRSTARTS(STR(?n), "https://w3id.org/kzgraph/id/"))
+          FILTER NOT EXISTS { ?n rdfs:label ?l FILTER(LANGMATCHES(LANG(?l), "en")) }
+          FILTER NOT EXISTS { ?n skos:prefLabel ?l2 FILTER(LANGMATCHES(LANG(?l2), "en")) }
+        }""")
+    assert unlabelled == set()
+
+
+# --- partnerships and attested terms ----------------------------------------------------------------------
+
+def test_kazakhstans_strategic_partners_are_china_and_the_usa(real_graph):
+    partners = values(real_graph, """
+        SELECT ?p WHERE { ?m a kz:Membership ; kz:role kzc:role-strategic-partner ; kz:organisation state:KAZ ;
+                                kz:member ?p }""")
+    assert {short(p) for p in partners} == {"CHN", "USA"}
+    # the derived shortcut reads them too, and the Foreign Office attests China's status as of March 2018
+    assert {"CHN", "USA"} <= {short(p) for p in values(real_graph, "SELECT ?p WHERE { ?p kz:partnerOf state:KAZ }")}
+    assert values(real_graph, """
+        SELECT ?d WHERE { membership:chn-kaz-strategic-partner kz:asOfDate ?d }""") == {"2018-03"}
+
+
+def test_russias_csto_chair_is_attested_for_2014_and_is_not_todays_chair(real_graph):
+    attested = rows(real_graph, """
+        SELECT ?d WHERE { ?m a kz:Membership ; kz:member state:RUS ; kz:organisation io:CSTO ;
+                                kz:role kzc:role-chair ; kz:asOfDate ?d }""")
+    assert attested == [("2014",)]
+    # the thesis says "at present" (about 2014): no shortcut says who chairs today, and no end is invented
+    assert values(real_graph, "SELECT ?c WHERE { ?c kz:chairOf io:CSTO }") == set()
+    assert not real_graph.query("ASK { state:RUS kz:formerChairOf io:CSTO }").askAnswer
+    # the dated chairmanships before it stay former ones
+    assert {short(c) for c in values(real_graph, "SELECT ?c WHERE { ?c kz:formerChairOf io:CSTO }")} == {"KAZ", "KGZ"}
+
+
+def test_an_attested_term_gives_a_shortcut_only_in_its_own_year_and_a_lasting_status_always(tmp_path):
+    import datetime
+
+    from kzgraph.build.pipeline import assemble
+
+    this_year = datetime.date.today().year
+    data = tmp_path / "attested.ttl"
+    data.write_text(f"""
+@prefix kz: <https://w3id.org/kzgraph/ontology#> . @prefix kzc: <https://w3id.org/kzgraph/id/concept/> .
+@prefix m: <https://w3id.org/kzgraph/id/membership/> . @prefix state: <https://w3id.org/kzgraph/id/state/> .
+@prefix io: <https://w3id.org/kzgraph/id/org/> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+m:old-chair a kz:Membership ; kz:member state:RUS ; kz:organisation io:CSTO ; kz:role kzc:role-chair ;
+    kz:asOfDate "2014"^^xsd:gYear .
+m:new-chair a kz:Membership ; kz:member state:ARM ; kz:organisation io:CIS ; kz:role kzc:role-chair ;
+    kz:asOfDate "{this_year}"^^xsd:gYear .
+m:partner a kz:Membership ; kz:member state:CHN ; kz:organisation state:KAZ ;
+    kz:role kzc:role-strategic-partner ; kz:asOfDate "2018-03"^^xsd:gYearMonth .
+m:seat a kz:Membership ; kz:member state:KAZ ; kz:organisation io:UNSC ; kz:role kzc:role-non-permanent-member ;
+    kz:asOfDate "2017"^^xsd:gYear .
+""", encoding="utf-8")
+    graph = assemble(project_files(data=[data]))
+    shortcuts = {(short(str(s)), short(str(p)).rsplit("#", 1)[-1], short(str(o))) for s, p, o in graph.query("""
+        SELECT ?s ?p ?o WHERE { ?s ?p ?o FILTER(?p IN (kz:chairOf, kz:formerChairOf, kz:partnerOf, kz:memberOf,
+                                                      kz:formerMemberOf)) }""")}
+    assert shortcuts == {("ARM", "chairOf", "CIS"), ("CHN", "partnerOf", "KAZ")}
+
+
+# --- totals and their parts -------------------------------------------------------------------------------
+
+def test_the_us_aid_total_comprises_the_free_deliveries_the_thesis_names(real_graph):
+    parts = rows(real_graph, """
+        SELECT ?weapon ?total WHERE { obs:usa-kaz-military-aid-total-2013 kz:value ?total ; kz:comprises ?t .
+                                      ?t a kz:ArmsTransfer ; kz:supplier state:USA ; kz:weaponSystem ?weapon }""")
+    assert sorted((short(w), total) for w, total in parts) == [("c-130", "91"), ("huey-ii", "91"), ("humvee", "91")]
+
+
+def test_the_annual_range_lease_income_comprises_the_four_leases_whose_fees_it_sums(real_graph):
+    answer = rows(real_graph, """
+        SELECT ?total (COUNT(?lease) AS ?leases) (SUM(?fee) AS ?sum) WHERE {
+          obs:kaz-test-ranges-lease-income-annual kz:value ?total ; kz:comprises ?lease .
+          ?lease a kz:Lease ; kz:value ?fee ; kz:feePeriod kzc:period-year }
+        GROUP BY ?total""")
+    assert len(answer) == 1
+    total, leases, fees = answer[0]
+    assert (total, leases) == ("27.5", "4")
+    assert abs(float(fees) - 27.3) < 1e-9  # 1.8 + 1 + 20 + 4.5 million: "about 27.5 million a year"
+
+
+def test_the_2014_baikonur_income_comprises_the_lease_in_force_in_2014(real_graph):
+    leases = values(real_graph, """
+        SELECT ?lease WHERE { obs:kaz-baikonur-lease-income-2014 kz:year ?y ; kz:comprises ?lease .
+                              ?lease kz:startDate ?s ; kz:endDate ?e
+                              FILTER(YEAR(?s) <= 2014 && xsd:integer(STR(?e)) >= 2014) }""")
+    assert {short(lease) for lease in leases} == {"baikonur-cosmodrome-kaz-rus-2004"}
+
+
+# --- date meanings and indicators the audit found in the wrong property ----------------------------------
+
+def test_cumulative_training_figures_carry_as_of_dates_and_a_planned_exercise_a_target_date(real_graph):
+    assert values(real_graph, """
+        SELECT ?d WHERE { training:marshall-center-kaz-courses kz:asOfDate ?d }""") == {"2013"}
+    assert values(real_graph, """
+        SELECT ?d WHERE { training:nato-kaz-occ-evaluator-training kz:asOfDate ?d }""") == {"2013-09"}
+    assert values(real_graph, "SELECT ?d WHERE { exercise:rubezh-2014 kz:targetDate ?d }") == {"2014-07"}
+    assert not real_graph.query("""
+        ASK { VALUES ?n { training:marshall-center-kaz-courses training:nato-kaz-occ-evaluator-training
+                          exercise:rubezh-2014 } ?n kz:eventDate ?d }""").askAnswer
+    # an interview of April 2007 is the date of a statement, not of an event
+    assert values(real_graph, """
+        SELECT ?d WHERE { claim:semerikov-single-csto-arms-complex-2007 kz:statementDate ?d }""") == {"2007-04"}
+
+
+def test_the_1997_army_cut_is_a_reduction_not_a_strength(real_graph):
+    assert not real_graph.query("""
+        ASK { ?o kz:subject formation:kaz-armed-forces ; kz:indicator kzc:indicator-personnel-count ;
+                 kz:value 17500 }""").askAnswer
+    assert values(real_graph, """
+        SELECT ?v WHERE { obs:kaz-armed-forces-reduction-1997-1998 kz:indicator kzc:indicator-personnel-reduction ;
+                                                                 kz:value ?v }""") == {"17500"}
+
+
+# --- ordinals, ranks and recipient units read out of prose --------------------------------------------------
+
+def test_firsts_and_seconds_the_sources_state_are_series_positions_and_ranks(real_graph):
+    firsts = values(real_graph, """
+        SELECT ?n WHERE { VALUES ?n { claim:commentary-2022-usa-first-recognition
+                                      claim:commentary-2022-first-csto-intervention
+                                      claim:accord-2024-peacekeeper-training-centre-2008 transfer:kaz-jor-mrap-2016 }
+                          ?n kz:seriesPosition 1 ; kz:seriesNote ?note }""")
+    assert len(firsts) == 4
+    seconds = values(real_graph, """
+        SELECT ?n WHERE { ?n kz:rank 2 ; kz:about state:KAZ
+                          FILTER(?n IN (claim:aa-2018-chn-second-trade-partner,
+                                        claim:commentary-2022-kaz-second-after-ukraine)) }""")
+    assert len(seconds) == 2
+
+
+def test_the_humvees_went_mostly_to_the_peacekeeping_units(real_graph):
+    units = values(real_graph, "SELECT ?u WHERE { transfer:usa-kaz-humvee kz:recipientUnit ?u }")
+    assert {short(u) for u in units} == {"kazbrig", "kazbat"}

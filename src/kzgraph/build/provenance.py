@@ -63,7 +63,8 @@ NUMBER_WORDS = {
     "ten": 10, "eleven": 11, "twelve": 12, "twenty": 20, "hundred": 100, "thousand": 1000,
     "fünfte": 5, "fünften": 5, "sechste": 6, "sechsten": 6, "siebte": 7, "siebten": 7, "achte": 8, "achten": 8,
 }
-#: Stems of German and English ordinals, also inside compounds ("zweitgrößte", "erstmals", "third-largest").
+#: Stems of German and English ordinals, also inside compounds ("zweitgrößte", "erstmals", "third-largest")
+#: and after the intensifier "aller" ("allererste").
 ORDINAL_STEMS = {
     "erst": 1, "zweit": 2, "dritt": 3, "viert": 4, "fünft": 5, "sechst": 6, "siebt": 7, "siebent": 7,
     "acht": 8, "neunt": 9, "zehnt": 10, "elft": 11, "zwölft": 12, "zwanzigst": 20,
@@ -136,8 +137,9 @@ def numbers_in(text: str) -> set[Decimal]:
     for word in WORD.findall(text):
         if word in NUMBER_WORDS:
             values.add(Decimal(str(NUMBER_WORDS[word])).normalize())
+        bare = word.removeprefix("aller")  # German intensified superlatives: "allererste", "allerzweiter"
         for stem, ordinal in ORDINAL_STEMS.items():
-            if word.startswith(stem):
+            if word.startswith(stem) or bare.startswith(stem):
                 values.add(Decimal(ordinal).normalize())
     return values
 
