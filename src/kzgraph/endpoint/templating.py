@@ -8,6 +8,7 @@ http(s) IRIs, and IRIs under the kzgraph base (``https://w3id.org/kzgraph/``) li
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ from rdflib.query import Result, ResultRow
 from rdflib.term import Node
 
 from kzgraph.namespaces import BASE, PREFIXES
+from kzgraph.sparql import describe as linked_data
 from kzgraph.sparql.describe import local_path
 from kzgraph.sparql.media_types import negotiate
 
@@ -202,3 +204,30 @@ def render(request: Request, template: str, status_code: int = 200, headers: Map
     """An HTML page from a template; every page gets the request and the root path."""
     return templates.TemplateResponse(request, template, {"root": root_of(request), **context},
                                       status_code=status_code, headers=headers)
+
+
+def sources_folder(request: Request) -> Path | None:
+    """The folder of the source documents: the served project's, else the app's settings (``sources``), else
+    ``KZGRAPH_SOURCES``; None when none is configured. The documents are read at run time, never stored."""
+    kzgraph = getattr(request.app.state, "kzgraph", None)
+    project = getattr(kzgraph, "project", None)
+    if project is not None and getattr(project, "sources", None) is not None:
+        return Path(project.sources)
+    settings = getattr(request.app.state, "settings", None)
+    if settings is not None and getattr(settings, "sources", None) is not None:
+        return Path(settings.sources)
+    given = os.environ.get("KZGRAPH_SOURCES")
+    return Path(given) if given else None
+
+
+def cited_passages(request: Request, citations: Iterable[linked_data.Citation], labels: Labels
+                   ) -> list[dict[str, object]]:
+    """The citations of a fact with the cited lines of each source document, read from the sources folder
+    (:func:`sources_folder`) when the document is there; else with a note that says why they are missing."""
+    root, folder = root_of(request), sources_folder(request)
+    out: list[dict[str, object]] = []
+    for citation in citations:
+        lines, note = linked_data.cited_lines(folder, citation.file, citation.line_start, citation.line_end)
+        out.append({"document": term(citation.document, labels, root), "start": citation.line_start,
+                    "end": citation.line_end, "file": citation.file, "lines": lines, "note": note})
+    return out
