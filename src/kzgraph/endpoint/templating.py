@@ -26,11 +26,24 @@ from rdflib.term import Node
 from kzgraph.namespaces import BASE, PREFIXES
 from kzgraph.sparql import describe as linked_data
 from kzgraph.sparql.describe import local_path
-from kzgraph.sparql.media_types import negotiate
+from kzgraph.sparql.media_types import NotAcceptable, negotiate
 
 TEMPLATES = Path(__file__).parent / "templates"
 HTML = "text/html"
 VARY = {"Vary": "Accept"}
+
+
+def wants_html(request: Request, offered: Iterable[str]) -> bool:
+    """Whether a client prefers an HTML page to any of the ``offered`` types (a browser does)."""
+    try:
+        return media_for(request, (*offered, HTML)) == HTML
+    except NotAcceptable:
+        return False
+
+
+def endpoint_page(request: Request, settings: object = None) -> Response:
+    """The page a browser gets at ``/sparql`` without a query: what the endpoint is and how to use it."""
+    return render(request, "endpoint.html", headers={"Vary": "Accept"}, settings=settings)
 
 
 def media_for(request: Request, offered: Iterable[str]) -> str:

@@ -518,6 +518,57 @@ def _first(details: dict[URIRef, list[Node]], properties: tuple[URIRef, ...]) ->
     return found
 
 
+# --- Search by label -------------------------------------------------------------------------------------
+
+#: The properties a search looks in: labels in any language, alternative labels, acronyms, German names.
+SEARCH_PROPERTIES = (RDFS.label, SKOS.prefLabel, SKOS.altLabel, DCTERMS.title, KZ.acronym, KZ.germanName)
+SEARCH_LIMIT = 50
+
+SEARCH = """
+SELECT ?resource ?text ?property (SAMPLE(?type) AS ?kind) WHERE {
+  VALUES ?property { %(properties)s }
+  ?resource ?property ?text .
+  FILTER(isIRI(?resource) && CONTAINS(LCASE(STR(?text)), %(needle)s))
+  OPTIONAL { ?resource a ?type FILTER(STRSTARTS(STR(?type), %(kz)s)) }
+}
+GROUP BY ?resource ?text ?property
+"""
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A resource found by a search, the text that matched and by which property, and how well."""
+
+    iri: URIRef
+    text: Literal
+    property: URIRef
+    kind: URIRef | None
+    rank: int
+
+
+def search(kg: Queryable, words: str, limit: int = SEARCH_LIMIT) -> tuple[list[Hit], int]:
+    """Resources whose labels, alternative labels, acronyms or German names contain ``words`` (any case),
+    best first: exact matches, then those that begin with the words, then the rest, shorter texts first;
+    one hit per resource. Returns up to ``limit`` hits and how many resources matched."""
+    needle = " ".join(words.split()).lower()
+    if not needle:
+        return [], 0
+    query = SEARCH % {"properties": _values(SEARCH_PROPERTIES), "needle": Literal(needle).n3(),
+                      "kz": Literal(str(KZ)).n3()}
+    best: dict[URIRef, Hit] = {}
+    for row in select_rows(kg.query(query)):
+        text = cast(Literal, row.text)
+        lowered = str(text).lower()
+        rank = 0 if lowered == needle else 1 if lowered.startswith(needle) else 2
+        hit = Hit(cast(URIRef, row.resource), text, cast(URIRef, row.property),
+                  cast("URIRef | None", row.get("kind")), rank)
+        known = best.get(hit.iri)
+        if known is None or (hit.rank, len(str(hit.text))) < (known.rank, len(str(known.text))):
+            best[hit.iri] = hit
+    ranked = sorted(best.values(), key=lambda h: (h.rank, len(str(h.text)), str(h.text).lower(), str(h.iri)))
+    return ranked[:limit], len(ranked)
+
+
 # --- Cited lines, read from the sources folder at run time ----------------------------------------------
 
 #: The most lines of a cited passage a page shows (a longer one is cut, and says so).

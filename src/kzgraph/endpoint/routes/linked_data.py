@@ -22,7 +22,7 @@ from html import escape
 from typing import Annotated, cast
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from markupsafe import Markup
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, Namespace
@@ -352,6 +352,15 @@ def profile_json(request: Request, path: str, kg: Store, group: str | None = Non
                                  for i in shown]})
     return JSONResponse({"iri": iri, "label": best_label(found.get(URIRef(iri))) or
                          best_label(linked_data.labels(kg, [URIRef(iri)]).get(URIRef(iri))), "groups": groups})
+
+
+@router.get("/vocab")
+def vocabulary(request: Request) -> Response:
+    """``https://w3id.org/kzgraph/vocab`` (the ontology's ``rdfs:seeAlso``): the ontology, by a 303 redirect."""
+    target = root_of(request) + "/ontology"
+    if request.url.query:
+        target += "?" + request.url.query
+    return RedirectResponse(target, status_code=303, headers=VARY)
 
 
 @router.get("/ontology")

@@ -9,28 +9,68 @@ the status ``/sparql`` would answer (400 for a malformed or refused query, 503 f
 limit). The page lists the catalogue's named
 queries as examples (each link fills the form and runs it, or opens the named query) and links to the
 service description (``/sparql``), the catalogue (``/queries``), the ontology, the VoID description
-(``/dataset``), the named graphs and the OpenAPI description (``/openapi.json``). The page is rendered on the server: it needs
-no JavaScript and loads nothing from elsewhere.
+(``/dataset``), the named graphs and the OpenAPI description (``/openapi.json``). The page is rendered on the
+server and loads nothing from elsewhere: its scripts and styles are the package's static files (``/static/``).
 """
 
 from __future__ import annotations
 
+import struct
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import Response
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 
+from kzgraph.endpoint.http import get_service, get_store, media_type
+from kzgraph.endpoint.routes.catalogue import get_catalogue
+from kzgraph.endpoint.routes.sparql import FORM_TYPE
+from kzgraph.endpoint.templating import best_label, curie, render, root_of, table, term, wants_html
+from kzgraph.errors import KzgraphError
 from kzgraph.sparql import describe as linked_data
 from kzgraph.sparql import queries as query_module
 from kzgraph.sparql.catalogue import CatalogueError, NamedQuery
-from kzgraph.endpoint.routes.catalogue import get_catalogue
-from kzgraph.endpoint.http import get_service, get_store, media_type
-from kzgraph.errors import KzgraphError
-from kzgraph.endpoint.routes.sparql import FORM_TYPE
-from kzgraph.endpoint.templating import render, root_of, table, term
 
 router = APIRouter(tags=["pages"])
+
+#: The files the pages load (the query editor, its styles, the icon), shipped in the package; never a CDN.
+STATIC = Path(__file__).resolve().parents[1] / "static"
+STATIC_TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml", ".txt": "text/plain",
+                ".map": "application/json", ".json": "application/json", ".woff2": "font/woff2", ".png": "image/png"}
+
+
+@router.get("/static/{path:path}", include_in_schema=False)
+def static(path: str) -> Response:
+    """A file of the package's static folder (404 for anything else, a path outside it included)."""
+    target = (STATIC / path).resolve()
+    if not target.is_relative_to(STATIC) or not target.is_file() or target.suffix not in STATIC_TYPES:
+        return PlainTextResponse(f"no static file {path}\n", status_code=404)
+    return FileResponse(target, media_type=STATIC_TYPES[target.suffix],
+                        headers={"Cache-Control": "public, max-age=3600"})
+
+
+def _icon() -> bytes:
+    """The site's icon as a 16×16 ICO (the one a browser asks for at /favicon.ico): the mark of favicon.svg."""
+    size, dark, light, blue = 16, (0x5C, 0x3D, 0x0B, 255), (255, 255, 255, 255), (0xE6, 0xC3, 0x7F, 255)
+    pixels = []
+    for row in range(size - 1, -1, -1):  # a BMP's rows run bottom to top
+        for column in range(size):
+            near = [((column - x) ** 2 + (row - y) ** 2) ** 0.5 for x, y in ((5, 5), (11, 11))]
+            colour = light if min(near) <= 2.2 else blue if ((column - 11) ** 2 + (row - 4) ** 2) <= 3 else dark
+            pixels.append(bytes(colour))
+    image = struct.pack("<IiiHHIIiiII", 40, size, size * 2, 1, 32, 0, 0, 0, 0, 0, 0) + b"".join(pixels)
+    image += b"\0" * (4 * size)  # the AND mask: every pixel shown
+    return struct.pack("<HHH", 0, 1, 1) + struct.pack("<BBBBHHII", size, size, 0, 0, 1, 32, len(image), 22) + image
+
+
+ICON = _icon()
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon() -> Response:
+    """The icon browsers ask every site for."""
+    return Response(ICON, media_type="image/vnd.microsoft.icon", headers={"Cache-Control": "public, max-age=86400"})
 
 EXAMPLE = """PREFIX kz: <https://w3id.org/kzgraph/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -96,3 +136,19 @@ async def query_page_form(request: Request, kg: Any = Depends(get_service), stor
         return page(request, kg, catalogue, queries[0], store=store, status=400,
                     error="the form holds more than one query")
     return page(request, kg, catalogue, queries[0] if queries else None, store=store)
+
+
+@router.get("/search", name="search")
+def search(request: Request, q: str = "", store: Any = Depends(get_store)) -> Response:
+    """Resources by label: English and German labels, alternative labels, acronyms (HTML, or JSON for tools)."""
+    hits, total = linked_data.search(store, q) if q.strip() else ([], 0)
+    found = linked_data.labels(store, [h.iri for h in hits] + [h.kind for h in hits if h.kind is not None])
+    root = root_of(request)
+    if wants_html(request, ("application/json",)):
+        rows = [{"resource": term(h.iri, found, root), "text": term(h.text), "by": curie(str(h.property)),
+                 "kind": term(h.kind, found, root) if h.kind is not None else None} for h in hits]
+        return render(request, "search.html", q=q, hits=rows, total=total, limit=linked_data.SEARCH_LIMIT)
+    return JSONResponse({"q": q, "total": total, "truncated": total > len(hits),
+                         "hits": [{"iri": str(h.iri), "label": best_label(found.get(h.iri)), "matched": str(h.text),
+                                   "language": h.text.language, "property": str(h.property),
+                                   "type": str(h.kind) if h.kind is not None else None} for h in hits]})
