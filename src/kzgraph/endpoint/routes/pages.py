@@ -22,12 +22,14 @@ from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from rdflib import URIRef
 
 from kzgraph.endpoint.http import get_service, get_store, media_type
 from kzgraph.endpoint.routes.catalogue import get_catalogue
 from kzgraph.endpoint.routes.sparql import FORM_TYPE
 from kzgraph.endpoint.templating import best_label, curie, render, root_of, table, term, wants_html
 from kzgraph.errors import KzgraphError
+from kzgraph.namespaces import BASE, PREFIXES
 from kzgraph.sparql import describe as linked_data
 from kzgraph.sparql import queries as query_module
 from kzgraph.sparql.catalogue import CatalogueError, NamedQuery
@@ -95,6 +97,22 @@ def examples(catalogue: dict[str, NamedQuery]) -> list[dict[str, str]]:
     return out
 
 
+VOCABULARY = """
+SELECT DISTINCT ?term ?kind WHERE {
+  { ?s ?term ?o BIND("property" AS ?kind) } UNION { ?s a ?term BIND("class" AS ?kind) }
+}
+"""
+
+
+def vocabulary(store: Any) -> dict[str, list[str]]:
+    """The classes and properties the store uses, for the editor to complete (one query)."""
+    found: dict[str, list[str]] = {"class": [], "property": []}
+    for row in linked_data.select_rows(store.query(VOCABULARY)):
+        if isinstance(row.term, URIRef):
+            found[str(row.kind)].append(str(row.term))
+    return {kind: sorted(terms) for kind, terms in found.items()}
+
+
 def page(request: Request, kg: Any, catalogue: dict[str, NamedQuery], sparql: str | None, status: int = 200,
          error: str | None = None, store: Any = None) -> Response:
     """The query page, with the answer to ``sparql`` (run through the query service ``kg``) when one is given;
@@ -105,9 +123,15 @@ def page(request: Request, kg: Any, catalogue: dict[str, NamedQuery], sparql: st
             result = table(query_module.run(kg, sparql), root=root_of(request))
         except KzgraphError as failure:
             error, status = str(failure), failure.http_status
-    graphs = [term(g, root=root_of(request)) for g in linked_data.named_graphs(store if store is not None else kg)]
+    source = store if store is not None else kg
+    graphs = [term(g, root=root_of(request)) for g in linked_data.named_graphs(source)]
+    settings = getattr(request.app.state, "settings", None)
+    config = {"endpoint": root_of(request) + "/sparql", "root": root_of(request), "base": BASE, "query": sparql if sparql else EXAMPLE,
+              "run": bool(sparql and sparql.strip()), "prefixes": dict(sorted(PREFIXES.items())),
+              "terms": vocabulary(source), "examples": examples(catalogue)}
     response: Response = render(request, "query.html", status_code=status, query=sparql if sparql else EXAMPLE,
-                  table=result, error=error, examples=examples(catalogue), graphs=graphs)
+                                table=result, error=error, examples=config["examples"], graphs=graphs,
+                                config=config, max_rows=getattr(settings, "max_rows", None))
     return response
 
 
