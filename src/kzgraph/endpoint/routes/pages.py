@@ -126,7 +126,8 @@ def page(request: Request, kg: Any, catalogue: dict[str, NamedQuery], sparql: st
     source = store if store is not None else kg
     graphs = [term(g, root=root_of(request)) for g in linked_data.named_graphs(source)]
     settings = getattr(request.app.state, "settings", None)
-    config = {"endpoint": root_of(request) + "/sparql", "root": root_of(request), "base": BASE, "query": sparql if sparql else EXAMPLE,
+    config = {"endpoint": root_of(request) + "/sparql", "root": root_of(request), "base": BASE,
+              "query": sparql if sparql else EXAMPLE,
               "run": bool(sparql and sparql.strip()), "prefixes": dict(sorted(PREFIXES.items())),
               "terms": vocabulary(source), "examples": examples(catalogue)}
     response: Response = render(request, "query.html", status_code=status, query=sparql if sparql else EXAMPLE,

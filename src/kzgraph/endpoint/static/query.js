@@ -80,6 +80,9 @@
     this.yasr.resultsEl.appendChild(box);
   };
   Yasr.registerPlugin("chart", ChartPlugin);
+  // The table starts in its simple view (values without datatypes, IRIs as prefixed names).
+  var Table = Yasr.plugins.table, drawTable = Table.prototype.draw;
+  Table.prototype.draw = function (options) { return drawTable.call(this, Object.assign({ compact: true }, options)); };
 
   var editor = document.getElementById("editor");
   var yasgui = new Yasgui(editor, {
