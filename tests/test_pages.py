@@ -173,3 +173,31 @@ def test_without_a_store_the_page_answers_503():
 def test_the_openapi_description_linked_from_the_page_lists_the_pages(server):
     paths = get(server + "/openapi.json").json()["paths"]
     assert {"/", "/queries", "/queries/{name}", "/id/{path}", "/ontology", "/graph/{path}", "/dataset"} <= set(paths)
+
+
+# --- truthful limits -----------------------------------------------------------------------------------------
+
+EVERYTHING = "SELECT * WHERE { ?s ?p ?o }"
+ORDERED = "SELECT ?s ?p ?o WHERE { ?s ?p ?o FILTER(isIRI(?s)) } ORDER BY ?s ?p ?o LIMIT 2500"
+
+
+def test_a_result_cut_by_the_row_limit_says_so_and_gives_the_real_count(real_graph):
+    with serving(create_app(real_graph, max_rows=100)) as url:
+        document = html(get(url + "/", params={"query": EVERYTHING}, headers=BROWSER))
+    [(count,)] = list(real_graph.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"))
+    assert document.xpath("string(.//*[@id='result-count'])").startswith("100 rows")
+    cut = document.xpath("string(.//*[@id='result-cut'])")
+    assert "cut the result at 100 rows" in cut and f"the query has {int(count)} rows in all" in cut
+
+
+def test_a_long_result_is_paged(server, real_graph):
+    expected = [[str(v) for v in row] for row in real_graph.query(ORDERED)]
+    first = html(get(server + "/", params={"query": ORDERED}, headers=BROWSER))
+    assert first.xpath("string(.//*[@id='result-count'])") == "2500 rows; the first 1000 are shown."
+    assert not first.xpath(".//*[@id='result-cut']"), "not cut by the row limit: the query's own LIMIT"
+    [second] = [a.get("href") for a in first.xpath(".//p[@class='pager']/a") if a.text == "2"]
+    page2 = html(get(server + second, headers=BROWSER))
+    assert page2.xpath("string(.//*[@id='result-count'])") == "2500 rows; rows 1001–2000 are shown."
+    links = [row.xpath(".//td[1]//@title | .//td[1]//span/@title")[:1] or [row.xpath("string(td[1])").strip()]
+             for row in page2.xpath(".//table[@class='results']//tr[td]")]
+    assert [link[0] for link in links] == [row[0] for row in expected[1000:2000]]

@@ -180,14 +180,27 @@ class Table:
     rows: list[list[Term | None]]  # None: an unbound variable
     total: int
     answer: bool | None = None
+    offset: int = 0  # the rows shown start after this many
+    cut: bool = False  # the endpoint's row limit cut the result: ``total`` is the limit, not the count
+    count: int | None = None  # the real number of rows, where it could be counted
+    page_size: int = TABLE_LIMIT
 
     @property
     def truncated(self) -> bool:
         return self.total > len(self.rows)
 
+    @property
+    def page(self) -> int:
+        return self.offset // self.page_size + 1
 
-def table(result: Result, root: str = "", limit: int = TABLE_LIMIT) -> Table:
-    """The first ``limit`` rows of a SPARQL result as terms, and the total number of rows."""
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+def table(result: Result, root: str = "", limit: int = TABLE_LIMIT, offset: int = 0) -> Table:
+    """Rows ``offset`` to ``offset + limit`` of a SPARQL result as terms, the total number of rows, and whether
+    a row limit cut the result (a :class:`~kzgraph.sparql.evaluation.LimitedResult`'s ``truncated``)."""
     if result.type == "ASK":
         return Table("ASK", [], [], 0, answer=bool(result.askAnswer))
     source: Iterator[Iterable[Node | None]]
@@ -201,9 +214,10 @@ def table(result: Result, root: str = "", limit: int = TABLE_LIMIT) -> Table:
     total = 0
     for values in source:
         total += 1
-        if total <= limit:
+        if offset < total <= offset + limit:
             shown.append([None if v is None else term(v, root=root) for v in values])
-    return Table(result.type, columns, shown, total)
+    return Table(result.type, columns, shown, total, offset=offset, cut=bool(getattr(result, "truncated", False)),
+                 page_size=limit)
 
 
 def root_of(request: Request) -> str:
