@@ -12,6 +12,7 @@ import lxml.html
 import pytest
 
 from kzgraph.endpoint.app import create_app
+from kzgraph.errors import QueryTooLong
 
 from .helpers import serving
 
@@ -81,3 +82,25 @@ def test_the_links_that_were_broken_answer(site):
         assert tools.headers["content-type"].startswith("text/turtle"), "tools still get the service description"
         derived = client.get(site + "/graph/derived")
         assert derived.status_code == 200
+
+
+class ShortQueriesOnly:
+    """A store that refuses, as the guard does at its length limit, any query longer than ``limit``."""
+
+    def __init__(self, kg, limit: int) -> None:
+        self.kg, self.limit, self.longest = kg, limit, 0
+
+    def query(self, sparql, **dataset):
+        self.longest = max(self.longest, len(sparql))
+        if len(sparql) > self.limit:
+            raise QueryTooLong(f"the query is {len(sparql)} characters long")
+        return self.kg.query(sparql, **dataset)
+
+
+@pytest.mark.parametrize("path", ["/graph/derived", "/id/state/KAZ", "/id/source/dissertation-diversification"])
+def test_pages_of_large_graphs_and_resources_ask_no_query_longer_than_the_guard_accepts(real_graph, path):
+    app = create_app(real_graph)
+    app.state.store = store = ShortQueriesOnly(app.state.store, 100_000)
+    with serving(app) as url:
+        assert httpx.get(url + path, headers=BROWSER, timeout=300).status_code == 200
+    assert 0 < store.longest <= 50_000, "well within the limit, however many facts name the resource"

@@ -319,8 +319,28 @@ def describe_graph(kg: Queryable, iri: str) -> Description:
     graph = bind_prefixes(graph_of(kg.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {name.n3()} {{ ?s ?p ?o }} }}")))
     description = Description(name, graph)
     if len(graph):
-        description.labels = labels(kg, {s for s in graph.subjects() if isinstance(s, URIRef)})
+        description.labels = graph_labels(kg, name)
     return description
+
+
+GRAPH_LABELS = """
+SELECT ?resource ?label WHERE {
+  { SELECT DISTINCT ?resource WHERE { GRAPH %s { ?resource ?p ?o } FILTER(isIRI(?resource)) } }
+  ?resource %s ?label
+}
+"""
+
+
+def graph_labels(kg: Queryable, name: URIRef) -> dict[URIRef, list[Literal]]:
+    """The labels of the subjects of a named graph, with a query as short however large the graph (a list of
+    thousands of IRIs would be longer than a guarded or remote store accepts)."""
+    query = GRAPH_LABELS % (checked_iri(str(name)).n3(), "|".join(p.n3() for p in LABEL_PROPERTIES))
+    found: dict[URIRef, list[Literal]] = defaultdict(list)
+    for row in select_rows(kg.query(query)):
+        label, resource = row.label, cast(URIRef, row.resource)
+        if isinstance(label, Literal) and label not in found[resource]:
+            found[resource].append(label)
+    return dict(found)
 
 
 def describe_in(graph: Graph, kg: Queryable, iri: str, whole: bool = False) -> Description:
@@ -429,8 +449,11 @@ SELECT DISTINCT ?subject ?property WHERE {
 
 PROFILE_DETAILS = """
 SELECT ?subject ?property ?value WHERE {
-  VALUES ?subject { %s }
-  VALUES ?property { %s }
+  { SELECT DISTINCT ?subject WHERE {
+    { ?subject ?link %(iri)s FILTER(isIRI(?subject)) }
+    UNION
+    { ?subject ?link ?node . ?node ?via %(iri)s FILTER(isBlank(?node) && isIRI(?subject)) } } }
+  VALUES ?property { %(properties)s }
   ?subject ?property ?value
 }
 """
@@ -440,7 +463,8 @@ def profile_items(kg: Queryable, iri: str) -> dict[str, list[Item]]:
     """Every resource that names ``iri`` (directly or through a blank node, as a citation names a source),
     grouped by :data:`SECTIONS` (every group present, perhaps empty), in the order of the links query.
 
-    Two queries however many facts: the links, and the dates and details of every linked resource.
+    Two queries however many facts, each as short as the resource's IRI allows: the links, and the dates and
+    details of every linked resource.
     """
     resource = checked_iri(iri)
     items: dict[URIRef, Item] = {}
@@ -451,7 +475,7 @@ def profile_items(kg: Queryable, iri: str) -> dict[str, list[Item]]:
             item.links.append(cast(URIRef, row.property))
     wanted = (RDF.type, *START_PROPERTIES, *END_PROPERTIES, *DETAIL_PROPERTIES)
     if items:
-        query = PROFILE_DETAILS % (_values(sorted(items)), _values(wanted))
+        query = PROFILE_DETAILS % {"iri": resource.n3(), "properties": _values(wanted)}
         for row in select_rows(kg.query(query)):
             item = items[cast(URIRef, row.subject)]
             prop, value = cast(URIRef, row.property), cast(Node, row.value)
