@@ -59,6 +59,8 @@ def test_the_query_editor_runs_a_query_typed_into_it_and_shows_the_rows(site, ch
     assert len(rows) == min(len(expected), 50), "the first page of the rows"
     assert rows[0] == ["io:" + str(expected[0][0])[len(BASE + "id/org/"):], str(expected[0][1])], rows[0]
     chromium.screenshot(shots / "query-editor.png")
+    loaded = chromium.run("return performance.getEntriesByType('resource').map(e => e.name)")
+    assert loaded and all(url.startswith(site + "/") for url in loaded), "the editor asks nothing of other sites"
 
 
 def test_the_editor_draws_a_result_as_a_chart(site, chromium, shots):

@@ -46,7 +46,7 @@ def svg(bars: list[Bar], now: int | None = None) -> str:
         return LABEL_WIDTH + (year - first) / span * PLOT_WIDTH
 
     height = AXIS + ROW * len(bars) + 30
-    width = LABEL_WIDTH + PLOT_WIDTH + 20
+    width = LABEL_WIDTH + PLOT_WIDTH + 190  # room for the dates after the last bar
     out = [f'<svg class="timeline" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
            f'viewBox="0 0 {width} {height}" role="img" aria-label="Timeline of memberships, {first} to {last}">',
            f'<title>Timeline of memberships, {first}–{last}</title>']
