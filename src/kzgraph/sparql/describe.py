@@ -547,6 +547,9 @@ def _first(details: dict[URIRef, list[Node]], properties: tuple[URIRef, ...]) ->
 #: The properties a search looks in: labels in any language, alternative labels, acronyms, German names.
 SEARCH_PROPERTIES = (RDFS.label, SKOS.prefLabel, SKOS.altLabel, DCTERMS.title, KZ.acronym, KZ.germanName)
 SEARCH_LIMIT = 50
+#: Among equally good matches, which property matched decides: names and acronyms before a fact's German name.
+SEARCH_RANK = {KZ.acronym: 0, RDFS.label: 1, SKOS.prefLabel: 1, DCTERMS.title: 1, SKOS.altLabel: 2,
+               KZ.germanName: 3}
 
 SEARCH = """
 SELECT ?resource ?text ?property (SAMPLE(?type) AS ?kind) WHERE {
@@ -569,11 +572,18 @@ class Hit:
     kind: URIRef | None
     rank: int
 
+    @property
+    def key(self) -> tuple[int, int, int, str, str]:
+        """How good a hit is, best first: the kind of match, the property, the length of the text."""
+        return (self.rank, SEARCH_RANK.get(self.property, 4), len(str(self.text)), str(self.text).lower(),
+                str(self.iri))
+
 
 def search(kg: Queryable, words: str, limit: int = SEARCH_LIMIT) -> tuple[list[Hit], int]:
     """Resources whose labels, alternative labels, acronyms or German names contain ``words`` (any case),
-    best first: exact matches, then those that begin with the words, then the rest, shorter texts first;
-    one hit per resource. Returns up to ``limit`` hits and how many resources matched."""
+    best first: exact matches, then those that begin with the words, then the rest; among these names and
+    acronyms before alternative labels and German names, shorter texts first; one hit per resource.
+    Returns up to ``limit`` hits and how many resources matched."""
     needle = " ".join(words.split()).lower()
     if not needle:
         return [], 0
@@ -587,9 +597,9 @@ def search(kg: Queryable, words: str, limit: int = SEARCH_LIMIT) -> tuple[list[H
         hit = Hit(cast(URIRef, row.resource), text, cast(URIRef, row.property),
                   cast("URIRef | None", row.get("kind")), rank)
         known = best.get(hit.iri)
-        if known is None or (hit.rank, len(str(hit.text))) < (known.rank, len(str(known.text))):
+        if known is None or hit.key < known.key:
             best[hit.iri] = hit
-    ranked = sorted(best.values(), key=lambda h: (h.rank, len(str(h.text)), str(h.text).lower(), str(h.iri)))
+    ranked = sorted(best.values(), key=lambda h: h.key)
     return ranked[:limit], len(ranked)
 
 
