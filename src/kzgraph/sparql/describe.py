@@ -564,18 +564,18 @@ GROUP BY ?resource ?text ?property
 
 @dataclass(frozen=True)
 class Hit:
-    """A resource found by a search, the text that matched and by which property, and how well."""
+    """A resource found by a search, the text that matched, by which property (``via``), and how well."""
 
     iri: URIRef
     text: Literal
-    property: URIRef
+    via: URIRef  # the property that matched
     kind: URIRef | None
     rank: int
 
     @property
     def key(self) -> tuple[int, int, int, str, str]:
         """How good a hit is, best first: the kind of match, the property, the length of the text."""
-        return (self.rank, SEARCH_RANK.get(self.property, 4), len(str(self.text)), str(self.text).lower(),
+        return (self.rank, SEARCH_RANK.get(self.via, 4), len(str(self.text)), str(self.text).lower(),
                 str(self.iri))
 
 

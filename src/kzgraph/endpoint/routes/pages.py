@@ -206,10 +206,10 @@ def search(request: Request, q: str = "", store: Any = Depends(get_store)) -> Re
     found = linked_data.labels(store, [h.iri for h in hits] + [h.kind for h in hits if h.kind is not None])
     root = root_of(request)
     if wants_html(request, ("application/json",)):
-        rows = [{"resource": term(h.iri, found, root), "text": term(h.text), "by": curie(str(h.property)),
+        rows = [{"resource": term(h.iri, found, root), "text": term(h.text), "by": curie(str(h.via)),
                  "kind": term(h.kind, found, root) if h.kind is not None else None} for h in hits]
         return render(request, "search.html", q=q, hits=rows, total=total, limit=linked_data.SEARCH_LIMIT)
     return JSONResponse({"q": q, "total": total, "truncated": total > len(hits),
                          "hits": [{"iri": str(h.iri), "label": best_label(found.get(h.iri)), "matched": str(h.text),
-                                   "language": h.text.language, "property": str(h.property),
+                                   "language": h.text.language, "property": str(h.via),
                                    "type": str(h.kind) if h.kind is not None else None} for h in hits]})
