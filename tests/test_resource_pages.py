@@ -97,12 +97,12 @@ def test_a_group_larger_than_a_page_is_paged_and_says_where_it_was_cut(server):
     document = page(server, "/id/state/KAZ")
     [section] = document.xpath(".//section[@id='figures']")
     total = int(text(section.xpath("h2/span[@class='count']")[0]))
-    assert total > web_links.PAGE_SIZE
-    assert f"1–{web_links.PAGE_SIZE} of {total}" in text(section)
+    assert total > web_links.page_size('figures')
+    assert f"1–{web_links.page_size('figures')} of {total}" in text(section)
     [following] = section.xpath(".//a[@rel='next']/@href")
     second = page(server, "/id/state/KAZ" + following.split("#")[0])
     [section2] = second.xpath(".//section[@id='figures']")
-    assert f"{web_links.PAGE_SIZE + 1}–" in text(section2)
+    assert f"{web_links.page_size('figures') + 1}–" in text(section2)
 
 
 def test_the_profile_is_served_as_json_with_totals_and_paging(server):

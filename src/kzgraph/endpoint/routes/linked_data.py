@@ -36,6 +36,7 @@ from kzgraph.endpoint.templating import (
     HTML,
     VARY,
     Labels,
+    Term,
     best_label,
     cited_passages,
     curie,
@@ -97,7 +98,14 @@ def not_found(request: Request, kg: Queryable, iri: str, media: str, reason: str
                   suggestions=[term(s, labels, root_of(request)) for s in suggestions], count=count, prefix=prefix)
 
 
-PAGE_SIZE = 25
+#: Facts of a group a page shows at a time: a state's memberships at once, ten of the other groups.
+PAGE_SIZE = 10
+PAGE_SIZES = {"memberships": 50}
+
+
+def page_size(group: str) -> int:
+    """How many items of a group a page shows at a time."""
+    return PAGE_SIZES.get(group, PAGE_SIZE)
 
 
 def _dates(item: linked_data.Item) -> str:
@@ -116,12 +124,13 @@ def _dates(item: linked_data.Item) -> str:
 def page_of(request: Request, key: str, items: list[linked_data.Item]) -> tuple[int, int, list[linked_data.Item]]:
     """The page of a group a request asks for (``?<group>=<page>``, clamped): its number, the number of
     pages, and its items."""
-    pages = max(1, -(-len(items) // PAGE_SIZE))
+    size = page_size(key)
+    pages = max(1, -(-len(items) // size))
     try:
         number = min(max(int(request.query_params.get(key, "1")), 1), pages)
     except ValueError:
         number = 1
-    return number, pages, items[(number - 1) * PAGE_SIZE:number * PAGE_SIZE]
+    return number, pages, items[(number - 1) * size:number * size]
 
 
 def profile_sections(request: Request, iri: str, grouped: dict[str, list[linked_data.Item]],
@@ -140,12 +149,12 @@ def profile_sections(request: Request, iri: str, grouped: dict[str, list[linked_
         number, pages, shown = page_of(request, section.key, items)
         sections.append({
             "key": section.key, "title": section.title, "total": len(items), "page": number, "pages": pages,
-            "first": (number - 1) * PAGE_SIZE + 1, "last": (number - 1) * PAGE_SIZE + len(shown),
+            "first": (number - 1) * page_size(section.key) + 1,
+            "last": (number - 1) * page_size(section.key) + len(shown),
             "tiv": _tiv(items) if section.key == "transfers" else None,
             "items": [{"subject": term(i.iri, found, root), "dates": _dates(i),
                        "by": [term(p, found, root) for p in i.links],
-                       "details": [(term(p, found, root), [term(v, found, root) for v in values])
-                                   for p, values in i.details.items() if not _is_self(values, resource)],
+                       "details": _details(i, resource, found, root),
                        "citations": [cited(c, found, root) for c in cites.get(i.iri, [])]}
                       for i in shown]})
         if section.key == "memberships":
@@ -165,6 +174,31 @@ def profile_sections(request: Request, iri: str, grouped: dict[str, list[linked_
         names = ", ".join(f'<a href="{escape(link)}">{escape(label)}</a>' for link, label in undated)
         picture += f'<p class="note undated">Without a start date in the data, so not drawn: {names}.</p>'
     return sections, picture
+
+
+MULTIPLIERS = {3: "thousand", 6: "million", 9: "billion", 12: "trillion"}
+
+
+def _details(item: linked_data.Item, resource: URIRef, found: Labels, root: str) -> list[tuple[Term, list[Term]]]:
+    """An item's details as a page shows them: a value with its multiplier and unit as one amount
+    (``115 million US dollar``), the others as property and values; the resource itself left out."""
+    details = dict(item.details)
+    shown: list[tuple[Term, list[Term]]] = []
+    values = details.pop(linked_data.KZ.value, [])
+    multiplier = details.pop(linked_data.KZ.unitMultiplier, [])
+    units = details.pop(linked_data.KZ.unit, [])
+    if values:
+        power = int(multiplier[0]) if multiplier and isinstance(multiplier[0], Literal) else 0
+        scale = MULTIPLIERS.get(power, f"× 10^{power}" if power else "")
+        unit = " ".join(_name(u, found) for u in units)
+        text = ", ".join(str(v) for v in values) + (f" {scale}" if scale else "") + (f" {unit}" if unit else "")
+        shown.append((term(linked_data.KZ.value, found, root), [Term("literal", text)]))
+    elif units:
+        details[linked_data.KZ.unit] = units
+    for prop, found_values in details.items():
+        if not _is_self(found_values, resource):
+            shown.append((term(prop, found, root), [term(v, found, root) for v in found_values]))
+    return shown
 
 
 def _name(node: Node, found: Labels) -> str:
