@@ -164,3 +164,17 @@ def test_a_source_page_gives_title_publisher_date_kind_and_says_what_is_not_reco
     assert card["publisher"].startswith("Bonn International Centre for Conflict Studies")
     assert card["date"].startswith("2025")
     assert card["kind"] and card["URL"] == "not recorded in the data"
+
+
+def test_the_transfers_group_sums_the_registers_tiv_where_transfers_give_it():
+    from rdflib import XSD, Literal, URIRef
+
+    from kzgraph.sparql.describe import KZ, Item
+
+    def transfer(name, *tiv):
+        details = {KZ.tivDelivered: list(tiv)} if tiv else {}
+        return Item(URIRef(BASE + "id/transfer/" + name), "transfers", details=details)
+
+    items = [transfer("a", Literal("12.5", datatype=XSD.decimal)), transfer("b", Literal(3)), transfer("c")]
+    assert web_links._tiv(items) == "15.5 million TIV delivered over 2 register deals"
+    assert web_links._tiv(items[2:]) is None, "no sum where no transfer gives a TIV"
