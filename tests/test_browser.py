@@ -107,3 +107,20 @@ def test_a_fact_page_shows_its_cited_lines(site, chromium, shots):
                              "return pre && pre.innerText")
     assert "1994 wurde zwischen den USA und Kasachstan ein Kooperationsabkommen unterzeichnet" in text
     chromium.screenshot(shots / "fact-cited-lines.png")
+
+
+def test_a_shared_link_opens_the_query_and_runs_it(site, chromium, real_graph):
+    leases = "SELECT ?x WHERE { ?x a <https://w3id.org/kzgraph/ontology#Lease> }"
+    chromium.open(site + "/")
+    chromium.wait_for("return !!window.kzgraphEditor && !!document.querySelector('#editor .CodeMirror')")
+    chromium.run("window.kzgraphEditor.getTab().getYasqe().setValue(arguments[0])", leases)
+    chromium.click("#editor .yasqe_share")
+    link = chromium.wait_for("const i = document.querySelector('#editor .yasqe_sharePopup input, "
+                             "#editor .yasqe_sharePopup textarea'); return i && i.value")
+    assert link.startswith(site + "/")
+    chromium.open("about:blank")
+    chromium.open(link)
+    chromium.wait_for("return !!window.kzgraphEditor && "
+                      "document.querySelectorAll('#editor .yasr table tbody tr').length > 0")
+    assert chromium.run("return window.kzgraphEditor.getTab().getQuery()") == leases
+    assert len(editor_rows(chromium)) == len(list(real_graph.query(leases)))

@@ -89,6 +89,7 @@
     requestConfig: { endpoint: config.endpoint, method: "POST" },
     copyEndpointOnNewTab: true,
     persistenceId: null,
+    populateFromUrl: false,  // a shared link's query goes into the one tab below, not into a second one
     endpointCatalogueOptions: { getData: function () { return [{ endpoint: config.endpoint }]; }, keys: ["endpoint"] },
     yasr: { pluginOrder: ["table", "chart", "response"], defaultPlugin: "table", persistenceId: null,
             prefixes: Object.assign({}, config.prefixes) }
@@ -127,8 +128,15 @@
   var tab = yasgui.getTab();
   watch(tab);
   yasgui.on("tabChange", function () { watch(yasgui.getTab()); });
-  tab.setQuery(config.query);
-  if (config.run) { tab.query(); }
+  // A shared link (the share button's #query=…) opens its query in a tab and runs it; else the page's query.
+  var shared = new URLSearchParams(window.location.hash.slice(1)).get("query");
+  if (shared) {
+    tab.setQuery(shared);
+    tab.query();
+  } else {
+    tab.setQuery(config.query);
+    if (config.run) { tab.query(); }
+  }
 
   // The catalogue's examples fill the editor and run, without leaving the page.
   Array.prototype.forEach.call(document.querySelectorAll("a.example"), function (link, i) {
