@@ -9,8 +9,8 @@ import sys
 import time
 
 from kzgraph.analysis import metrics
-from kzgraph.build.pipeline import open_build
 from kzgraph.analysis.projections import NAMES, Facts
+from kzgraph.build.pipeline import open_build
 
 
 def timed(label: str, call, repeat: int = 5):
@@ -27,7 +27,7 @@ def main(state: str = "KAZ") -> None:
     kg = open_build()
     facts = timed("fetch facts (4 SPARQL queries)", lambda: Facts.fetch(kg))
     for name in NAMES:
-        graph = timed(f"project {name}", lambda: facts.project(name))
+        graph = timed(f"project {name}", lambda name=name: facts.project(name))
         print(f"{'':<40} {graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges")
     rows = timed(f"metrics per year for {state}", lambda: metrics.yearly(facts, state), repeat=3)
     print(f"{'':<40} {len(rows)} years")

@@ -19,10 +19,11 @@ from timing import timings  # benchmarks/timing.py, beside this script
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kzgraph.build.pipeline import open_build  # noqa: E402
-from kzgraph.namespaces import BASE  # noqa: E402
-from kzgraph.endpoint.app import create_app  # noqa: E402
-from tests.helpers import serving  # noqa: E402
+from tests.helpers import serving
+
+from kzgraph.build.pipeline import open_build
+from kzgraph.endpoint.app import create_app
+from kzgraph.namespaces import BASE
 
 HTML = {"accept": "text/html"}
 TURTLE = {"accept": "text/turtle"}
@@ -55,10 +56,10 @@ def main() -> None:
         for label, path, headers in CASES:
             iri = BASE + path.lstrip("/") if path.startswith("/id/") else BASE + "id/state/KAZ"
             if iri not in baselines:
-                baselines[iri] = min(timings(lambda: len(kg.query(f"DESCRIBE <{iri}>").graph), args.repeat))
+                baselines[iri] = min(timings(lambda iri=iri: len(kg.query(f"DESCRIBE <{iri}>").graph), args.repeat))
             baseline = baselines[iri]
 
-            def fetch():
+            def fetch(path=path, headers=headers):
                 answer = client.get(url + path, headers=headers)
                 assert answer.status_code in (200, 404), (path, answer.status_code)
 

@@ -19,11 +19,12 @@ from pathlib import Path
 
 from timing import median_seconds  # benchmarks/timing.py, beside this script
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from kzgraph.importers.sipri import convert, load_curated, read_register, store_import
 from kzgraph.importers.sipri.matching import Curated
+
+ROOT = Path(__file__).resolve().parents[1]
 
 DEFAULT = ROOT.parent / "shared" / "reference" / "sipri" / "trade-register.csv"
 

@@ -21,20 +21,20 @@ import time
 from pathlib import Path
 
 import httpx
-
 from timing import median_seconds  # benchmarks/timing.py, beside this script
 
 from kzgraph.build.pipeline import open_build
-from kzgraph.service.guarded import GuardedStore
 from kzgraph.endpoint.app import create_app
+from kzgraph.service.guarded import GuardedStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.helpers import serving  # noqa: E402
+from tests.helpers import serving
 
 QUERIES = {
     "memberships of KAZ": "SELECT ?org WHERE { state:KAZ kz:memberOf ?org }",
     "transfers by supplier": "SELECT ?s (COUNT(?t) AS ?n) WHERE { ?t a kz:ArmsTransfer ; kz:supplier ?s } GROUP BY ?s",
-    "facts per source": "SELECT ?doc (COUNT(DISTINCT ?f) AS ?n) WHERE { ?f kz:citation/kz:document ?doc } GROUP BY ?doc",
+    "facts per source": "SELECT ?doc (COUNT(DISTINCT ?f) AS ?n) WHERE { ?f kz:citation/kz:document ?doc } "
+                        "GROUP BY ?doc",
     "5000 labels": "SELECT ?x ?l WHERE { ?x rdfs:label ?l } LIMIT 5000",
 }
 
@@ -50,13 +50,14 @@ def main() -> None:
         guarded.query("ASK {}")
         rows.append(("start to first answer", "guarded", time.perf_counter() - started))
         for name, sparql in QUERIES.items():
-            rows.append((name, "store", median_seconds(lambda: list(kg.query(sparql)), args.repeat)))
-            rows.append((name, "guarded", median_seconds(lambda: list(guarded.query(sparql)), args.repeat)))
+            rows.append((name, "store", median_seconds(lambda sparql=sparql: list(kg.query(sparql)), args.repeat)))
+            rows.append((name, "guarded",
+                         median_seconds(lambda sparql=sparql: list(guarded.query(sparql)), args.repeat)))
     with serving(create_app(kg)) as url:
         client = httpx.Client(timeout=120)
         for name, sparql in QUERIES.items():
             rows.append((name, "http", median_seconds(
-                lambda: client.get(f"{url}/sparql", params={"query": sparql}).json(), args.repeat)))
+                lambda sparql=sparql: client.get(f"{url}/sparql", params={"query": sparql}).json(), args.repeat)))
     baseline = {name: seconds for name, way, seconds in rows if way == "store"}
     print(f"{'task':<24} {'way':<8} {'median s':>10} {'vs store':>10}")
     for name, way, seconds in sorted(rows, key=lambda r: (list(QUERIES).index(r[0]) if r[0] in QUERIES else -1)):

@@ -1,6 +1,7 @@
 """Time and peak memory of the exports, against networkx's own writers measured in the same run.
 
-    .venv/bin/python benchmarks/export_bench.py [--nodes 20000] [--edges 200000] [--cases real-cooperation real-kg synthetic]
+    .venv/bin/python benchmarks/export_bench.py [--nodes 20000] [--edges 200000] \
+        [--cases real-cooperation real-kg synthetic]
 
 Every measurement runs in a process of its own. Time is the wall time of writing the file (for
 ``export`` the whole command: SPARQL queries, projection, metrics, periods and writing); memory is the
@@ -124,8 +125,8 @@ def measure(case: str, writer: str, nodes: int, edges: int) -> dict:
 
     kg = None
     if case.startswith("real"):
-        from kzgraph.build.pipeline import open_build
         from kzgraph.analysis.projections import project
+        from kzgraph.build.pipeline import open_build
 
         kg = open_build()
         graph = project(kg, "cooperation") if case == "real-cooperation" else None

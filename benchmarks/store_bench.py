@@ -19,8 +19,10 @@ QUERIES = {
     "memberships of KAZ": """SELECT ?org ?role ?start WHERE {
         ?m a kz:Membership ; kz:member state:KAZ ; kz:organisation ?org ; kz:role ?role .
         OPTIONAL { ?m kz:startDate ?start } } ORDER BY ?start""",
-    "facts per source": """SELECT ?doc (COUNT(DISTINCT ?f) AS ?n) WHERE { ?f kz:citation/kz:document ?doc } GROUP BY ?doc""",
-    "transfers by supplier": """SELECT ?s (COUNT(?t) AS ?n) WHERE { ?t a kz:ArmsTransfer ; kz:supplier ?s } GROUP BY ?s""",
+    "facts per source": """SELECT ?doc (COUNT(DISTINCT ?f) AS ?n) WHERE { ?f kz:citation/kz:document ?doc } """
+                        """GROUP BY ?doc""",
+    "transfers by supplier": """SELECT ?s (COUNT(?t) AS ?n) WHERE { ?t a kz:ArmsTransfer ; kz:supplier ?s } """
+                             """GROUP BY ?s""",
     "labels by regex": """SELECT ?x ?l WHERE { ?x rdfs:label ?l FILTER(REGEX(?l, "peace", "i")) }""",
     "two-hop partners": """SELECT DISTINCT ?a ?b WHERE { ?f kz:party ?a , ?b . FILTER(STR(?a) < STR(?b)) }""",
 }
@@ -41,7 +43,10 @@ def main() -> None:
         rows.append(("load dump", backend, median_seconds(load, max(1, args.repeat // 2))))
     for name, sparql in QUERIES.items():
         for backend in ("memory", "oxigraph"):
-            rows.append((name, backend, median_seconds(lambda: list(stores[backend].query(sparql)), args.repeat)))
+            def run(backend: str = backend, sparql: str = sparql) -> list[object]:
+                return list(stores[backend].query(sparql))
+
+            rows.append((name, backend, median_seconds(run, args.repeat)))
 
     baseline = {name: seconds for name, backend, seconds in rows if backend == "memory"}
     print(f"{'task':<24} {'backend':<9} {'median s':>10} {'vs rdflib memory':>18}")

@@ -33,8 +33,8 @@ from pathlib import Path
 from rdflib import BNode, Graph, Literal, URIRef
 
 from kzgraph.build.pipeline import assemble
-from kzgraph.store.loading import DATA_DIR, data_files, load_files, project_files
 from kzgraph.namespaces import CONCEPT, KZ
+from kzgraph.store.loading import DATA_DIR, data_files, load_files, project_files
 from kzgraph.store.local import open as open_store
 from kzgraph.validation.validator import shapes_graph, validate_changes, validate_store
 
@@ -47,7 +47,7 @@ CASES = ("curated-load", "curated-sparql", "curated-pyshacl", "synthetic-load", 
 def curated_pattern() -> Graph:
     """The curated facts and the organisations they refer to: what a synthetic copy repeats."""
     facts = [p for p in data_files() if "reference" not in p.parts and p.name != "sources.ttl"]
-    return load_files(facts + [DATA_DIR / "reference" / "organisations.ttl"])
+    return load_files([*facts, DATA_DIR / "reference" / "organisations.ttl"])
 
 
 def synthetic_file(triples: int, folder: Path) -> Path:
@@ -60,7 +60,7 @@ def synthetic_file(triples: int, folder: Path) -> Path:
         for copy in range(math.ceil(triples / len(pattern))):
             blanks: dict = {}
 
-            def rename(term):
+            def rename(term, copy=copy, blanks=blanks):
                 if term in local:
                     return URIRef(f"{term}-copy{copy}")
                 if isinstance(term, BNode):
@@ -101,7 +101,8 @@ def run_case(case: str, triples: int, workdir: Path) -> dict:
     else:
         with tempfile.TemporaryDirectory() as folder:
             started = time.perf_counter()
-            files = project_files() if case.startswith("curated") else project_files(data=[synthetic_file(triples, Path(folder))])
+            files = (project_files() if case.startswith("curated")
+                     else project_files(data=[synthetic_file(triples, Path(folder))]))
             seconds["generate"] = time.perf_counter() - started
             started = time.perf_counter()
             kg = assemble(files)
@@ -163,8 +164,8 @@ def report(results: list[dict]) -> str:
             continue
         found = f"{result['results']} ({result['violations']})" if "results" in result else ""
         for step, value in result["seconds"].items():
-            if step == "generate" and case.startswith("curated") or step == "load" and case != "synthetic-load" \
-                    and case != "curated-load":
+            if (step == "generate" and case.startswith("curated")) or (step == "load" and case != "synthetic-load" \
+                    and case != "curated-load"):
                 continue
             lines.append(f"| {case} | {result['triples']} | {step} | {value:.1f} | {value / baseline:.1f} | "
                          f"{result['peak_mb']} | {found} |")

@@ -41,7 +41,8 @@ def serving(app):
         thread.join()
 
 
-def kzgraph(*args: str, build_dir, check: bool = False, timeout: float = 600, **env: str) -> subprocess.CompletedProcess:
+def kzgraph(*args: str, build_dir, check: bool = False, timeout: float = 600,
+            **env: str) -> subprocess.CompletedProcess:
     """Run the ``kzgraph`` command line in a process of its own, with ``build_dir`` as its build folder
     (``KZGRAPH_BUILD``) and ``env`` as further environment variables."""
     return subprocess.run([sys.executable, "-m", "kzgraph", *args], capture_output=True, text=True, check=check,

@@ -31,7 +31,7 @@ class Server:
     auth: dict = field(default_factory=dict)  # keyword arguments of kzgraph.store.remote.Credentials
     process: subprocess.Popen | None = None
 
-    def start(self) -> "Server":
+    def start(self) -> Server:
         self.process = subprocess.Popen(self.command, stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
                                         stdin=subprocess.DEVNULL, cwd=self.log.parent)
         deadline = time.monotonic() + STARTUP_SECONDS

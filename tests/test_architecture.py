@@ -72,7 +72,8 @@ def test_every_error_survives_pickling_with_its_class_message_and_status():
 
     from kzgraph import errors
 
-    made = [errors.ParseError("data/x.ttl", 3, "bad token"), errors.ProtocolError(406, "not acceptable", {"Vary": "Accept"}),
+    made = [errors.ParseError("data/x.ttl", 3, "bad token"),
+            errors.ProtocolError(406, "not acceptable", {"Vary": "Accept"}),
             errors.BuildError("failed", problems=["p"]), errors.WriteRejected("rejected", [{"severity": "Violation"}]),
             errors.QueryTimeout("stopped"), errors.UnknownQueryName("no query named 'x'")]
     for error in made:

@@ -17,10 +17,10 @@ import pytest
 from fastapi import FastAPI
 from rdflib.query import Result
 
+from kzgraph.endpoint.app import create_app
 from kzgraph.endpoint.routes import catalogue as catalogue_api
 from kzgraph.sparql.catalogue import load_catalogue
 from kzgraph.sparql.queries import QUERIES_DIR, resolve
-from kzgraph.endpoint.app import create_app
 from kzgraph.store.local import open as open_store
 
 from .helpers import serving

@@ -79,7 +79,8 @@ def test_validate_exits_1_on_a_violation_and_0_when_clean(small_data, tmp_path):
     clean = kzgraph("validate", str(small_data / "facts" / "csto-1992.ttl"), build_dir=tmp_path)
     assert clean.returncode == 0, clean.stdout
     bad = tmp_path / "uncited.ttl"
-    bad.write_text("<https://w3id.org/kzgraph/id/exercise/x> a <https://w3id.org/kzgraph/ontology#MilitaryExercise> .\n")
+    bad.write_text("<https://w3id.org/kzgraph/id/exercise/x> a "
+                   "<https://w3id.org/kzgraph/ontology#MilitaryExercise> .\n")
     result = kzgraph("validate", str(bad), "--format", "json", build_dir=tmp_path)
     assert result.returncode == 1
     report = json.loads(result.stdout)

@@ -15,9 +15,9 @@ import pytest
 from rdflib import Namespace, URIRef
 
 from kzgraph.build.pipeline import assemble
-from kzgraph.store.loading import project_files
-from kzgraph.sparql.queries import resolve
 from kzgraph.endpoint.app import create_app
+from kzgraph.sparql.queries import resolve
+from kzgraph.store.loading import project_files
 
 from .helpers import free_port, publish_build, serving
 
@@ -71,11 +71,13 @@ def test_serve_answers_with_its_limits_and_accepts_writes_with_the_token_from_th
         assert len(rows.json()["results"]["bindings"]) == 2 and rows.headers["x-kzgraph-truncated"] == "true"
         sd = httpx.get(f"{url}/sparql", headers={"Accept": "application/n-triples"}).text
         assert str(SD.SPARQL11Update) in sd
-        write = httpx.post(f"{url}/sparql", content=b"INSERT DATA { GRAPH <http://example.org/g> { <http://a> <http://b> 1 } }",
+        write = httpx.post(f"{url}/sparql",
+                           content=b"INSERT DATA { GRAPH <http://example.org/g> { <http://a> <http://b> 1 } }",
                            headers={"Content-Type": "application/sparql-update", "Authorization": "Bearer from-env"},
                            timeout=300)
         assert write.status_code == 200, write.text
-        written = httpx.get(f"{url}/sparql", params={"query": "ASK { GRAPH <http://example.org/g> { <http://a> <http://b> 1 } }"})
+        written = httpx.get(f"{url}/sparql",
+                            params={"query": "ASK { GRAPH <http://example.org/g> { <http://a> <http://b> 1 } }"})
         assert written.json()["boolean"] is True
     finally:
         err = stop(process)

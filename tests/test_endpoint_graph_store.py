@@ -11,8 +11,8 @@ import pytest
 from rdflib import Graph, URIRef
 
 from kzgraph.build.pipeline import assemble
-from kzgraph.store.loading import project_files
 from kzgraph.endpoint.app import create_app
+from kzgraph.store.loading import project_files
 from kzgraph.store.local import open as open_store
 
 from .helpers import serving
@@ -79,9 +79,11 @@ def test_post_of_multipart_form_data_merges_every_part(store):
     send("PUT", service, JOHN, TURTLE, graph=graph)
     boundary = "a6fe4cd636164618814be9f8d3d1a0de"
     body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"last.ttl\"; filename=\"last.ttl\"\r\n"
-            f"Content-Type: text/turtle; charset=utf-8\r\n\r\n<{PERSON}> <http://xmlns.com/foaf/0.1/familyName> \"Doe\" .\r\n"
+            f"Content-Type: text/turtle; charset=utf-8\r\n\r\n"
+            f"<{PERSON}> <http://xmlns.com/foaf/0.1/familyName> \"Doe\" .\r\n"
             f"--{boundary}\r\nContent-Disposition: form-data; name=\"first.nt\"; filename=\"first.nt\"\r\n"
-            f"Content-Type: application/n-triples\r\n\r\n<{PERSON}> <http://xmlns.com/foaf/0.1/givenName> \"Jane\" .\r\n"
+            f"Content-Type: application/n-triples\r\n\r\n"
+            f"<{PERSON}> <http://xmlns.com/foaf/0.1/givenName> \"Jane\" .\r\n"
             f"--{boundary}--\r\n")
     answer = send("POST", service, body, {"Content-Type": f"multipart/form-data; boundary={boundary}"}, graph=graph)
     assert answer.status_code == 200, answer.text
@@ -136,9 +138,10 @@ def test_a_payload_in_a_media_type_that_is_not_rdf_gets_415(store):
 def test_blank_nodes_of_each_payload_are_new_nodes(store):
     service, url = store
     for name in ("http://example.org/graphs/b1", "http://example.org/graphs/b2"):
-        send("PUT", service, "_:b0 <http://example.org/in> <%s> ." % name, {"Content-Type": "application/n-triples"},
+        send("PUT", service, f"_:b0 <http://example.org/in> <{name}> .", {"Content-Type": "application/n-triples"},
              graph=name)
-    answer = httpx.get(f"{url}/sparql", params={"query": "SELECT (COUNT(DISTINCT ?b) AS ?n) WHERE { GRAPH ?g { ?b <http://example.org/in> ?x } }"})
+    query = "SELECT (COUNT(DISTINCT ?b) AS ?n) WHERE { GRAPH ?g { ?b <http://example.org/in> ?x } }"
+    answer = httpx.get(f"{url}/sparql", params={"query": query})
     assert answer.json()["results"]["bindings"][0]["n"]["value"] == "2"
 
 

@@ -120,7 +120,8 @@ def test_the_accept_header_with_q_values_chooses_the_result_format(endpoint, acc
     assert "Accept" in answer.headers["vary"]
 
 
-@pytest.mark.parametrize("fmt, media", [("csv", "text/csv; charset=utf-8"), ("tsv", "text/tab-separated-values; charset=utf-8"),
+@pytest.mark.parametrize("fmt, media", [("csv", "text/csv; charset=utf-8"),
+                                        ("tsv", "text/tab-separated-values; charset=utf-8"),
                                         ("xml", "application/sparql-results+xml"),
                                         ("json", "application/sparql-results+json")])
 def test_the_format_parameter_wins_over_accept_and_text_types_carry_their_charset(endpoint, fmt, media):
@@ -169,7 +170,8 @@ def test_a_dataset_graph_the_store_does_not_hold_is_refused_with_400(endpoint, p
 
 
 def test_a_malformed_query_gets_400_with_the_line_and_column(endpoint):
-    answer = httpx.get(f"{endpoint}/sparql", params={"query": "SELECT ?x WHERE {\n  ?x a kz:Membership \n  FILTER(?x = }"})
+    answer = httpx.get(f"{endpoint}/sparql",
+                       params={"query": "SELECT ?x WHERE {\n  ?x a kz:Membership \n  FILTER(?x = }"})
     assert answer.status_code == 400 and "line 3" in answer.text and "column" in answer.text
     assert answer.headers["content-type"] == "text/plain; charset=utf-8"
 
@@ -239,5 +241,6 @@ def test_the_openapi_description_is_served_and_no_page_loads_assets_from_the_int
 
 
 def test_predeclared_prefixes_are_those_of_the_store(endpoint):
-    answer = httpx.get(f"{endpoint}/sparql", params={"query": "SELECT ?label WHERE { io:SCO skos:prefLabel|rdfs:label ?label } LIMIT 1"})
+    answer = httpx.get(f"{endpoint}/sparql",
+                       params={"query": "SELECT ?label WHERE { io:SCO skos:prefLabel|rdfs:label ?label } LIMIT 1"})
     assert answer.status_code == 200 and json.loads(answer.text)["results"]["bindings"]

@@ -48,7 +48,8 @@ class Canary:
         class Handler(http.server.BaseHTTPRequestHandler):
             def _answer(self):
                 canary.requests.append(self.path)
-                body = b'{"head": {"vars": ["o"]}, "results": {"bindings": [{"o": {"type": "literal", "value": "LEAK"}}]}}'
+                body = (b'{"head": {"vars": ["o"]}, '
+                        b'"results": {"bindings": [{"o": {"type": "literal", "value": "LEAK"}}]}}')
                 self.send_response(200)
                 self.send_header("Content-Type", "application/sparql-results+json")
                 self.send_header("Content-Length", str(len(body)))
@@ -152,11 +153,11 @@ def test_a_service_clause_hidden_behind_escaped_quotes_never_reaches_the_network
 def test_service_reaches_an_endpoint_on_the_allow_list(backend):
     remote_store = open_store("oxigraph")
     remote_store.graph(DATA).add((URIRef("http://example.org/far"), URIRef("http://example.org/value"), Literal("far")))
-    with serving(create_app(remote_store, workers=1)) as remote:
-        with serving(create_app(small_store(backend), allowed_services=(f"{remote}/sparql",), workers=1)) as local:
-            answer = get(local, f'SELECT ?v WHERE {{ SERVICE <{remote}/sparql> {{ ?s <http://example.org/value> ?v }} }}')
-            other = get(local, 'SELECT ?v WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?v } }')
-            sd = httpx.get(f"{local}/sparql", headers={"Accept": "application/n-triples"}).text
+    with (serving(create_app(remote_store, workers=1)) as remote,
+          serving(create_app(small_store(backend), allowed_services=(f"{remote}/sparql",), workers=1)) as local):
+        answer = get(local, f'SELECT ?v WHERE {{ SERVICE <{remote}/sparql> {{ ?s <http://example.org/value> ?v }} }}')
+        other = get(local, 'SELECT ?v WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?v } }')
+        sd = httpx.get(f"{local}/sparql", headers={"Accept": "application/n-triples"}).text
     assert answer.status_code == 200, answer.text
     assert [b["v"]["value"] for b in answer.json()["results"]["bindings"]] == ["far"]
     assert other.status_code == 400 and "allow-list" in other.text
@@ -189,7 +190,8 @@ def test_an_update_cannot_read_a_local_file_with_using(endpoint, secret_file, us
 
 def test_an_update_cannot_reach_the_network_with_service(endpoint, canary):
     before = len(canary.requests)
-    answer = update(endpoint, f"INSERT {{ GRAPH <http://example.org/copy> {{ ?s ?p ?o }} }} WHERE {{ SERVICE <{canary.url}> {{ ?s ?p ?o }} }}")
+    answer = update(endpoint, f"INSERT {{ GRAPH <http://example.org/copy> {{ ?s ?p ?o }} }} "
+                              f"WHERE {{ SERVICE <{canary.url}> {{ ?s ?p ?o }} }}")
     assert answer.status_code == 400 and len(canary.requests) == before
 
 
@@ -257,7 +259,8 @@ def test_a_result_within_the_row_limit_is_whole_and_unmarked(limited):
 def test_a_query_over_the_length_limit_gets_413(limited):
     query = "SELECT * WHERE { ?s ?p ?o } #" + "x" * 300
     assert get(limited, query).status_code == 413
-    answer = httpx.post(f"{limited}/sparql", content=query.encode(), headers={"Content-Type": "application/sparql-query"})
+    answer = httpx.post(f"{limited}/sparql", content=query.encode(),
+                        headers={"Content-Type": "application/sparql-query"})
     assert answer.status_code == 413 and "at most 300" in answer.text
 
 

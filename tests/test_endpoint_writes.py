@@ -11,8 +11,8 @@ import pytest
 from rdflib import Graph, Literal, Namespace, URIRef
 
 from kzgraph.build.pipeline import assemble
-from kzgraph.store.loading import project_files
 from kzgraph.endpoint.app import create_app
+from kzgraph.store.loading import project_files
 from kzgraph.store.local import open as open_store
 
 from .helpers import serving
@@ -61,7 +61,8 @@ def test_a_valid_write_commits_and_every_reader_sees_it(curated):
 
 def test_an_invalid_write_is_rejected_with_the_report_and_the_store_is_unchanged(curated):
     url, kg = curated
-    before, count = quads(kg), httpx.get(f"{url}/sparql", params={"query": "SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } }"}).json()
+    count_query = {"query": "SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } }"}
+    before, count = quads(kg), httpx.get(f"{url}/sparql", params=count_query).json()
     answer = update(url, insert_data(FIXTURES / "shapes" / "CitationShape.invalid.ttl", TEST_GRAPH + "-invalid"))
     assert answer.status_code == 422
     report = answer.json()
@@ -74,7 +75,7 @@ def test_an_invalid_write_is_rejected_with_the_report_and_the_store_is_unchanged
         "component": "http://www.w3.org/ns/shacl#SPARQLConstraintComponent"}
     assert backwards[0]["message"]
     assert quads(kg) == before
-    assert httpx.get(f"{url}/sparql", params={"query": "SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } }"}).json() == count
+    assert httpx.get(f"{url}/sparql", params=count_query).json() == count
     assert not ask(url, f"ASK {{ GRAPH <{TEST_GRAPH}-invalid> {{ ?s ?p ?o }} }}")
 
 
@@ -100,7 +101,7 @@ def plain():
 
 
 def test_a_write_without_a_token_gets_401_and_with_another_token_403(plain):
-    url, kg, _ = plain
+    url, _, _ = plain
     text = "INSERT DATA { GRAPH <http://example.org/x> { <http://a> <http://b> <http://c> } }"
     missing = update(url, text, headers={})
     assert missing.status_code == 401 and missing.headers["www-authenticate"].startswith("Bearer")
@@ -153,11 +154,13 @@ def test_a_write_over_the_time_limit_is_stopped_and_changes_nothing():
     before = quads(kg)
     with serving(create_app(kg, update_token=TOKEN, workers=1, write_timeout=3)) as url:
         answer = update(url, "INSERT { GRAPH <http://example.org/slow> { ?a <http://example.org/count> ?n } } WHERE { "
-                             "SELECT ?a (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?a ?b ?c . ?d ?e ?f . ?h ?i ?j . ?k ?l ?m } } "
+                             "SELECT ?a (COUNT(*) AS ?n) WHERE { "
+                             "GRAPH ?g { ?a ?b ?c . ?d ?e ?f . ?h ?i ?j . ?k ?l ?m } } "
                              "GROUP BY ?a }")
         assert answer.status_code == 503 and "stopped after 3 s" in answer.text and "unchanged" in answer.text
         assert quads(kg) == before
-        assert update(url, "INSERT DATA { GRAPH <http://example.org/x> { <http://a> <http://b> 1 } }").status_code == 200
+        inserted = update(url, "INSERT DATA { GRAPH <http://example.org/x> { <http://a> <http://b> 1 } }")
+        assert inserted.status_code == 200
 
 
 def test_a_malformed_update_gets_400_with_the_position(plain):

@@ -15,14 +15,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kzgraph.analysis import metrics
+from kzgraph.analysis.projections import Facts, project
 from kzgraph.build.pipeline import assemble
 from kzgraph.export import ExportError, export, stream
 from kzgraph.export.elements import flatten, iri_of, node_id, typed
 from kzgraph.store.loading import project_files
-from kzgraph.analysis.projections import Facts, project
 
 from .conftest import FIXTURES
-from .export_checks import cyjs_problems, edge_key as key, gexf_errors, gexf_problems, graphml_errors
+from .export_checks import cyjs_problems, gexf_errors, gexf_problems, graphml_errors
+from .export_checks import edge_key as key
 
 ID = "https://w3id.org/kzgraph/id/"
 KAZ, RUS, CHN, USA, TUR = (f"{ID}state/{c}" for c in ("KAZ", "RUS", "CHN", "USA", "TUR"))
@@ -106,7 +107,8 @@ def test_the_schema_check_rejects_an_edge_to_a_node_that_is_not_there(multivecto
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_graphml_loads_in_networkx_with_the_projection_s_nodes_edges_and_attribute_types(multivector_graph, write, name):
+def test_graphml_loads_in_networkx_with_the_projection_s_nodes_edges_and_attribute_types(multivector_graph, write,
+                                                                                          name):
     nodes, edges, directed = expected(multivector_graph, name)
     read_nodes, read_edges = read_networkx(write(multivector_graph, "graphml", projection=name), directed)
     assert set(read_nodes) == set(nodes) and set(read_edges) == set(edges)

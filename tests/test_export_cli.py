@@ -3,13 +3,11 @@ appear whole, and the exit codes of the command line."""
 
 from __future__ import annotations
 
-
 import networkx as nx
 import pytest
 
-from .helpers import kzgraph, publish_build
-
 from .export_checks import gexf_problems, graphml_errors
+from .helpers import kzgraph, publish_build
 
 
 def test_export_writes_the_file_and_says_how_many_nodes_and_edges(fixture_build, tmp_path):
@@ -32,7 +30,8 @@ def test_export_of_a_window_as_gexf_replaces_an_existing_file(fixture_build, tmp
     assert gexf_problems(out) == []
     graph = nx.read_gexf(out, version="1.3")
     assert (graph.graph["start"], graph.graph["end"]) == ("2011-01-01", "2012-12-31")
-    assert {d["relation"] for _, _, d in graph.edges(data=True)} == {"lease", "membership", "exercise", "transfer", "agreement"}
+    assert {d["relation"] for _, _, d in graph.edges(data=True)} == {"lease", "membership", "exercise", "transfer",
+                                                                      "agreement"}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cooperation.gexf"]
 
 

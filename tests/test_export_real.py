@@ -9,9 +9,9 @@ import igraph
 import networkx as nx
 import pytest
 
+from kzgraph.analysis.projections import project
 from kzgraph.export import export
 from kzgraph.export.elements import node_id
-from kzgraph.analysis.projections import project
 
 from .export_checks import cyjs_problems, edge_key, gexf_errors, gexf_problems, graphml_errors
 
@@ -109,12 +109,14 @@ def test_first_and_last_years_spells_and_windows_agree_for_every_edge_and_every_
     multi = everything.is_multigraph()
 
     def keys(graph):
-        edges = graph.edges(keys=True, data=True) if multi else ((u, v, d["relation"], d) for u, v, d in graph.edges(data=True))
+        edges = (graph.edges(keys=True, data=True) if multi
+                 else ((u, v, d["relation"], d) for u, v, d in graph.edges(data=True)))
         return {edge_key(node_id(u), node_id(v), k, graph.is_directed()): d for u, v, k, d in edges}
 
     first, last = facts.years[0], facts.years[-1]
     per_year = {y: set(keys(facts.project(name, y, y))) for y in range(first, last + 1)}
-    spells = {edge_key(u, v, d["relation"], everything.is_directed()): [(int(a[:4]), int(b[:4])) for a, b in d.get("spells", [])]
+    spells = {edge_key(u, v, d["relation"], everything.is_directed()):
+              [(int(a[:4]), int(b[:4])) for a, b in d.get("spells", [])]
               for u, v, d in nx.read_gexf(files[name, "gexf"], version="1.3").edges(data=True)}
     for key, data in keys(everything).items():
         years = [y for y, present in per_year.items() if key in present]
@@ -127,4 +129,5 @@ def test_first_and_last_years_spells_and_windows_agree_for_every_edge_and_every_
         else:
             assert not data["dated"] and spells[key] == [], key
     for year in (1995, 2005, 2014, 2022):  # a window holds exactly the edges of its years
-        assert set(keys(facts.project(name, year, year + 2))) == per_year[year] | per_year[year + 1] | per_year[year + 2]
+        in_window = set(keys(facts.project(name, year, year + 2)))
+        assert in_window == per_year[year] | per_year[year + 1] | per_year[year + 2]

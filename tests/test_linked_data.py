@@ -120,7 +120,8 @@ def test_a_fact_page_shows_each_source_document_with_its_line_range(server, real
     assert len(expected) >= 2
     document = page(server, "/id/membership/kaz-pfp-partner-1995")
     shown = [text(li) for li in document.xpath(".//ul[@class='sources']/li")]
-    assert sorted(shown) == sorted(f"{label}, lines {start}–{end}" for label, start, end in expected)
+    assert sorted(shown) == sorted(f"{label}, lines {start}–{end}" if start != end else f"{label}, line {start}"
+                                   for label, start, end in expected)
     nested = document.xpath(".//table[@class='nested']")
     assert len(nested) == len(expected), "each citation is shown inline as well"
 
@@ -163,7 +164,8 @@ def test_every_rdf_format_parses_to_the_concise_bounded_description(server, unio
 
 @pytest.mark.parametrize("accept, media", [
     (BROWSER["accept"], "text/html"), ("*/*", "text/turtle"), (None, "text/turtle"),
-    ("application/ld+json", "application/ld+json"), ("application/rdf+xml;q=0.5, text/html;q=0.1", "application/rdf+xml"),
+    ("application/ld+json", "application/ld+json"),
+    ("application/rdf+xml;q=0.5, text/html;q=0.1", "application/rdf+xml"),
 ])
 def test_the_format_is_negotiated_by_accept(server, accept, media):
     answer = get(server + "/id/state/KAZ", headers={"accept": accept} if accept else {})

@@ -266,12 +266,12 @@ def test_the_tie_model_is_data_a_researcher_can_change(multivector_graph, tmp_pa
 
 
 def test_a_tie_model_with_a_bad_row_is_refused_with_its_line(tmp_path):
-    from kzgraph.errors import UsageError
     from kzgraph.analysis.projections import TieModel
+    from kzgraph.errors import UsageError
 
     bad = tmp_path / "model.csv"
     bad.write_text("relation,class,kind,weight,definition\nlease,,forever,1,x\n", encoding="utf-8")
-    with pytest.raises(UsageError, match="model.csv:2"):
+    with pytest.raises(UsageError, match=r"model\.csv:2"):
         TieModel.load(bad)
 
 
@@ -355,7 +355,7 @@ def test_states_side_by_side(register_graph):
 @st.composite
 def tie_lists(draw):
     vectors = ["R", "C", "W"]
-    return [metrics.Tie(f"p{draw(st.integers(0, 5))}", draw(st.sampled_from(vectors + ["", "X"])), "x", [f"f{i}"],
+    return [metrics.Tie(f"p{draw(st.integers(0, 5))}", draw(st.sampled_from([*vectors, "", "X"])), "x", [f"f{i}"],
                         set(draw(st.lists(st.sampled_from("abc"), max_size=2))),
                         weight=draw(st.sampled_from([0.5, 1.0, 2.0])))
             for i in range(draw(st.integers(1, 12)))]

@@ -14,10 +14,9 @@ from rdflib import Graph
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 
 from kzgraph.analysis import metrics
-
-from kzgraph.endpoint.routes import metrics as metrics_api
 from kzgraph.analysis.projections import project
 from kzgraph.endpoint.app import create_app
+from kzgraph.endpoint.routes import metrics as metrics_api
 
 from .helpers import kzgraph, serving
 
@@ -157,8 +156,10 @@ def test_projections_of_a_remote_store_equal_the_local_ones(remote, multivector_
     # an undirected edge is the same edge either way round (its orientation follows the rows' order)
     pair = (lambda e: (e[0], e[1])) if local.is_directed() else (lambda e: tuple(sorted((e[0], e[1]))))
     key = (lambda e: (*pair(e), e[2])) if local.is_multigraph() else pair
-    edges = (lambda g: {key(e): e[-1] for e in (g.edges(keys=True, data=True) if g.is_multigraph()
-                                                 else g.edges(data=True))})
+
+    def edges(g):
+        return {key(e): e[-1] for e in (g.edges(keys=True, data=True) if g.is_multigraph() else g.edges(data=True))}
+
     assert edges(far) == edges(local) and len(local.edges) > 0
 
 

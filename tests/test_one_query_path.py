@@ -38,8 +38,8 @@ def project(tmp_path_factory, real_build):
     (folder / "data").symlink_to(ROOT / "data")
     (folder / "queries").mkdir()
     for name, (text, *_) in CASES.items():
-        (folder / "queries" / f"{name}.rq").write_text(f"# title: the {name} case\n# description: the query of the {name} case.\n{text}\n",
-                                                          encoding="utf-8")
+        (folder / "queries" / f"{name}.rq").write_text(
+            f"# title: the {name} case\n# description: the query of the {name} case.\n{text}\n", encoding="utf-8")
     return folder
 
 

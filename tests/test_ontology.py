@@ -6,8 +6,8 @@ import pytest
 from rdflib import OWL, RDF, RDFS, Literal, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
-from kzgraph.store.loading import load_files, ontology_files
 from kzgraph.namespaces import KZ
+from kzgraph.store.loading import load_files, ontology_files
 from kzgraph.validation.reasoning import Inconsistent, check_consistency, for_dl_reasoning
 
 TERM_TYPES = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty)
@@ -43,7 +43,8 @@ def test_the_required_classes_exist(ontology):
 @pytest.mark.parametrize("language", ["en", "de"])
 def test_every_term_has_a_label_in_english_and_german(ontology, language):
     unlabelled = [t for t in kz_terms(ontology)
-                  if not any(isinstance(l, Literal) and l.language == language for l in ontology.objects(t, RDFS.label))]
+                  if not any(isinstance(label, Literal) and label.language == language
+                             for label in ontology.objects(t, RDFS.label))]
     assert unlabelled == []
 
 
@@ -57,7 +58,8 @@ def test_every_concept_has_english_and_german_preferred_labels(ontology):
     concepts = set(ontology.subjects(RDF.type, SKOS.Concept))
     assert concepts
     for language in ("en", "de"):
-        assert [c for c in concepts if not any(l.language == language for l in ontology.objects(c, SKOS.prefLabel))] == []
+        assert [c for c in concepts
+                if not any(label.language == language for label in ontology.objects(c, SKOS.prefLabel))] == []
 
 
 def test_hermit_finds_the_ontology_consistent_with_every_class_satisfiable(ontology):
@@ -74,8 +76,7 @@ def test_hermit_rejects_a_state_that_is_also_a_person(ontology):
 
 
 def test_the_curated_data_is_consistent_with_the_ontology(real_build):
-    from kzgraph.build.pipeline import open_build
-    from kzgraph.build.pipeline import union_graph
+    from kzgraph.build.pipeline import open_build, union_graph
 
     graph = union_graph(open_build(out=real_build.folder.parent))
     assert check_consistency(for_dl_reasoning(graph)) == []

@@ -65,7 +65,7 @@ def test_the_cooperation_network_links_states_only_and_every_edge_has_facts_and_
     facts = select(real_graph, "SELECT ?x WHERE { ?x a kz:Fact }")
     documents = select(real_graph, "SELECT ?x WHERE { ?x a kz:SourceDocument }")
     assert {d["type"] for _, d in graph.nodes(data=True)} == {"State"}
-    for u, v, relation, data in graph.edges(keys=True, data=True):
+    for _, _, relation, data in graph.edges(keys=True, data=True):
         assert data["relation"] == relation and data["weight"] >= 1
         assert set(data["facts"]) <= facts and 1 <= data["sources"] <= len(documents)
         if data["first_year"] is not None and data["last_year"] is not None:

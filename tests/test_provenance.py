@@ -9,8 +9,8 @@ import pytest
 from rdflib import Literal
 from rdflib.namespace import XSD
 
-from kzgraph.store.loading import load_files, project_files
 from kzgraph.build.provenance import MAX_CITATION_LINES, check_graph, date_in, normalise, numbers_in, sources_folder
+from kzgraph.store.loading import load_files, project_files
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -65,7 +65,8 @@ def test_a_wrong_year_is_reported_with_node_and_property(tmp_path):
 membership:x a kz:Membership ; kz:member state:KAZ ; kz:organisation io:CSTO ; kz:startDate "1994"^^xsd:gYear ;
     kz:citation [ kz:document src:dissertation-diversification ; kz:lineStart 6491 ; kz:lineEnd 6500 ] .
 """)
-    assert problems == ["<https://w3id.org/kzgraph/id/membership/x>: kz:startDate 1994 does not occur in the cited lines"]
+    assert problems == ["<https://w3id.org/kzgraph/id/membership/x>: "
+                        "kz:startDate 1994 does not occur in the cited lines"]
 
 
 def test_a_fact_whose_names_are_not_in_the_lines_is_reported(tmp_path):
@@ -104,3 +105,11 @@ def test_dates_inside_ranges_are_found(text, date):
 
 def test_number_words_in_german_and_english():
     assert {Decimal(90), Decimal(6)} <= numbers_in(normalise("neunzig Maßnahmen, six deaths"))
+
+
+@pytest.mark.parametrize("text, value", [
+    ("die zweitgrößte Nuklearmacht", "2"), ("erstmals in Zentralasien", "1"), ("die 10. Sitzung", "10"),
+    ("the third-largest investor", "3"), ("der vierte Staat", "4"),
+])
+def test_ordinals_are_read_as_numbers_also_inside_compounds(text, value):
+    assert Decimal(value) in numbers_in(normalise(text))

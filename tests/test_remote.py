@@ -3,21 +3,20 @@ endpoint on a real uvicorn server, a closed port, and a small real HTTP server t
 
 from __future__ import annotations
 
-
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
-from kzgraph.store import local as store_module
 from kzgraph.build.pipeline import open_build
-from kzgraph.namespaces import STATE
-from kzgraph.store.push import gsp_batches, insert_data, read_dump, update_batches
-from kzgraph.sparql.queries import QueryError
-from kzgraph.store.remote import SKOLEM_PREFIX, Credentials, as_local_term, with_prologue
 from kzgraph.endpoint.app import create_app
+from kzgraph.namespaces import STATE
+from kzgraph.sparql.queries import QueryError
+from kzgraph.store import local as store_module
 from kzgraph.store.local import StoreError
+from kzgraph.store.push import gsp_batches, insert_data, read_dump, update_batches
+from kzgraph.store.remote import SKOLEM_PREFIX, Credentials, as_local_term, with_prologue
 
 from .helpers import free_port, kzgraph, serving
 

@@ -15,7 +15,7 @@ from .test_shacl_engines import PATH_TEXTS, PREAMBLE, SMALL_NODES, comparable, s
 PREDICATES = ["ex:p", "ex:q", "ex:r"]
 #: Values that compare (numbers, strings, language strings) and nodes; no ill-typed literal, no year or
 #: date, which pySHACL compares otherwise than SPARQL (docs/shacl.md).
-VALUES = SMALL_NODES + ["0", "1", "2.5", "-2", '"abc"', '"b"', '"x"@en', '"y"@en', '"x"@de', '"z"@EN', "ex:A"]
+VALUES = [*SMALL_NODES, "0", "1", "2.5", "-2", '"abc"', '"b"', '"x"@en', '"y"@en', '"x"@de', '"z"@EN', "ex:A"]
 
 
 def property_part():
@@ -31,7 +31,7 @@ def property_shape():
 
 
 def closed_part():
-    return st.lists(st.sampled_from(PREDICATES + ["rdf:type"]), max_size=2, unique=True).map(
+    return st.lists(st.sampled_from([*PREDICATES, "rdf:type"]), max_size=2, unique=True).map(
         lambda ignored: "sh:closed true ; sh:ignoredProperties ( " + " ".join(ignored) + " )")
 
 
@@ -57,7 +57,8 @@ def shapes_and_data(draw) -> tuple[Graph, Graph]:
                           min_size=1, max_size=3, unique_by=lambda p: p.split()[0] if "closed" not in p else "closed"))
     nested = draw(st.booleans())
     body = " ; ".join(parts)
-    targets = draw(st.lists(st.sampled_from(["sh:targetNode ex:a", "sh:targetSubjectsOf ex:p", "sh:targetObjectsOf ex:r"]),
+    targets = draw(st.lists(st.sampled_from(["sh:targetNode ex:a", "sh:targetSubjectsOf ex:p",
+                                             "sh:targetObjectsOf ex:r"]),
                             min_size=1, max_size=2, unique=True))
     prefixes = PREAMBLE + "@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .\n"
     if nested:  # conformance as an expression: the shape through sh:node of a property shape

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -25,8 +25,8 @@ from hypothesis import strategies as st
 from rdflib import RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import XSD
 
-from kzgraph.validation.shacl.shapes import UnsupportedShapeError
 from kzgraph.store.local import open as open_store
+from kzgraph.validation.shacl.shapes import UnsupportedShapeError
 from kzgraph.validation.validator import SH, shapes_graph, validate_graph, validate_store
 
 CASES = Path(__file__).parent / "fixtures" / "shacl-cases"
@@ -120,7 +120,7 @@ def stored(graph: Graph):
     return kg
 
 
-@lru_cache(maxsize=None)
+@cache
 def validated(case: Path):
     """A case validated by both engines on one store; its graph is the data graph and the shapes graph
     at once, as in the W3C test suite."""
@@ -249,15 +249,15 @@ def test_both_engines_agree_on_random_data_against_the_project_shapes(data):
 SMALL_NODES = ["ex:a", "ex:b", "ex:c", "ex:d", "_:x", "_:y"]
 #: Values of random data; no booleans, years nor dates, which pySHACL compares with numbers where SPARQL
 #: cannot (pyshacl-differs-incomparable.ttl).
-SMALL_VALUES = SMALL_NODES + ["0", "1", "5", "-2", "2.5", '"abc"', '"ABC"', '"hello"@en', '"hallo"@de',
-                              '"hi"@en-us',
-                              '"x"^^xsd:integer', "ex:A", "ex:B"]
+SMALL_VALUES = [*SMALL_NODES, "0", "1", "5", "-2", "2.5", '"abc"', '"ABC"', '"hello"@en', '"hallo"@de',
+                '"hi"@en-us',
+                '"x"^^xsd:integer', "ex:A", "ex:B"]
 #: sh:in and sh:hasValue members: terms a store returns unchanged (no plain strings, see
 #: pyshacl-differs-plain-strings.ttl, nor decimals, which a store writes in canonical form).
 MEMBERS = ["ex:a", "ex:b", "ex:c", "0", "1", '"hello"@en']
 PREDICATES = ["ex:p", "ex:q"]
-PATH_TEXTS = PREDICATES + ["[ sh:inversePath ex:p ]", "( ex:p ex:q )", "[ sh:alternativePath ( ex:p ex:q ) ]",
-                           "[ sh:zeroOrMorePath ex:p ]", "[ sh:oneOrMorePath ex:q ]", "[ sh:zeroOrOnePath ex:p ]"]
+PATH_TEXTS = [*PREDICATES, "[ sh:inversePath ex:p ]", "( ex:p ex:q )", "[ sh:alternativePath ( ex:p ex:q ) ]",
+              "[ sh:zeroOrMorePath ex:p ]", "[ sh:oneOrMorePath ex:q ]", "[ sh:zeroOrOnePath ex:p ]"]
 DATATYPES = ["xsd:integer", "xsd:string", "rdf:langString", "xsd:decimal", "xsd:gYear", "xsd:date", "xsd:boolean"]
 NUMERIC = st.sampled_from(["0", "1", "3", "-1", "2.5"])
 
@@ -326,11 +326,12 @@ def shapes_and_data(draw) -> tuple[Graph, Graph]:
     severity = draw(st.sampled_from(["", " ; sh:severity sh:Warning", " ; sh:severity sh:Info"]))
     shapes_text = (PREAMBLE + "@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .\n"
                    + "ex:S a sh:NodeShape ; " + " ; ".join(targets + parts) + severity + " .")
-    triples = draw(st.lists(st.tuples(st.sampled_from(SMALL_NODES), st.sampled_from(PREDICATES + ["rdf:type"]),
+    triples = draw(st.lists(st.tuples(st.sampled_from(SMALL_NODES), st.sampled_from([*PREDICATES, "rdf:type"]),
                                       st.sampled_from(SMALL_VALUES)), min_size=3, max_size=20))
     if re.search(r"sh:(min|max)(In|Ex)clusive", shapes_text):  # an ill-typed value compared: pySHACL lets it pass
         triples = [t for t in triples if t[2] != '"x"^^xsd:integer']
-    data_text = PREAMBLE + "@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .\nex:B rdfs:subClassOf ex:A .\n" \
+    data_text = PREAMBLE + "@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .\n" \
+        + "ex:B rdfs:subClassOf ex:A .\n" \
         + "\n".join(f"{s} {p} {o} ." for s, p, o in triples if not (p == "rdf:type" and o[0] in '"-0123456789t'))
     return Graph().parse(data=shapes_text, format="turtle"), Graph().parse(data=data_text, format="turtle")
 

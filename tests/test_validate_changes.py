@@ -13,8 +13,8 @@ from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
 from kzgraph.build.pipeline import assemble
-from kzgraph.store.loading import project_files
 from kzgraph.namespaces import KZ
+from kzgraph.store.loading import project_files
 from kzgraph.store.local import open as open_store
 from kzgraph.validation.validator import affected_focus, shapes_graph, validate_changes, validate_store
 from tests.test_shacl_engines import PREDICATES, SMALL_NODES, SMALL_VALUES, shapes_and_data, stored
@@ -89,7 +89,7 @@ def changes(draw, triples):
     removed = draw(st.lists(st.one_of(st.sampled_from(linking), st.sampled_from(triples)), max_size=4, unique=True))
     subjects = sorted({s for s, _, _ in triples}, key=str)
     predicates = sorted({p for _, p, _ in triples}, key=str)
-    objects = sorted({o for _, _, o in triples}, key=str) + [Literal("1999-13", datatype=URIRef(
+    objects = [*sorted({o for _, _, o in triples}, key=str), Literal("1999-13", datatype=URIRef(
         "http://www.w3.org/2001/XMLSchema#gYearMonth")), Literal("no date"), Literal(-1)]
     added = draw(st.lists(st.tuples(st.sampled_from(subjects), st.sampled_from(predicates), st.sampled_from(objects)),
                           max_size=4, unique=True))
@@ -124,7 +124,8 @@ def shapes_data_and_change(draw):
     shapes, data = draw(shapes_and_data())
     triples = sorted(data, key=str)
     removed = draw(st.lists(st.sampled_from(triples), max_size=3, unique=True)) if triples else []
-    terms = Graph().parse(data="@prefix ex: <http://example.org/ns#> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
+    terms = Graph().parse(data="@prefix ex: <http://example.org/ns#> . "
+                          "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
                           + "\n".join(f"<urn:t> <urn:v> {t} ." for t in SMALL_NODES + SMALL_VALUES
                                       if not t.startswith("_:")), format="turtle")
     values = sorted(terms.objects(), key=str)

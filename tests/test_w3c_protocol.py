@@ -19,8 +19,8 @@ from pyshacl import validate as shacl_validate
 from rdflib import Graph, Namespace, URIRef
 from rdflib.query import Result
 
-from kzgraph.sparql.media_types import GRAPH_TYPES, RESULT_TYPES
 from kzgraph.endpoint.app import create_app
+from kzgraph.sparql.media_types import GRAPH_TYPES, RESULT_TYPES
 from kzgraph.store.local import open as open_store
 
 from .helpers import serving
@@ -131,8 +131,8 @@ def test_graph_store_protocol(fresh, test):
         body = request.body.replace(b"$HOST$", host.encode()).replace(b"$GRAPHSTORE$", store.encode()) \
             if request.body else None
         headers = [(k, v) for k, v in request.headers if k.lower() != "host"]
-        response = httpx.request(request.method, path if "://" in path else fresh + path, headers=headers
-                                 + [("Authorization", f"Bearer {TOKEN}")], content=body, timeout=60)
+        response = httpx.request(request.method, path if "://" in path else fresh + path,
+                                 headers=[*headers, ("Authorization", f"Bearer {TOKEN}")], content=body, timeout=60)
         assert request.expected.accepts(response.status_code), f"{test.name}: {response.status_code} {response.text}"
         if request.expected.location:
             new_path = response.headers["location"]
@@ -140,7 +140,8 @@ def test_graph_store_protocol(fresh, test):
             media = (request.expected.content_type or "text/turtle").split(";")[0]
             want = Graph().parse(data=request.expected.body.replace("$HOST$", host).replace("$GRAPHSTORE$", store),
                                  format=GRAPH_TYPES.get(media, "turtle"))
-            got = Graph().parse(data=response.content, format=GRAPH_TYPES[response.headers["content-type"].split(";")[0]])
+            got = Graph().parse(data=response.content,
+                                format=GRAPH_TYPES[response.headers["content-type"].split(";")[0]])
             assert got.isomorphic(want), f"{test.name}: the graph differs from the expected one"
 
 

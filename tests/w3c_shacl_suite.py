@@ -17,7 +17,7 @@ from __future__ import annotations
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from rdflib import RDF, RDFS, BNode, Graph, Literal, Namespace
@@ -63,7 +63,7 @@ class SuiteTest:
         return self.name
 
 
-@lru_cache(maxsize=None)
+@cache
 def parsed(path: Path) -> Graph:
     """A test file as one graph; the same object each time, so that its blank nodes keep their identity
     between the data, the shapes and the expected report."""
@@ -116,7 +116,8 @@ def read_suite(manifest: Path | None = None) -> list[SuiteTest]:
         test = SuiteTest(
             name=str(local_path(entry).relative_to(SUITE)), label=str(graph.value(entry, RDFS.label) or ""),
             status=str(graph.value(entry, MF.status)).rsplit("#", 1)[-1], file=manifest,
-            data=local_path(graph.value(action, SHT.dataGraph)), shapes=local_path(graph.value(action, SHT.shapesGraph)),
+            data=local_path(graph.value(action, SHT.dataGraph)),
+            shapes=local_path(graph.value(action, SHT.shapesGraph)),
             failure=result == SHT.Failure)
         if not test.failure:
             test.conforms = graph.value(result, SH.conforms).toPython()
@@ -165,7 +166,7 @@ def outcome(engine: str, test: SuiteTest) -> Outcome:
     data, shapes = parsed(test.data), parsed(test.shapes)
     try:
         report, _ = run_turbo(data, shapes) if engine == "turbo" else run_kzgraph(engine, data, shapes)
-    except Exception as error:  # noqa: BLE001 - a refusal or failure of any kind is what is recorded
+    except Exception as error:  # a refusal or failure of any kind is what is recorded
         return Outcome(True, f"{type(error).__name__}: {error}", error=error)
     known = graph_nodes(parsed(test.file))
     root = report.value(None, RDF.type, SH.ValidationReport)

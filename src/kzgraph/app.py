@@ -7,7 +7,12 @@ The command line, the endpoint and Python users drive the same object::
     kg = KZGraph()                       # the project in the current folder, or the packaged one
     kg.build()                           # load, derive, validate, check provenance, publish
     result = kg.query("SELECT ?org WHERE { state:KAZ kz:memberOf ?org }")
+    frame = result.to_frame()            # a pandas DataFrame of Python values (kzgraph.sparql.frames)
+    kg.queries.memberships_over_time(state="UZB").to_frame()   # a named query with its parameters
     rows = kg.metrics("KAZ", 2010, 2020)
+    tidy = kg.metrics_frame("KAZ", 2010, 2020)                 # one row per state, year and measure
+
+docs/python.md shows the Python interface at work (its examples are run by the tests).
 
 There are two ways to read the store, and only two:
 
@@ -21,26 +26,37 @@ There are two ways to read the store, and only two:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import datetime as dt
+import difflib
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kzgraph.errors import MissingPrerequisite, NoBuildError, UnknownQueryName, unknown_name_message
+from kzgraph.errors import (
+    MissingPrerequisite,
+    NoBuildError,
+    UnknownName,
+    UnknownQueryName,
+    UsageError,
+    unknown_name_message,
+)
 from kzgraph.project import Project
 from kzgraph.settings import Settings
 
 if TYPE_CHECKING:
+    import pandas as pd
     from fastapi import FastAPI
-    from rdflib.query import Result
 
     from kzgraph.build.pipeline import BuildResult
     from kzgraph.importers.sipri import ImportResult
     from kzgraph.service.guarded import GuardedStore, RemoteGuardedStore
     from kzgraph.sparql.catalogue import NamedQuery
+    from kzgraph.sparql.frames import Results, Years
     from kzgraph.store.base import Store
     from kzgraph.validation.validator import Report
 
-__all__ = ["KZGraph"]
+__all__ = ["KZGraph", "NamedQueries", "check_as_of", "metrics_frame"]
 
 
 class KZGraph:
@@ -119,7 +135,8 @@ class KZGraph:
         names) when there is none."""
         catalogue = self.catalogue
         if name not in catalogue:
-            raise UnknownQueryName(unknown_name_message("query", name, catalogue, "see `kzgraph query --list` or /queries"))
+            raise UnknownQueryName(unknown_name_message("query", name, catalogue,
+                                                        "see `kzgraph query --list` or /queries"))
         return catalogue[name]
 
     def resolve(self, text_or_name: str, params: Mapping[str, str] | None = None) -> str:
@@ -129,34 +146,63 @@ class KZGraph:
 
         return resolve(text_or_name, self.project.queries_dir, dict(params or {}))
 
-    def query(self, text_or_name: str, params: Mapping[str, str] | None = None, *, base: str | None = None,
-              default_graphs: Iterable[str] | None = None, named_graphs: Iterable[str] | None = None) -> Result:
+    def query(self, text_or_name: str, params: Mapping[str, Any] | None = None, *, base: str | None = None,
+              default_graphs: Iterable[str] | None = None, named_graphs: Iterable[str] | None = None) -> Results:
         """Answer a user query (text, a ``.rq`` file or a named query with ``params``) through the guard.
 
-        Raises :class:`~kzgraph.errors.QueryError` (syntax, refusal, unknown name),
-        :class:`~kzgraph.errors.Unavailable` (time limit, no free worker) or
+        The answer is an rdflib result whose rows keep their column names (``pandas.DataFrame(result)``)
+        and which converts to a DataFrame of Python values with ``.to_frame()``
+        (:class:`kzgraph.sparql.frames.Results`). Raises :class:`~kzgraph.errors.QueryError` (syntax,
+        refusal, unknown name), :class:`~kzgraph.errors.Unavailable` (time limit, no free worker) or
         :class:`~kzgraph.errors.MissingPrerequisite` (no build, no store).
         """
-        sparql = self.resolve(text_or_name, params)
-        return self.service.query(sparql, base=base, default_graphs=default_graphs, named_graphs=named_graphs)
+        from kzgraph.sparql.frames import Results
+
+        sparql = self.resolve(text_or_name, {k: _param_text(v) for k, v in (params or {}).items()})
+        return Results.of(self.service.query(sparql, base=base, default_graphs=default_graphs,
+                                             named_graphs=named_graphs))
+
+    def frame(self, text_or_name: str, params: Mapping[str, Any] | None = None, *, years: Years = "int",
+              **named: Any) -> pd.DataFrame:
+        """A query's answer as a pandas DataFrame in one call: ``kg.frame("SELECT …")``, or a named query
+        with its parameters, ``kg.frame("memberships-over-time", state="UZB")``
+        (:meth:`Results.to_frame <kzgraph.sparql.frames.Results.to_frame>`)."""
+        return self.query(text_or_name, {**(params or {}), **named}).to_frame(years=years)
+
+    def named(self, name: str, /, **params: Any) -> Results:
+        """Run the named query ``name`` with keyword parameters: ``kg.named("leases")``,
+        ``kg.named("memberships-over-time", state="UZB")``. Values are text, numbers, dates or IRIs; an
+        IRI parameter takes a prefixed name (``state:UZB``), a full IRI, or a bare name in the namespace
+        of its default (``UZB``). An unknown name or parameter says which ones are close."""
+        self.named_query(name)  # an unknown name: the closest names
+        return self.query(name, params)
+
+    @property
+    def queries(self) -> NamedQueries:
+        """The named queries as methods: ``kg.queries.memberships_over_time(state="UZB")`` (hyphens
+        become underscores); ``kg.queries["leases"]()`` by name; ``dir(kg.queries)`` lists them."""
+        return NamedQueries(self)
 
     # -- operations -----------------------------------------------------------------------------------------
     def build(self, *, check_provenance: bool = True, show_progress: bool = False, update_coverage: bool = False,
-              engine: str | None = None, backend: str = "oxigraph") -> BuildResult:
+              engine: str | None = None, backend: str = "oxigraph", imports: bool = True) -> BuildResult:
         """Load, derive, validate and check the project, and publish the build (see :mod:`kzgraph.build`).
 
-        ``update_coverage`` also writes the coverage report to the project's data/COVERAGE.md.
+        ``imports``: include the imported data sets (the SIPRI register the project is configured with is
+        imported first when it is not yet); ``update_coverage`` also writes the coverage report to the
+        project's data/COVERAGE.md (which describes the curated data: build it without imports).
         """
         from kzgraph.build.pipeline import build
 
         self.close()  # a new build replaces the one a store may hold open
-        register = self.configured_register()
+        register = self.configured_register() if imports else None
         if register is not None:
             self.import_sipri(register)  # nothing to do when the same file was imported already
         coverage = self.project.data_dir / "COVERAGE.md" if update_coverage else None
         return build(project=self.project, out=self.project.build_root, sources=self.project.sources,
                      check_provenance=check_provenance, show_progress=show_progress, coverage_copy=coverage,
-                     engine=engine or self.settings.engine, backend=backend, extra=self.imports())
+                     engine=engine or self.settings.engine, backend=backend,
+                     extra=self.imports() if imports else [])
 
     def imports(self) -> list[Path]:
         """The imported data sets the build includes (N-Quads files in the project's imports folder)."""
@@ -191,8 +237,8 @@ class KZGraph:
 
     def validate(self, files: list[Path] | None = None, engine: str | None = None) -> Report:
         """SHACL-validate the project's data (or ``files``, checked with the sources and reference data)."""
-        from kzgraph.store.loading import project_files
         from kzgraph.build.pipeline import assemble
+        from kzgraph.store.loading import project_files
         from kzgraph.validation.validator import shapes_graph, validate_store
 
         chosen = project_files(data=files or None, data_dir=self.project.data_dir,
@@ -210,27 +256,72 @@ class KZGraph:
         return describe(self.store, iri)
 
     def metrics(self, state: str = "KAZ", start: int | None = None, end: int | None = None,
-                as_of: str | None = None, **options: Any) -> list[dict[str, Any]]:
+                as_of: str | int | dt.date | None = None, **options: Any) -> list[dict[str, Any]]:
         """Multivector metrics of one state, or several (``"KAZ,UZB"``), per year and for the period;
         ``options``: ``basis``, ``include``, ``view`` (docs/metrics.md)."""
         from kzgraph.analysis import metrics
         from kzgraph.analysis.projections import as_year
 
-        return metrics.compute(self.store, state, start, end, as_of=as_year(as_of), **options)
+        year = as_year(check_as_of(as_of))
+        self.check_states(state)
+        return metrics.compute(self.store, state, start, end, as_of=year, **options)
+
+    def metrics_frame(self, state: str = "KAZ", start: int | None = None, end: int | None = None,
+                      as_of: str | int | dt.date | None = None, *, period: bool = False,
+                      **options: Any) -> pd.DataFrame:
+        """The metrics as a tidy DataFrame: one row per state, year and measure (columns ``state``,
+        ``year``, ``measure``, ``value``; ``source`` too with ``view="per-source"``), years as ints.
+
+        The period rows (the whole window, or ``as_of``) are apart: ``period=True`` gives them instead,
+        with a ``period`` column (``"2010-2020"``, ``"all"``, ``"as of 2014"``) where the year rows have
+        ``year``. Measures are the numeric columns of :meth:`metrics` (booleans such as ``thin`` as 0/1);
+        the text and list columns (top vector, memberships, the facts behind a row) stay in its rows."""
+        return metrics_frame(self.metrics(state, start, end, as_of, **options), period=period or as_of is not None)
+
+    def check_states(self, states: str | Iterable[str]) -> None:
+        """Raise :class:`~kzgraph.errors.UnknownName`, with the closest codes, for an ISO 3166-1 alpha-3
+        code that names no state of the graph (IRIs are left to the metrics)."""
+        given = [s.strip() for s in (states.split(",") if isinstance(states, str) else states) if s.strip()]
+        codes = [s.upper() for s in given if re.fullmatch(r"[A-Za-z]{3}", s)]
+        if not codes:
+            return
+        known = self.state_codes()
+        for code in codes:
+            if code not in known:
+                anagrams = sorted(c for c in known if sorted(c) == sorted(code))  # KZA: KAZ first
+                close = (anagrams + [c for c in difflib.get_close_matches(code, sorted(known), n=3, cutoff=0.6)
+                                     if c not in anagrams])[:3]
+                hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+                raise UnknownName(f"no state {code!r} in the graph{hint} (give an ISO 3166-1 alpha-3 code "
+                                  "such as KAZ)")
+
+    def state_codes(self) -> set[str]:
+        """The ISO 3166-1 alpha-3 codes of the states the graph has (the local names of their IRIs)."""
+        from kzgraph.namespaces import KZ, STATE
+
+        found = self.store.query(f"SELECT DISTINCT ?s WHERE {{ ?s a <{KZ.State}> }}")
+        return {str(row[0])[len(str(STATE)):] for row in found  # type: ignore[index]
+                if str(row[0]).startswith(str(STATE))}  # type: ignore[index]
 
     def charts(self, folder: Path, state: str = "KAZ", start: int | None = None, end: int | None = None,
                **options: Any) -> list[Path]:
         """Write the metrics' charts (PNG and SVG) into ``folder``."""
         from kzgraph.analysis import charts
 
+        make_parents(Path(folder) / "chart")
         return charts.render(self.store, folder, state, start, end, **options)
 
     def export(self, format: str, output: str | Path, **options: Any) -> Any:
-        """Export a projection or the whole graph (:func:`kzgraph.export.export`; docs/export.md)."""
+        """Export a projection or the whole graph (:func:`kzgraph.export.export`; docs/export.md); the
+        folders of ``output`` are made when missing."""
         from kzgraph import export
 
+        as_of = check_as_of(options.get("as_of"))
         export.check(format, options.get("projection"), options.get("graph"), options.get("start"),
-                     options.get("end"), options.get("as_of"), options.get("state"), options.get("undated", "keep"))
+                     options.get("end"), as_of, options.get("state"), options.get("undated", "keep"))
+        if options.get("state"):
+            self.check_states(options["state"])
+        make_parents(Path(output))
         return export.export(self.store, format, output, **options)
 
     def asgi_app(self) -> FastAPI:
@@ -241,3 +332,130 @@ class KZGraph:
         if not self.has_build and not (self.settings.store or "").startswith(("http://", "https://")):
             raise NoBuildError(f"no build at {self.project.current_build}; run `kzgraph build` first")
         return create_app(self.store, self.settings, void=self.project.current_build / VOID_NAME, kzgraph=self)
+
+
+class NamedQueries:
+    """The catalogue's named queries as methods of one object (:attr:`KZGraph.queries`)."""
+
+    def __init__(self, kg: KZGraph):
+        self._kg = kg
+
+    def _names(self) -> dict[str, str]:
+        return {name.replace("-", "_"): name for name in self._kg.catalogue}
+
+    def __dir__(self) -> list[str]:
+        return sorted(self._names())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._kg.catalogue)
+
+    def __getattr__(self, attribute: str) -> Callable[..., Results]:
+        if attribute.startswith("_"):
+            raise AttributeError(attribute)
+        names = self._names()
+        if attribute not in names:
+            raise UnknownQueryName(unknown_name_message("query", attribute, names, "see dir(kg.queries)"))
+        return self[names[attribute]]
+
+    def __getitem__(self, name: str) -> Callable[..., Results]:
+        query = self._kg.named_query(name)
+        kg = self._kg
+
+        def run(**params: Any) -> Results:
+            return kg.named(name, **params)
+
+        run.__name__ = name.replace("-", "_")
+        lines = [f"{query.title}.", "", query.description]
+        if query.parameters:
+            lines += ["", "Parameters:"] + [f"    {p.name} ({p.type}, default {p.default or 'all'}): {p.doc}"
+                                             for p in query.parameters]
+        run.__doc__ = "\n".join(lines)
+        return run
+
+    def __repr__(self) -> str:
+        return f"<named queries: {', '.join(sorted(self._names()))}>"
+
+
+def _param_text(value: Any) -> str:
+    """A parameter value given in Python as the text the catalogue reads (numbers, dates, IRIs, text)."""
+    if isinstance(value, bool):
+        raise UsageError(f"parameter value {value!r}: give text, a number, a date or an IRI")
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date | int):
+        return value.isoformat() if isinstance(value, dt.date) else str(value)
+    if isinstance(value, str):
+        return value
+    if hasattr(value, "to_pydatetime"):  # a pandas Timestamp
+        return str(value.to_pydatetime().date().isoformat())
+    raise UsageError(f"parameter value {value!r}: give text, a number, a date or an IRI")
+
+
+AS_OF = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+
+
+def check_as_of(value: str | int | dt.date | None) -> str | int | dt.date | None:
+    """``value`` when it is a year or a real date (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``), else a
+    :class:`~kzgraph.errors.UsageError` that says what is wrong with it.
+
+    >>> check_as_of("2014-02-28")
+    '2014-02-28'
+    >>> check_as_of("2014-13-01")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    kzgraph.errors.UsageError: not a date or year: '2014-13-01' (expected YYYY, ...): there is no month 13
+    """
+    if value is None or isinstance(value, dt.date) or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    text = str(value).strip()
+    match = AS_OF.fullmatch(text)
+    problem = "" if match else "not of that form"
+    if match and match.group(2) and not 1 <= int(match.group(2)) <= 12:
+        problem = f"there is no month {match.group(2)}"
+    elif match and match.group(3):
+        try:
+            dt.date.fromisoformat(text)
+        except ValueError as error:
+            problem = str(error)
+    if problem:
+        raise UsageError(f"not a date or year: {value!r} (expected YYYY, YYYY-MM or YYYY-MM-DD): {problem}")
+    return text
+
+
+def make_parents(path: Path) -> None:
+    """Make the missing folders above a file kzgraph is about to write (the rule of the command line and
+    of :class:`KZGraph`: a new file's folders are made, never refused)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UsageError(f"cannot make the folder {path.parent}: {error.strerror or error}") from None
+
+
+MEASURE_SKIP = ("state", "year", "source")
+
+
+def metrics_frame(rows: list[dict[str, Any]], *, period: bool = False) -> pd.DataFrame:
+    """Metrics rows (:meth:`KZGraph.metrics`) as a tidy frame: the year rows (``period=False``, with an
+    ``Int64`` column ``year``) or the period rows (with a ``period`` column), one row per measure."""
+    import pandas as pd
+
+    records: list[dict[str, Any]] = []
+    per_source = any("source" in r for r in rows)
+    for row in rows:
+        label = row.get("year")
+        is_year = isinstance(label, int) and not isinstance(label, bool)
+        if is_year == period:
+            continue
+        key: dict[str, Any] = {"state": row["state"], ("period" if period else "year"): label}
+        if per_source:
+            key["source"] = row.get("source")
+        for measure, value in row.items():
+            if measure in MEASURE_SKIP or isinstance(value, str | list | dict):
+                continue
+            number = float(value) if value is not None else float("nan")
+            records.append({**key, "measure": measure, "value": number})
+    columns = ["state", "period" if period else "year"] + (["source"] if per_source else []) + ["measure", "value"]
+    frame = pd.DataFrame.from_records(records, columns=columns)
+    if not period:
+        frame["year"] = frame["year"].astype("Int64")
+    frame["value"] = frame["value"].astype("float64")
+    return frame

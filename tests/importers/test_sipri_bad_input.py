@@ -197,9 +197,9 @@ def test_a_header_without_rows(tmp_path):
 
 
 BAD_FILES = {
-    "truncated": lambda lines: lines[:-1] + [lines[-1][:20]],
-    "header": lambda lines: lines[:HEADER_LINE - 1] + [lines[HEADER_LINE - 1].replace("status", "Status")]
-    + lines[HEADER_LINE:],
+    "truncated": lambda lines: [*lines[:-1], lines[-1][:20]],
+    "header": lambda lines: [*lines[:HEADER_LINE - 1], lines[HEADER_LINE - 1].replace("status", "Status"),
+                             *lines[HEADER_LINE:]],
     "tiv": lambda lines: replace_field(lines, "Kazakhstan,Spain", 15, "1OO")[0],
     "name": lambda lines: replace_field(lines, "Kazakhstan,Spain", 1, "Espania")[0],
     "year": lambda lines: replace_field(lines, "Kazakhstan,Spain", 2, "12")[0],

@@ -51,7 +51,7 @@ def graph(conversion):
 def rows(conversion):
     """The transfer IRI of each row, by the row's SIPRI recipient name and designation."""
     return {(r.recipient, r.designation): URIRef(name)
-            for r, name in zip(conversion.register.rows, conversion.transfers) if r.designation != "Cobra"}
+            for r, name in zip(conversion.register.rows, conversion.transfers, strict=True) if r.designation != "Cobra"}
 
 
 def test_every_row_is_an_arms_transfer_citing_its_lines_of_the_register(graph):
@@ -103,7 +103,7 @@ def test_only_what_the_curated_data_does_not_declare_is_declared_by_the_import(g
     assert (STATE.KAZ, RDF.type, KZ.State) not in graph  # data/reference/states.ttl declares it
     assert (ORG.NATO, RDF.type, KZ.InternationalOrganisation) not in graph
     assert (STATE.YMD, RDF.type, KZ.State) in graph  # South Yemen: ISO 3166-3, not in states.ttl
-    assert {str(l) for l in graph.objects(STATE.YMD, RDFS.label)} == {
+    assert {str(label) for label in graph.objects(STATE.YMD, RDFS.label)} == {
         "Yemen, Democratic, People's Democratic Republic of", "Jemen, Demokratische Volksrepublik Jemen"}
     assert graph.value(STATE.XKX, KZ.isoCode) == Literal("XKX", datatype=XSD.string)
     assert graph.value(STATE.XKX, RDFS.label) == Literal("Kosovo", lang="en")
@@ -178,7 +178,7 @@ def test_transfer_iris_do_not_depend_on_the_order_of_the_rows(tmp_path):
 
         def by_content(register):
             return {name: (r.recipient, r.supplier, r.designation, r.number_ordered)
-                    for name, r in zip(transfer_iris(register), register.rows)}
+                    for name, r in zip(transfer_iris(register), register.rows, strict=True)}
 
         assert by_content(moved) == by_content(original)
 

@@ -41,7 +41,8 @@ def newer_export(tmp_path, name="newer.csv"):
 
 def test_an_import_writes_the_graph_as_n_quads_and_a_manifest(tmp_path, curated):
     progress = []
-    result = store_import(SAMPLE, tmp_path / "imports", curated, progress=lambda done, total: progress.append((done, total)))
+    result = store_import(SAMPLE, tmp_path / "imports", curated,
+                          progress=lambda done, total: progress.append((done, total)))
     assert result.status == "created" and result.changed
     assert result.data == tmp_path / "imports" / DATA_NAME and result.manifest == tmp_path / "imports" / MANIFEST_NAME
     assert sorted(p.name for p in result.folder.iterdir()) == sorted([DATA_NAME, MANIFEST_NAME])

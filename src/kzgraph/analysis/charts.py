@@ -18,16 +18,20 @@ from __future__ import annotations
 
 import math
 import textwrap
+from collections.abc import Iterable
 from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import networkx as nx  # noqa: E402
+import matplotlib.pyplot as plt
+import networkx as nx
+from matplotlib.figure import Figure
 
-from kzgraph.analysis import metrics  # noqa: E402
-from kzgraph.analysis.projections import Facts  # noqa: E402
+from kzgraph.analysis import metrics
+from kzgraph.analysis.metrics import Row
+from kzgraph.analysis.projections import Facts
+from kzgraph.sparql.describe import Queryable
 
 SUFFIXES = (".png", ".svg")
 UNCLASSIFIED = "unclassified"
@@ -35,9 +39,10 @@ MAX_SUPPLIERS = 8
 MAX_PARTNERS = 30
 BASIS_TEXT = {"tiv": "SIPRI TIV delivered (millions), spread over the delivery years",
               "count": "delivered deals in the curated sources, each deal once"}
+Colour = tuple[float, float, float, float]  # RGBA, each in [0, 1]
 
 
-def _save(figure, folder: Path, stem: str) -> list[Path]:
+def _save(figure: Figure, folder: Path, stem: str) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     paths = [folder / f"{stem}{suffix}" for suffix in SUFFIXES]
     for path in paths:
@@ -46,19 +51,19 @@ def _save(figure, folder: Path, stem: str) -> list[Path]:
     return paths
 
 
-def _colours(labels: list[str]) -> dict[str, tuple]:
+def _colours(labels: list[str]) -> dict[str, Colour]:
     palette = plt.get_cmap("tab10")
     return {label: palette(i % 10) for i, label in enumerate(labels)}
 
 
-def vector_colours(vectors: list[str]) -> dict[str, tuple]:
+def vector_colours(vectors: list[str]) -> dict[str, Colour]:
     """One colour per policy vector (in the given order), light grey for unclassified partners."""
     colours = _colours(vectors)
     colours[UNCLASSIFIED] = (0.82, 0.82, 0.82, 1.0)
     return colours
 
 
-def window_text(start: int | None, end: int | None, rows: list[dict] | None = None) -> str:
+def window_text(start: int | None, end: int | None, rows: list[Row] | None = None) -> str:
     """The window of a chart in words: ``1992–2024`` (the years shown when no window was given)."""
     years = [r["year"] for r in rows or [] if isinstance(r["year"], int)]
     first = start if start is not None else (min(years) if years else None)
@@ -68,7 +73,7 @@ def window_text(start: int | None, end: int | None, rows: list[dict] | None = No
     return f"{first if first is not None else '…'}–{last if last is not None else '…'}"
 
 
-def balance_chart(rows: list[dict], vectors: dict[str, str], folder: Path, state: str, window: str = "",
+def balance_chart(rows: list[Row], vectors: dict[str, str], folder: Path, state: str, window: str = "",
                   stem: str = "balance", view: str = "pooled") -> list[Path]:
     """Vector shares, the balance index and the facts and sources behind each year."""
     yearly = [r for r in rows if isinstance(r["year"], int)]
@@ -90,9 +95,10 @@ def balance_chart(rows: list[dict], vectors: dict[str, str], folder: Path, state
         for thin in (False, True):
             chosen = [(r["year"], r[key]) for r in yearly if r["thin"] == thin and r[key] is not None]
             if chosen:
-                middle.scatter(*zip(*chosen), marker=marker, s=28, zorder=3,
+                middle.scatter(*zip(*chosen, strict=True), marker=marker, s=28, zorder=3,
                                facecolors="white" if thin else line.get_color(), edgecolors=line.get_color())
-    middle.scatter([], [], marker="o", facecolors="white", edgecolors="grey", label="thin year (too few facts or sources)")
+    middle.scatter([], [], marker="o", facecolors="white", edgecolors="grey",
+                   label="thin year (too few facts or sources)")
     middle.set_ylim(0, 1.05)
     middle.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     middle.grid(alpha=0.3)
@@ -105,7 +111,7 @@ def balance_chart(rows: list[dict], vectors: dict[str, str], folder: Path, state
     return _save(figure, folder, stem)
 
 
-def supplier_chart(rows: list[dict], folder: Path, state: str, window: str = "", stem: str = "suppliers") -> list[Path]:
+def supplier_chart(rows: list[Row], folder: Path, state: str, window: str = "", stem: str = "suppliers") -> list[Path]:
     """Supplier shares of arms imports per year, the volume on its basis and the effective number of
     suppliers."""
     yearly = [r for r in rows if isinstance(r["year"], int)]
@@ -125,7 +131,7 @@ def supplier_chart(rows: list[dict], folder: Path, state: str, window: str = "",
         heights = [r["arms_supplier_shares"].get(supplier, 0.0) if supplier != "others" else
                    sum(v for k, v in r["arms_supplier_shares"].items() if k not in largest) for r in yearly]
         axis.bar(years, heights, bottom=bottoms, color=colours[supplier], label=supplier, width=0.8)
-        bottoms = [b + h for b, h in zip(bottoms, heights)]
+        bottoms = [b + h for b, h in zip(bottoms, heights, strict=True)]
     axis.set_ylim(0, 1)
     axis.set_ylabel("share of the year's imports")
     axis.set_title(f"{state}, {window}: arms imports by supplier\nbasis: {BASIS_TEXT[basis]}")
@@ -150,7 +156,7 @@ def supplier_chart(rows: list[dict], folder: Path, state: str, window: str = "",
     return _save(figure, folder, stem)
 
 
-def ego_layout(graph: nx.Graph, state: str) -> dict:
+def ego_layout(graph: nx.Graph[str], state: str) -> dict[str, tuple[float, float]]:
     """The ego in the centre, its partners on a circle in order of policy vector and then name, so that
     each vector is one arc of the circle and the labels do not pile up."""
     partners = sorted((n for n in graph if n != state),
@@ -162,7 +168,7 @@ def ego_layout(graph: nx.Graph, state: str) -> dict:
     return layout
 
 
-def ego_chart(graph: nx.Graph, state: str, folder: Path, title: str, colours: dict[str, tuple],
+def ego_chart(graph: nx.Graph[str], state: str, folder: Path, title: str, colours: dict[str, Colour],
               stem: str = "ego-network") -> list[Path]:
     """The ego network: nodes coloured by policy vector and labelled with their names, the strongest
     partners only (by the weight of their ties with the state) when there are more than fit."""
@@ -193,7 +199,7 @@ def ego_chart(graph: nx.Graph, state: str, folder: Path, title: str, colours: di
                       bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.5})
             continue
         angle = math.degrees(math.atan2(y, x))
-        flip = 90 < angle or angle < -90
+        flip = angle > 90 or angle < -90
         axis.text(x * 1.07, y * 1.07, label, fontsize=8, rotation=angle + (180 if flip else 0),
                   rotation_mode="anchor", ha="right" if flip else "left", va="center")
     if axis.get_legend_handles_labels()[0]:
@@ -208,8 +214,9 @@ def ego_chart(graph: nx.Graph, state: str, folder: Path, title: str, colours: di
     return _save(figure, folder, stem)
 
 
-def render(kg, folder: Path, state: str = "KAZ", start: int | None = None, end: int | None = None, *,
-           basis: str | None = None, include=(), view: str = "pooled", facts: Facts | None = None) -> list[Path]:
+def render(kg: Queryable, folder: Path, state: str = "KAZ", start: int | None = None, end: int | None = None, *,
+           basis: str | None = None, include: Iterable[str] = (), view: str = "pooled",
+           facts: Facts | None = None) -> list[Path]:
     """All charts for one state, or for several (``"KAZ,UZB"``), into ``folder``; returns the files."""
     facts = facts or Facts.fetch(kg)
     states = metrics.resolve_states(facts, state)
@@ -217,7 +224,7 @@ def render(kg, folder: Path, state: str = "KAZ", start: int | None = None, end: 
     options.check()
     vectors = metrics.vectors(facts)
     positions = metrics.Positions(facts)
-    written = []
+    written: list[Path] = []
     for iri in states:
         rows = metrics.yearly(facts, iri, start, end, options=options, positions=positions)
         label = facts.node(iri).label

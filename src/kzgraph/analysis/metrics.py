@@ -16,23 +16,33 @@ import csv
 import itertools
 import math
 import re
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
-from kzgraph.errors import UnknownName, UsageError
-from kzgraph.store.loading import DATA_DIR
-from kzgraph.namespaces import STATE
 from kzgraph.analysis.projections import STATUS_ORDER, Fact, Facts, Transfer
+from kzgraph.errors import UnknownName, UsageError
+from kzgraph.namespaces import STATE
+from kzgraph.sparql.describe import Queryable
+from kzgraph.store.loading import DATA_DIR
+
+if TYPE_CHECKING:
+    import pandas
 
 SETTINGS = DATA_DIR / "settings" / "metrics.csv"
 BASES = ("tiv", "count")
 VIEWS = ("pooled", "source-mean", "per-source")
 INCLUDE = ("ordered", "licensed-production", "licence-granted", "offered", "planned", "unknown", "aid")
 PROJECTIONS = ("cooperation", "membership", "transfers")
+# A row of metrics: fixed columns plus one ``share_{vector}`` and ``partners_{vector}`` per policy vector of the
+# graph and one ``{projection}_{measure}`` per network measure, so its keys depend on the data (docs/metrics.md).
+Row = dict[str, Any]
+Position = dict[str, float | None]  # measure -> value of one node in one projection (see node_positions)
+Window = tuple[int | None, int | None, int | None]  # start, end, as_of
 
 
 class MetricsError(UsageError, ValueError):
@@ -44,6 +54,13 @@ class UnknownState(UnknownName, MetricsError):
 
 
 # --- the indices -----------------------------------------------------------------------------------
+
+class Amounts(dict[str, float]):
+    """Amount per key, a missing key counting 0 (a :class:`collections.Counter` of real amounts)."""
+
+    def __missing__(self, key: str) -> float:
+        return 0
+
 
 def _shares(amounts: Mapping[str, float]) -> dict[str, float]:
     for key, amount in amounts.items():
@@ -133,7 +150,7 @@ def tiv_by_year(tiv: float, years: Iterable[int]) -> dict[int, float]:
 ROLES = ("coordinator", "itinerant", "gatekeeper", "representative", "liaison")
 
 
-def gould_fernandez(graph: nx.Graph, node: str, group: Mapping[str, str]) -> dict[str, int]:
+def gould_fernandez(graph: nx.Graph[str], node: str, group: Mapping[str, str]) -> dict[str, int]:
     """The ego's brokerage roles of Gould and Fernandez ("Structures of mediation: a formal approach to
     brokerage in transaction networks", Sociological Methodology 19 (1989) 89–126): the open two-paths
     ``u → ego → v`` (``u ≠ v``, no edge ``u → v``) counted by the groups of ``u``, ego and ``v``:
@@ -146,12 +163,12 @@ def gould_fernandez(graph: nx.Graph, node: str, group: Mapping[str, str]) -> dic
     >>> gould_fernandez(g, "ego", {"r1": "R", "r2": "R", "c": "C", "c2": "C", "ego": "C"})
     {'coordinator': 1, 'itinerant': 1, 'gatekeeper': 1, 'representative': 1, 'liaison': 0}
     """
-    directed = graph if graph.is_directed() else graph.to_directed(as_view=True)
+    directed = graph if isinstance(graph, nx.DiGraph) else graph.to_directed(as_view=True)
     roles = dict.fromkeys(ROLES, 0)
     own = group.get(node, "")
     for u in directed.predecessors(node):
         for v in directed.successors(node):
-            if u == v or u == node or v == node or directed.has_edge(u, v):
+            if u in (v, node) or v == node or directed.has_edge(u, v):
                 continue
             gu, gv = group.get(u, ""), group.get(v, "")
             if gu == gv:
@@ -165,7 +182,7 @@ def gould_fernandez(graph: nx.Graph, node: str, group: Mapping[str, str]) -> dic
     return roles
 
 
-def brokerage(graph: nx.Graph, node: str, group: Mapping[str, str]) -> int:
+def brokerage(graph: nx.Graph[str], node: str, group: Mapping[str, str]) -> int:
     """Open two-paths through ``node`` whose ends belong to different groups: in an undirected graph the
     unordered pairs of neighbours of different groups that are not linked, in a directed one the paths
     ``u → node → v`` without an edge ``u → v``. The brokerage across groups of Gould and Fernandez (1989),
@@ -177,7 +194,7 @@ def brokerage(graph: nx.Graph, node: str, group: Mapping[str, str]) -> int:
     >>> brokerage(g, "ego", {"r1": "R", "r2": "R", "c": "C", "w": "W"})  # r1-c, r1-w, r2-c, r2-w
     4
     """
-    if graph.is_directed():
+    if isinstance(graph, nx.DiGraph):
         return sum(1 for u in graph.predecessors(node) for v in graph.successors(node)
                    if u != v and group.get(u) and group.get(v) and group[u] != group[v]
                    and not graph.has_edge(u, v))
@@ -196,7 +213,7 @@ class Settings:
     min_sources: int = 2
 
     @classmethod
-    def load(cls, path: Path | str | None = None) -> "Settings":
+    def load(cls, path: Path | str | None = None) -> Settings:
         path = Path(path) if path is not None else SETTINGS
         if not path.is_file():
             return cls()
@@ -251,9 +268,9 @@ def ties(facts: Facts, state: str, start: int | None = None, end: int | None = N
     return found
 
 
-def vector_amounts(found: list[Tie], keys: Mapping[str, str]) -> Counter:
+def vector_amounts(found: list[Tie], keys: Mapping[str, str]) -> Amounts:
     """The summed tie weights per vector column key (``keys``: vector label -> column key)."""
-    amounts: Counter = Counter()
+    amounts = Amounts()
     for tie in found:
         if tie.vector in keys:
             amounts[keys[tie.vector]] += tie.weight
@@ -270,7 +287,7 @@ def source_mean_shares(found: list[Tie], keys: Mapping[str, str]) -> dict[str, f
     >>> source_mean_shares(t, {"R": "r", "W": "w"})  # d1: r 1; d2: w 1 -> 0.5 each (pooled: 0.25/0.75)
     {'r': 0.5, 'w': 0.5}
     """
-    per_document: dict[str, Counter] = defaultdict(Counter)
+    per_document: dict[str, Amounts] = defaultdict(Amounts)
     for tie in found:
         if tie.vector in keys:
             for document in tie.documents or {""}:
@@ -278,7 +295,7 @@ def source_mean_shares(found: list[Tie], keys: Mapping[str, str]) -> dict[str, f
     usable = [c for c in per_document.values() if sum(c.values()) > 0]
     if not usable:
         return {}
-    mean: Counter = Counter()
+    mean = Amounts()
     for amounts in usable:
         for key, share in _shares(amounts).items():
             mean[key] += share / len(usable)
@@ -306,12 +323,12 @@ def deals(facts: Facts, state: str | None = None) -> list[Deal]:
     ``kz:sameDealAs`` (directly, or through a register row both are linked to) are one deal, told by
     however many documents. A deal takes the status of its most advanced fact (delivered before ordered
     before offered before planned) and the years of the facts with that status."""
-    joined = nx.Graph()
+    joined: nx.Graph[str] = nx.Graph()
     chosen = [t for t in facts.transfers if state is None or t.recipient == state]
     joined.add_nodes_from(t.iri for t in chosen)
     by_iri = {t.iri: t for t in chosen}
     joined.add_edges_from(facts.same_deal)
-    found = []
+    found: list[Deal] = []
     for component in nx.connected_components(joined):
         group: list[Transfer] = sorted((by_iri[i] for i in component if i in by_iri), key=lambda t: t.iri)
         if not group:
@@ -332,7 +349,7 @@ def counted(deal: Deal, include: Iterable[str] = ()) -> bool:
     return (deal.status == "delivered" or deal.status in include) and (not deal.aid or "aid" in include)
 
 
-def _in_window(years: tuple[int, int] | None, start, end, as_of) -> bool:
+def _in_window(years: tuple[int, int] | None, start: int | None, end: int | None, as_of: int | None) -> bool:
     if start is None and end is None and as_of is None:
         return True
     if years is None:
@@ -353,8 +370,8 @@ class Arms:
     documents: set[str]
 
 
-def arms_imports(facts: Facts, state: str, start=None, end=None, as_of=None, basis: str = "count",
-                 include: Iterable[str] = ()) -> Arms:
+def arms_imports(facts: Facts, state: str, start: int | None = None, end: int | None = None,
+                 as_of: int | None = None, basis: str = "count", include: Iterable[str] = ()) -> Arms:
     """The state's arms imports per supplier in a window (docs/metrics.md, "Arms"):
 
     * ``basis="tiv"``: the TIV delivered (millions of SIPRI trend-indicator values) of the register rows
@@ -367,7 +384,7 @@ def arms_imports(facts: Facts, state: str, start=None, end=None, as_of=None, bas
     """
     if basis not in BASES:
         raise MetricsError(f"unknown basis {basis!r}; choose one of {', '.join(BASES)}")
-    amounts: Counter = Counter()
+    amounts = Amounts()
     used: list[str] = []
     documents: set[str] = set()
     if basis == "tiv":
@@ -419,7 +436,7 @@ def resolve_states(facts: Facts, states: str | Iterable[str]) -> list[str]:
 
 def vectors(facts: Facts) -> dict[str, str]:
     """The policy vectors the graph assigns: column key (concept's local name) -> English label."""
-    found = {}
+    found: dict[str, str] = {}
     for node in facts.nodes.values():
         if node.vector_concept:
             key = node.vector_concept.rsplit("/", 1)[-1].removeprefix("vector-").replace("-", "_")
@@ -427,9 +444,9 @@ def vectors(facts: Facts) -> dict[str, str]:
     return dict(sorted(found.items()))
 
 
-def simple_graph(graph: nx.Graph) -> nx.Graph:
+def simple_graph(graph: nx.Graph[str]) -> nx.Graph[str]:
     """The graph with parallel edges merged into one whose weight is their sum."""
-    simple = nx.DiGraph() if graph.is_directed() else nx.Graph()
+    simple: nx.Graph[str] = nx.DiGraph() if graph.is_directed() else nx.Graph()
     simple.add_nodes_from(graph.nodes(data=True))
     for u, v, data in graph.edges(data=True):
         if simple.has_edge(u, v):
@@ -439,7 +456,7 @@ def simple_graph(graph: nx.Graph) -> nx.Graph:
     return simple
 
 
-def node_positions(graph: nx.Graph) -> dict[str, dict]:
+def node_positions(graph: nx.Graph[str]) -> dict[str, Position]:
     """The position of every node of a projection: degree, weighted degree, normalised betweenness
     (unweighted shortest paths; Freeman, "Centrality in social networks: conceptual clarification",
     Social Networks 1 (1979) 215–239) and brokerage across policy vectors (:func:`brokerage`); in an
@@ -459,9 +476,10 @@ def node_positions(graph: nx.Graph) -> dict[str, dict]:
     betweenness = nx.betweenness_centrality(simple)
     undirected = simple.to_undirected(as_view=True) if simple.is_directed() else simple
     groups = {n: d.get("vector", "") for n, d in simple.nodes(data=True)}
-    found = {n: {"degree": undirected.degree(n), "weighted_degree": float(simple.degree(n, weight="weight")),
-                 "betweenness": betweenness[n], "brokerage": brokerage(simple, n, groups)} for n in simple}
-    if simple.is_directed():
+    found: dict[str, Position] = {
+        n: {"degree": undirected.degree(n), "weighted_degree": float(simple.degree(n, weight="weight")),
+            "betweenness": betweenness[n], "brokerage": brokerage(simple, n, groups)} for n in simple}
+    if isinstance(simple, nx.DiGraph):
         for n in simple:
             found[n].update(in_degree=simple.in_degree(n), out_degree=simple.out_degree(n))
         return found
@@ -486,26 +504,29 @@ class Positions:
 
     def __init__(self, facts: Facts):
         self.facts = facts
-        self._cache: dict[tuple, dict] = {}
+        self._cache: dict[tuple[str, int | None, int | None, int | None], dict[str, Position]] = {}
 
-    def of(self, name: str, start=None, end=None, as_of=None) -> dict[str, dict]:
+    def of(self, name: str, start: int | None = None, end: int | None = None,
+           as_of: int | None = None) -> dict[str, Position]:
         key = (name, start, end, as_of)
         if key not in self._cache:
             self._cache[key] = node_positions(self.facts.project(name, start, end, as_of))
         return self._cache[key]
 
-    def row(self, state: str, start=None, end=None, as_of=None) -> dict:
+    def row(self, state: str, start: int | None = None, end: int | None = None,
+            as_of: int | None = None) -> Position:
         """``{projection}_{measure}`` for the state in each projection (0 when it is not in it)."""
-        found = {}
+        found: Position = {}
         for name, measures in MEASURES.items():
-            position = self.of(name, start, end, as_of).get(state, {})
+            position: Position = self.of(name, start, end, as_of).get(state, {})
             for measure in measures:
-                absent = {"eigenvector": None, "betweenness": 0.0, "weighted_degree": 0.0}.get(measure, 0)
+                absent: float | None = {"eigenvector": None, "betweenness": 0.0, "weighted_degree": 0.0}.get(measure, 0)
                 found[f"{name}_{measure}"] = position.get(measure, absent)
         return found
 
 
-def position(facts: Facts, state: str, start=None, end=None, as_of=None) -> dict:
+def position(facts: Facts, state: str, start: int | None = None, end: int | None = None,
+             as_of: int | None = None) -> Position:
     """The state's position in the cooperation network of the window (see :func:`node_positions`)."""
     graph = simple_graph(facts.project("cooperation", start, end, as_of))
     if state not in graph:
@@ -513,12 +534,14 @@ def position(facts: Facts, state: str, start=None, end=None, as_of=None) -> dict
     return node_positions(graph)[state]
 
 
-def ego_network(facts: Facts, state: str, start=None, end=None, as_of=None) -> nx.Graph:
+def ego_network(facts: Facts, state: str, start: int | None = None, end: int | None = None,
+                as_of: int | None = None) -> nx.Graph[str]:
     """The state, its partners in the cooperation network of the window and the ties among them."""
     graph = simple_graph(facts.project("cooperation", start, end, as_of))
     if state not in graph:
         graph.add_node(state, **facts.node(state).attributes())
-    return nx.ego_graph(graph, state)
+    ego: nx.Graph[str] = nx.ego_graph(graph, state)
+    return ego
 
 
 # --- rows ------------------------------------------------------------------------------------------
@@ -542,7 +565,7 @@ class Options:
             raise MetricsError(f"cannot include {', '.join(unknown)}; choose from {', '.join(INCLUDE)}")
 
 
-def _vector_columns(result: dict, found: list[Tie], columns: dict[str, str], view: str) -> None:
+def _vector_columns(result: Row, found: list[Tie], columns: dict[str, str], view: str) -> None:
     keys = {label: key for key, label in columns.items()}
     amounts = vector_amounts(found, keys)
     total = sum(amounts.values())
@@ -564,7 +587,7 @@ def _vector_columns(result: dict, found: list[Tie], columns: dict[str, str], vie
                                       if present and math.isclose(present.get(k, 0.0), largest))
 
 
-def _arms_columns(result: dict, facts: Facts, state: str, window: tuple, options: Options, basis: str) -> None:
+def _arms_columns(result: Row, facts: Facts, state: str, window: Window, options: Options, basis: str) -> None:
     arms = arms_imports(facts, state, *window, basis=basis, include=options.include)
     amounts = arms.amounts
     result["arms_basis"] = basis
@@ -585,8 +608,9 @@ def _arms_columns(result: dict, facts: Facts, state: str, window: tuple, options
     result["arms_fact_iris"] = arms.facts
 
 
-def row(facts: Facts, state: str, label, start=None, end=None, as_of=None, *, options: Options | None = None,
-        positions: Positions | None = None, source: str | None = None) -> dict:
+def row(facts: Facts, state: str, label: int | str, start: int | None = None, end: int | None = None,
+        as_of: int | None = None, *, options: Options | None = None, positions: Positions | None = None,
+        source: str | None = None) -> Row:
     """All metrics of one year or period (``label``) for the state (``source``: only the ties whose facts
     cite that document, for the per-source view)."""
     options = options or Options()
@@ -596,7 +620,7 @@ def row(facts: Facts, state: str, label, start=None, end=None, as_of=None, *, op
         found = [t for t in found if source in t.documents]
     fact_iris = sorted({iri for t in found for iri in t.facts})
     documents = sorted({d for t in found for d in t.documents})
-    result: dict = {"state": facts.node(state).iso or state, "year": label}
+    result: Row = {"state": facts.node(state).iso or state, "year": label}
     if source is not None:
         result["source"] = source
     result.update(facts=len(fact_iris), sources=len(documents),
@@ -628,12 +652,13 @@ def year_range(facts: Facts, state: str, basis: str = "count") -> tuple[int, int
     return (int(min(found)), int(max(found))) if found else None
 
 
-def _check_window(start, end) -> None:
+def _check_window(start: int | None, end: int | None) -> None:
     if start is not None and end is not None and start > end:
         raise MetricsError(f"the window starts after it ends: from {start} to {end}")
 
 
-def _rows(facts: Facts, state: str, label, start, end, as_of, options: Options, positions: Positions) -> list[dict]:
+def _rows(facts: Facts, state: str, label: int | str, start: int | None, end: int | None, as_of: int | None,
+          options: Options, positions: Positions) -> list[Row]:
     if options.view != "per-source":
         return [row(facts, state, label, start, end, as_of, options=options, positions=positions)]
     documents = sorted({d for t in ties(facts, state, start, end, as_of) for d in t.documents})
@@ -642,22 +667,25 @@ def _rows(facts: Facts, state: str, label, start, end, as_of, options: Options, 
 
 
 def yearly(facts: Facts, state: str = "KAZ", start: int | None = None, end: int | None = None, *,
-           options: Options | None = None, positions: Positions | None = None) -> list[dict]:
+           options: Options | None = None, positions: Positions | None = None) -> list[Row]:
     """One row of metrics per year from ``start`` to ``end`` (default: the years the state's facts name)."""
     _check_window(start, end)
     options = options or Options()
     iri = resolve_state(facts, state)
     known = year_range(facts, iri, options.basis or default_basis(facts))
-    if known is None and (start is None or end is None):
-        return []
-    first = start if start is not None else known[0]
-    last = end if end is not None else known[1]
+    if known is None:
+        if start is None or end is None:
+            return []
+        first, last = start, end
+    else:
+        first = start if start is not None else known[0]
+        last = end if end is not None else known[1]
     positions = positions or Positions(facts)
     return [r for year in range(first, last + 1) for r in _rows(facts, iri, year, year, year, None, options, positions)]
 
 
 def period(facts: Facts, state: str = "KAZ", start: int | None = None, end: int | None = None,
-           as_of: int | None = None, *, options: Options | None = None, positions: Positions | None = None) -> dict:
+           as_of: int | None = None, *, options: Options | None = None, positions: Positions | None = None) -> Row:
     """One row of metrics for a whole period (``"all"`` when there is no window: undated facts count).
     With the per-source view, the pooled row (use :func:`period_rows` for one row per source)."""
     return period_rows(facts, state, start, end, as_of, options=options, positions=positions)[0]
@@ -665,7 +693,7 @@ def period(facts: Facts, state: str = "KAZ", start: int | None = None, end: int 
 
 def period_rows(facts: Facts, state: str = "KAZ", start: int | None = None, end: int | None = None,
                 as_of: int | None = None, *, options: Options | None = None,
-                positions: Positions | None = None) -> list[dict]:
+                positions: Positions | None = None) -> list[Row]:
     _check_window(start, end)
     options = options or Options()
     iri = resolve_state(facts, state)
@@ -682,9 +710,9 @@ def period_rows(facts: Facts, state: str = "KAZ", start: int | None = None, end:
                                                                      positions or Positions(facts))
 
 
-def compute(kg, state: str | Iterable[str] = "KAZ", start: int | None = None, end: int | None = None,
+def compute(kg: Queryable, state: str | Iterable[str] = "KAZ", start: int | None = None, end: int | None = None,
             as_of: int | None = None, *, basis: str | None = None, include: Iterable[str] = (),
-            view: str = "pooled", facts: Facts | None = None) -> list[dict]:
+            view: str = "pooled", facts: Facts | None = None) -> list[Row]:
     """Year rows and a final period row for one state or several (``"KAZ,UZB"``), from any store with
     ``.query()``: for each state its year rows, then its period row (one row with ``as_of``)."""
     options = Options(basis, tuple(include), view)
@@ -696,7 +724,7 @@ def compute(kg, state: str | Iterable[str] = "KAZ", start: int | None = None, en
                            "use --basis count for the curated deals")
     states = resolve_states(facts, state)
     positions = Positions(facts)
-    rows = []
+    rows: list[Row] = []
     for iri in states:
         if as_of is not None:
             rows += period_rows(facts, iri, as_of=as_of, options=options, positions=positions)
@@ -706,7 +734,7 @@ def compute(kg, state: str | Iterable[str] = "KAZ", start: int | None = None, en
     return rows
 
 
-def table(rows: Iterable[dict]):
+def table(rows: Iterable[Row]) -> pandas.DataFrame | list[Row]:
     """The rows as a pandas DataFrame (when pandas is installed), else as a list of dicts."""
     rows = list(rows)
     try:
@@ -734,7 +762,7 @@ SIDE_BY_SIDE = [("facts", "facts"), ("thin", "thin"), ("balance", "balance"), ("
 UNITS = {"tiv": ("TIV m", "rows"), "count": ("deals", "facts")}
 
 
-def _flat(value) -> str:
+def _flat(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -748,7 +776,7 @@ def _flat(value) -> str:
     return str(value)
 
 
-def _cell(key: str, value) -> str:
+def _cell(key: str, value: object) -> str:
     if isinstance(value, float) and key not in ("arms_volume", "cooperation_weighted_degree"):
         return f"{value:.3f}"
     if key == "arms_volume" and isinstance(value, float):
@@ -756,7 +784,7 @@ def _cell(key: str, value) -> str:
     return _flat(value)
 
 
-def render(rows: list[dict], fmt: str, title: str = "") -> str:
+def render(rows: list[Row], fmt: str, title: str = "") -> str:
     """The rows as a text table (several states side by side), CSV (lists space-separated) or JSON (every
     value as it is)."""
     if fmt not in FORMATS:

@@ -50,13 +50,18 @@ import csv
 import datetime as dt
 import itertools
 import math
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import NotRequired, TypedDict, cast
 
 import networkx as nx
+from rdflib import Literal
+from rdflib.query import ResultRow
 
 from kzgraph.errors import UsageError
+from kzgraph.sparql.describe import Queryable
 from kzgraph.store.loading import DATA_DIR
 
 QUERY_DIR = Path(__file__).parent / "queries"
@@ -78,6 +83,11 @@ def sparql(name: str, folder: Path = QUERY_DIR) -> str:
     """The text of a query kept in ``folder`` as ``NAME.rq`` (by default a projection query in
     ``analysis/queries/``)."""
     return (folder / f"{name}.rq").read_text(encoding="utf-8")
+
+
+def select(kg: Queryable, query: str) -> Iterator[ResultRow]:
+    """The rows of a SELECT query, read as they come."""
+    return (cast(ResultRow, row) for row in kg.query(query))
 
 
 # --- the tie model ------------------------------------------------------------------------------------
@@ -110,14 +120,14 @@ class TieModel:
         self.path = path
 
     @classmethod
-    def load(cls, path: Path | str | None = None) -> "TieModel":
+    def load(cls, path: Path | str | None = None) -> TieModel:
         path = Path(path) if path is not None else TIE_MODEL
         try:
             with path.open(encoding="utf-8", newline="") as handle:
                 rows = list(csv.DictReader(handle))
         except OSError as error:
             raise UsageError(f"cannot read the tie model {path}: {error.strerror or error}") from None
-        rules = []
+        rules: list[TieRule] = []
         for number, row in enumerate(rows, start=2):
             try:
                 kind, weight = row["kind"].strip(), float(row["weight"])
@@ -178,12 +188,12 @@ class Fact:
     @property
     def span(self) -> Span:
         """(first, last) year in which the fact exists; an interval without an end lasts (``inf``), an
-        event without one lasts its first year, a fact with an end only lasts that year. Dated facts only."""
+        event without one lasts its first year, a fact with an end only lasts that year. Dated facts only (an
+        undated fact has ``(nan, nan)``, no known time, as in :func:`overlap`)."""
         low = self.first if self.first is not None else self.last
-        if self.last is not None:
-            high = max(self.last, low)
-        else:
-            high = math.inf if self.kind == "interval" else self.first
+        if low is None:
+            return (math.nan, math.nan)
+        high = max(self.last, low) if self.last is not None else math.inf if self.kind == "interval" else low
         return low, high
 
     def exists_in(self, year: int) -> bool:
@@ -211,7 +221,7 @@ def span_in_window(span: Span, start: int | None, end: int | None, as_of: int | 
     return (end is None or low <= end) and (start is None or high >= start)
 
 
-def merge(spans) -> list[Span]:
+def merge(spans: Iterable[Span]) -> list[Span]:
     """Overlapping or adjacent spans joined, in order.
 
     >>> merge([(2011, 2011), (1994, 2000), (2001, 2003), (2010, math.inf)])
@@ -273,8 +283,8 @@ class Transfer:
     @property
     def years(self) -> tuple[int, int] | None:
         """Delivery years when the transfer has them, else the years of its order or date."""
-        if self.delivery_start is not None or self.delivery_end is not None:
-            low = self.delivery_start if self.delivery_start is not None else self.delivery_end
+        low = self.delivery_start if self.delivery_start is not None else self.delivery_end
+        if low is not None:
             return low, max(low, self.delivery_end if self.delivery_end is not None else low)
         known = [y for y in (self.order, self.date) if y is not None]
         return (min(known), max(known)) if known else None
@@ -308,26 +318,26 @@ class Node:
     vector: str
     vector_concept: str
 
-    def attributes(self) -> dict:
+    def attributes(self) -> dict[str, str]:
         return {"label": self.label, "type": self.type, "iri": self.iri, "iso": self.iso, "vector": self.vector}
 
 
-def _text(term) -> str:
+def _text(term: object) -> str:
     return "" if term is None else str(term)
 
 
-def _year(term) -> int | None:
+def _year(term: Literal | str | int | None) -> int | None:
     if term is None:
         return None
     try:
-        return int(term.toPython()) if hasattr(term, "toPython") else int(term)
+        return int(term.toPython()) if isinstance(term, Literal) else int(term)
     except (TypeError, ValueError):
         return None
 
 
 def _concepts(text: str) -> tuple[str, ...]:
     """Space-separated concept IRIs as their local names without the scheme prefix (``status-``…)."""
-    found = []
+    found: list[str] = []
     for iri in text.split():
         local = iri.rsplit("/", 1)[-1]
         found.append(local.split("-", 1)[1] if local.startswith(("status-", "terms-")) else local)
@@ -340,6 +350,39 @@ def check_projection(name: str, start: int | None = None, end: int | None = None
         raise ProjectionError(f"unknown projection {name!r}; choose one of {', '.join(NAMES)}")
     if start is not None and end is not None and start > end:
         raise ProjectionError(f"the window starts after it ends: from {start} to {end}")
+
+
+class _Rule(TypedDict):
+    """What the tie model adds to a fact (keyword arguments of :class:`Fact`)."""
+
+    kind: str
+    weight: float
+    classes: tuple[str, ...]
+
+
+class _RegisterEntry(TypedDict):
+    """A register row while its years are gathered (register.rq answers one row per year of delivery)."""
+
+    supplier: str
+    recipient: str
+    tiv: float
+    years: set[int]
+    documents: set[str]
+
+
+class EdgeAttributes(TypedDict):
+    """The attributes of an edge of a projection (see the module docstring)."""
+
+    relation: str
+    weight: float
+    first_year: int | None
+    last_year: int | None
+    dated: bool
+    undated_facts: int
+    spans: list[Span]
+    sources: int
+    facts: list[str]
+    organisations: NotRequired[list[str]]
 
 
 class Facts:
@@ -363,33 +406,33 @@ class Facts:
         self.model = model
 
     @classmethod
-    def fetch(cls, kg, model: TieModel | None = None) -> "Facts":
+    def fetch(cls, kg: Queryable, model: TieModel | None = None) -> Facts:
         model = model or TieModel.load()
-        nodes = {}
-        for r in kg.query(sparql("nodes")):
+        nodes: dict[str, Node] = {}
+        for r in select(kg, sparql("nodes")):
             iri = str(r.node)
             kind = _text(r.type)
             nodes[iri] = Node(iri, _text(r.label) or _local(iri), kind[len(KZ):] if kind.startswith(KZ) else kind,
                               _text(r.iso), _text(r.vector), _text(r.vectorConcept))
 
-        def typed(relation: str, classes: tuple[str, ...] = ()) -> dict:
+        def typed(relation: str, classes: tuple[str, ...] = ()) -> _Rule:
             rule = model.rule(relation, classes)
             return {"kind": rule.kind, "weight": rule.weight, "classes": classes}
 
         register = cls._register(kg)
         skip = {row.iri for row in register}  # the register rows are volumes, never ties or curated deals
         classes: dict[str, set[str]] = {}
-        for r in kg.query(sparql("agreement-classes")):
+        for r in select(kg, sparql("agreement-classes")):
             classes.setdefault(str(r.fact), set()).add(str(r["class"])[len(KZ):])
-        ties = []
-        for r in kg.query(sparql("ties")):
+        ties: list[Fact] = []
+        for r in select(kg, sparql("ties")):
             if str(r.fact) in skip:
                 continue
             found = tuple(sorted(classes.get(str(r.fact), ()))) if str(r.relation) == "agreement" else ()
             ties.append(Fact(str(r.fact), str(r.relation), str(r.a), str(r.b), _year(r.first), _year(r.last),
                              frozenset(_text(r.documents).split()), **typed(str(r.relation), found)))
-        memberships = []
-        for r in kg.query(sparql("memberships")):
+        memberships: list[Fact] = []
+        for r in select(kg, sparql("memberships")):
             member, organisation = str(r.member), str(r.organisation)
             roles = tuple(sorted(role.rsplit("/", 1)[-1].removeprefix("role-") for role in _text(r.roles).split()))
             common = (str(r.fact), member, organisation, _year(r.first), _year(r.last),
@@ -401,27 +444,27 @@ class Facts:
                 memberships.append(Fact(common[0], "membership", member, organisation, *common[3:],
                                         **typed("membership")))
         concepts: dict[str, list[str]] = {}
-        for r in kg.query(sparql("transfer-concepts")):
+        for r in select(kg, sparql("transfer-concepts")):
             concepts.setdefault(str(r.fact), []).append(str(r.concept))
-        transfers = []
-        for r in kg.query(sparql("transfers")):
+        transfers: list[Transfer] = []
+        for r in select(kg, sparql("transfers")):
             if str(r.fact) in skip:
                 continue
-            found = concepts.get(str(r.fact), [])
+            named = concepts.get(str(r.fact), [])
             transfers.append(Transfer(
                 str(r.fact), str(r.a), str(r.b),
-                _concepts(" ".join(c for c in found if c.rsplit("/", 1)[-1].startswith("status-"))),
-                _concepts(" ".join(c for c in found if c.rsplit("/", 1)[-1].startswith("terms-"))),
+                _concepts(" ".join(c for c in named if c.rsplit("/", 1)[-1].startswith("status-"))),
+                _concepts(" ".join(c for c in named if c.rsplit("/", 1)[-1].startswith("terms-"))),
                 _year(r.orderYear), _year(r.deliveryStart), _year(r.deliveryEnd), _year(r.dateYear),
                 frozenset(_text(r.documents).split())))
-        same_deal = [(str(r.x), str(r.y)) for r in kg.query(sparql("same-deal"))]
+        same_deal = [(str(r.x), str(r.y)) for r in select(kg, sparql("same-deal"))]
         return cls(ties, memberships, nodes, transfers, register, same_deal, model)
 
     @staticmethod
-    def _register(kg) -> list[RegisterRow]:
+    def _register(kg: Queryable) -> list[RegisterRow]:
         """The register rows, their years joined (register.rq answers one row per year of delivery)."""
-        rows: dict[str, dict] = {}
-        for r in kg.query(sparql("register")):
+        rows: dict[str, _RegisterEntry] = {}
+        for r in select(kg, sparql("register")):
             try:
                 tiv = float(r.tiv)
             except (TypeError, ValueError):
@@ -448,7 +491,7 @@ class Facts:
     def is_state(self, iri: str) -> bool:
         return self.node(iri).type == "State"
 
-    def within(self, start: int | None = None, end: int | None = None, as_of: int | None = None) -> "Facts":
+    def within(self, start: int | None = None, end: int | None = None, as_of: int | None = None) -> Facts:
         """The same facts cut to a window (the ties and memberships that meet it; all the rest kept)."""
         return Facts([f for f in self.ties if f.in_window(start, end, as_of)],
                      [f for f in self.memberships if f.in_window(start, end, as_of)], self.nodes, self.transfers,
@@ -459,11 +502,12 @@ class Facts:
         return [f for f in self.memberships if self.is_state(f.a) and not self.is_state(f.b)]
 
     def project(self, name: str, start: int | None = None, end: int | None = None,
-                as_of: int | None = None) -> nx.Graph:
+                as_of: int | None = None) -> nx.Graph[str]:
         """The projection ``name`` of these facts, cut to a window (see :func:`project`)."""
         check_projection(name, start, end)
         keep = [f for f in self.ties if f.in_window(start, end, as_of)]
         members = [f for f in self.state_memberships() if f.in_window(start, end, as_of)]
+        graph: nx.Graph[str]
         if name == "transfers":
             graph = nx.DiGraph(name="transfers")
             self._add_edges(graph, [f for f in keep if f.relation == "transfer"], directed=True)
@@ -473,24 +517,26 @@ class Facts:
             for fact in members:
                 graph.nodes[fact.a]["bipartite"] = 0
                 graph.nodes[fact.b]["bipartite"] = 1
-            for u, v, data in graph.edges(data=True):
+            for _, _, data in graph.edges(data=True):
                 data["roles"] = sorted({r for f in members if f.iri in data["facts"] for r in f.roles})
         else:
-            graph = nx.MultiGraph(name="cooperation")
-            self._add_edges(graph, [f for f in keep if self.is_state(f.a) and self.is_state(f.b)], multi=True)
-            self._add_common_memberships(graph, members, start, end, as_of)
+            cooperation: nx.MultiGraph[str] = nx.MultiGraph(name="cooperation")
+            self._add_edges(cooperation, [f for f in keep if self.is_state(f.a) and self.is_state(f.b)], multi=True)
+            self._add_common_memberships(cooperation, members, start, end, as_of)
+            graph = cooperation
         graph.graph.update(start=start, end=end, as_of=as_of)
         return graph
 
-    def _add_node(self, graph: nx.Graph, iri: str) -> None:
+    def _add_node(self, graph: nx.Graph[str], iri: str) -> None:
         if iri not in graph:
             graph.add_node(iri, **self.node(iri).attributes())
 
-    def _add_edges(self, graph: nx.Graph, facts: list[Fact], directed: bool = False, multi: bool = False) -> None:
-        groups: dict[tuple, list[Fact]] = {}
+    def _add_edges(self, graph: nx.Graph[str], facts: list[Fact], directed: bool = False,
+                   multi: bool = False) -> None:
+        groups: dict[tuple[str, str, str], list[Fact]] = {}
         for fact in facts:
-            pair = (fact.a, fact.b) if directed else tuple(sorted((fact.a, fact.b)))
-            groups.setdefault((*pair, fact.relation), []).append(fact)
+            a, b = (fact.a, fact.b) if directed else sorted((fact.a, fact.b))
+            groups.setdefault((a, b, fact.relation), []).append(fact)
         for (u, v, relation), group in groups.items():
             self._add_node(graph, u)
             self._add_node(graph, v)
@@ -500,8 +546,8 @@ class Facts:
             else:
                 graph.add_edge(u, v, **attributes)
 
-    def _add_common_memberships(self, graph: nx.MultiGraph, memberships: list[Fact], start=None, end=None,
-                                as_of=None) -> None:
+    def _add_common_memberships(self, graph: nx.MultiGraph[str], memberships: list[Fact], start: int | None = None,
+                                end: int | None = None, as_of: int | None = None) -> None:
         """Edges ``membership`` between states that belonged to the same organisation at the same time
         (within the window: the time both memberships were in force must meet it)."""
         by_organisation: dict[str, list[Fact]] = {}
@@ -515,8 +561,8 @@ class Facts:
                 if both is None or (windowed and (math.isnan(both[0])
                                                   or not span_in_window(both, start, end, as_of, True))):
                     continue
-                pair = tuple(sorted((x.a, y.a)))
-                shared.setdefault(pair, {}).setdefault(organisation, []).append((x, y, both))
+                a, b = sorted((x.a, y.a))
+                shared.setdefault((a, b), {}).setdefault(organisation, []).append((x, y, both))
         for (u, v), organisations in shared.items():
             self._add_node(graph, u)
             self._add_node(graph, v)
@@ -529,7 +575,8 @@ class Facts:
             graph.add_edge(u, v, key="membership", **attributes)
 
 
-def edge_attributes(relation: str, facts: list[Fact], weight: float, spans: list[Span] | None = None) -> dict:
+def edge_attributes(relation: str, facts: list[Fact], weight: float,
+                    spans: list[Span] | None = None) -> EdgeAttributes:
     """The attributes of an edge from its facts: the spans in which it exists (by default those of its
     dated facts, merged), and from them its first and last year (None while ongoing)."""
     merged = merge(spans if spans is not None else [f.span for f in facts if f.dated])
@@ -572,8 +619,8 @@ def as_year(value: int | str | dt.date | None) -> int | None:
     raise ProjectionError(f"not a date or year: {value!r} (expected YYYY, YYYY-MM or YYYY-MM-DD)")
 
 
-def project(kg, name: str, start: int | None = None, end: int | None = None, *,
-            as_of: int | str | dt.date | None = None) -> nx.Graph:
+def project(kg: Queryable, name: str, start: int | None = None, end: int | None = None, *,
+            as_of: int | str | dt.date | None = None) -> nx.Graph[str]:
     """The projection ``name`` ("cooperation", "membership" or "transfers") of the graph behind ``kg``.
 
     ``start``/``end`` are inclusive years; ``as_of`` a date or year (see the module docstring).

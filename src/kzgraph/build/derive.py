@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, cast
 from rdflib import Graph
 from rdflib.term import Node
 
-from kzgraph.store.loading import ONTOLOGY_DIR
 from kzgraph.namespaces import GRAPH
+from kzgraph.store.loading import ONTOLOGY_DIR
 
 if TYPE_CHECKING:
     from kzgraph.store.local import KnowledgeGraph

@@ -10,8 +10,8 @@ from rdflib import OWL, RDF, RDFS, Graph, URIRef
 from rdflib.namespace import SKOS
 from rdflib.term import Node
 
-from kzgraph.store.loading import ONTOLOGY_DIR, load_files
 from kzgraph.namespaces import KZ
+from kzgraph.store.loading import ONTOLOGY_DIR, load_files
 
 
 def _local(term: Node) -> str:
@@ -29,13 +29,41 @@ def _kz(graph: Graph, kind: URIRef) -> list[URIRef]:
     return sorted(t for t in graph.subjects(RDF.type, kind) if isinstance(t, URIRef) and str(t).startswith(str(KZ)))
 
 
+def _name(graph: Graph, term: Node) -> str:
+    """A term as a prefixed name (kz:Agent, xsd:decimal); a union class as 'A or B'."""
+    if isinstance(term, URIRef):
+        try:
+            return graph.namespace_manager.normalizeUri(term)
+        except Exception:
+            return f"<{term}>"
+    members = graph.value(term, OWL.unionOf)
+    if members is not None:
+        return " or ".join(_name(graph, m) for m in graph.items(members))
+    return ""
+
+
+def _range(graph: Graph, prop: URIRef) -> str:
+    """The range (object properties) or datatype (data properties) of a property, from rdfs:range or, for
+    dates at the source's precision that OWL cannot state, from kz:rangeNote."""
+    note = graph.value(prop, KZ.rangeNote)
+    if note is not None:
+        return str(note)
+    range_ = graph.value(prop, RDFS.range)
+    return _name(graph, range_) if range_ is not None else ""
+
+
+def _domain(graph: Graph, prop: URIRef) -> str:
+    domain = graph.value(prop, RDFS.domain)
+    return _name(graph, domain) if domain is not None else ""
+
+
 def mermaid(graph: Graph) -> str:
     """A Mermaid classDiagram: sub-class links and object properties from domain to range."""
     lines = ["classDiagram"]
     classes = _kz(graph, OWL.Class)
     for cls in classes:
-        for parent in sorted(p for p in graph.objects(cls, RDFS.subClassOf) if isinstance(p, URIRef)):
-            if str(parent).startswith(str(KZ)):
+        for parent in sorted(graph.objects(cls, RDFS.subClassOf), key=str):
+            if isinstance(parent, URIRef) and str(parent).startswith(str(KZ)):
                 lines.append(f"    {_local(parent)} <|-- {_local(cls)}")
     for prop in _kz(graph, OWL.ObjectProperty):
         domain, range_ = graph.value(prop, RDFS.domain), graph.value(prop, RDFS.range)
@@ -47,19 +75,23 @@ def mermaid(graph: Graph) -> str:
 
 def markdown(graph: Graph) -> str:
     out = ["# The kzgraph ontology", "",
-           "Generated from `ontology/kzgraph.ttl` by `python -m kzgraph.build.ontology_docs`; do not edit by hand.",
-           "",
+           "Generated from `ontology/kzgraph.ttl` by `python -m kzgraph.build.ontology_docs`; do not edit by hand.", "",
            "## Class diagram", "", "```mermaid", mermaid(graph), "```", "", "## Classes", "",
            "| class | English | German | definition |", "|---|---|---|---|"]
     for cls in _kz(graph, OWL.Class):
-        out.append(f"| kz:{_local(cls)} | {_text(graph, cls, RDFS.label)} | "
-                   f"{_text(graph, cls, RDFS.label, 'de')} | {_text(graph, cls, SKOS.definition)} |")
-    out += ["", "## Properties", "", "| property | kind | English | German | definition |", "|---|---|---|---|---|"]
+        out.append(f"| kz:{_local(cls)} | {_text(graph, cls, RDFS.label)} | {_text(graph, cls, RDFS.label, 'de')} | "
+                   f"{_text(graph, cls, SKOS.definition)} |")
+    out += ["", "## Properties", "",
+            "The range column gives the class of the values of an object property and the datatype of the values "
+            "of a data property (dates keep the source's precision: xsd:date, xsd:gYearMonth or xsd:gYear).", "",
+            "| property | kind | domain | range or datatype | English | German | definition |",
+            "|---|---|---|---|---|---|---|"]
     kinds = ((OWL.ObjectProperty, "object"), (OWL.DatatypeProperty, "data"), (OWL.AnnotationProperty, "annotation"))
     for kind, name in kinds:
         for prop in _kz(graph, kind):
-            out.append(f"| kz:{_local(prop)} | {name} | {_text(graph, prop, RDFS.label)} | "
-                       f"{_text(graph, prop, RDFS.label, 'de')} | {_text(graph, prop, SKOS.definition)} |")
+            out.append(f"| kz:{_local(prop)} | {name} | {_domain(graph, prop)} | {_range(graph, prop)} | "
+                       f"{_text(graph, prop, RDFS.label)} | {_text(graph, prop, RDFS.label, 'de')} | "
+                       f"{_text(graph, prop, SKOS.definition)} |")
     return "\n".join(out) + "\n"
 
 

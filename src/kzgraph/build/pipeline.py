@@ -15,20 +15,17 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rdflib import Graph
-
 from kzgraph.build import provenance
 from kzgraph.build import statistics as stats
 from kzgraph.build.derive import derive
-from kzgraph.store.loading import DATA_DIR, load_dataset, project_files
 from kzgraph.errors import BuildError, NoBuildError, StoreError
 from kzgraph.project import Project
+from kzgraph.store.loading import DATA_DIR, load_dataset, project_files
 from kzgraph.store.local import KnowledgeGraph, union_graph
 from kzgraph.store.local import open as open_store
 from kzgraph.validation.validator import DEFAULT_ENGINE, Report, shapes_graph, validate_store

@@ -9,7 +9,12 @@ A node is checked when it carries a ``kz:citation`` or is a ``kz:Fact``. For eac
   number, a day-precision date with its day and month (German or English month name, or numeric), a
   number in German (``39.000``, ``2,5``) or English (``39,000``, ``2.5``) notation or as a German number word;
 * at least one name of the node or of a resource it links to (labels, alternative labels, acronyms,
-  designations) occurs in one of its cited passages.
+  designations) occurs in one of its cited passages;
+* per value: where a citation names the properties it supports (``kz:supports kz:quantity, kz:place``),
+  every value of such a property is checked against the passages of the citations that support it
+  only: a date or number must occur there, and so must a name of a linked entity (states, places,
+  agents; SKOS concepts are not checked). A supported property the node has no value for is a problem
+  too. Values of properties that no citation names are checked against all the node's citations.
 
 The texts are read from a sources folder (``../shared/seeds`` beside the project by default, or the
 ``KZGRAPH_SOURCES`` environment variable).
@@ -24,11 +29,11 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 
-from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, SKOS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
-from kzgraph.namespaces import CONCEPT, KZ
+from kzgraph.namespaces import CONCEPT, KZ, PREFIXES
 
 MAX_CITATION_LINES = 60
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
@@ -43,10 +48,9 @@ MONTHS = {
     1: ("januar", "jänner", "jan.", "january"), 2: ("februar", "feber", "feb.", "february"),
     3: ("märz", "mär.", "march"), 4: ("april", "apr."), 5: ("mai", "may"), 6: ("juni", "june"),
     7: ("juli", "july"), 8: ("august", "aug."), 9: ("september", "sept.", "sep."),
-    10: ("oktober", "okt.", "october", "oct."), 11: ("november", "nov."),
-    12: ("dezember", "dez.", "december", "dec."),
+    10: ("oktober", "okt.", "october", "oct."), 11: ("november", "nov."), 12: ("dezember", "dez.", "december", "dec."),
 }
-NUMBER_WORDS: dict[str, int | Decimal] = {
+NUMBER_WORDS = {
     "null": 0, "ein": 1, "eine": 1, "einen": 1, "einem": 1, "einer": 1, "eines": 1, "zwei": 2, "drei": 3,
     "vier": 4, "fünf": 5, "sechs": 6, "sieben": 7, "acht": 8, "neun": 9, "zehn": 10, "elf": 11, "zwölf": 12,
     "dreizehn": 13, "vierzehn": 14, "fünfzehn": 15, "sechzehn": 16, "siebzehn": 17, "achtzehn": 18,
@@ -58,6 +62,13 @@ NUMBER_WORDS: dict[str, int | Decimal] = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
     "ten": 10, "eleven": 11, "twelve": 12, "twenty": 20, "hundred": 100, "thousand": 1000,
     "fünfte": 5, "fünften": 5, "sechste": 6, "sechsten": 6, "siebte": 7, "siebten": 7, "achte": 8, "achten": 8,
+}
+#: Stems of German and English ordinals, also inside compounds ("zweitgrößte", "erstmals", "third-largest").
+ORDINAL_STEMS = {
+    "erst": 1, "zweit": 2, "dritt": 3, "viert": 4, "fünft": 5, "sechst": 6, "siebt": 7, "siebent": 7,
+    "acht": 8, "neunt": 9, "zehnt": 10, "elft": 11, "zwölft": 12, "zwanzigst": 20,
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+    "ninth": 9, "tenth": 10,
 }
 NUMBER_TOKEN = re.compile(r"\d+(?:[.,\u00a0\u202f ]\d+)*")
 WORD = re.compile(r"[^\W\d_]+")
@@ -124,7 +135,10 @@ def numbers_in(text: str) -> set[Decimal]:
                     values.add(value.normalize())
     for word in WORD.findall(text):
         if word in NUMBER_WORDS:
-            values.add(Decimal(NUMBER_WORDS[word]).normalize())
+            values.add(Decimal(str(NUMBER_WORDS[word])).normalize())
+        for stem, ordinal in ORDINAL_STEMS.items():
+            if word.startswith(stem):
+                values.add(Decimal(ordinal).normalize())
     return values
 
 
@@ -144,14 +158,14 @@ def date_in(literal: Literal, text: str, numbers: set[Decimal]) -> bool:
         return False
     if month is not None:
         names = MONTHS[month]
-        month_named = any(re.search(r"(?<!\w)" + re.escape(name) + ("" if name.endswith(".") else r"(?!\w)"), text)
+        month_named = any(re.search(r"(?<!\w)" + re.escape(name) + (r"(?!\w)" if not name.endswith(".") else ""), text)
                           for name in names)
         # numeric forms: 15.05.1992, 05/1992, and ranges such as "10-11.06.2010" or "13.09. bis 24.09.2010"
         month_numeric = re.search(rf"(?<!\d)\d{{1,2}}\.\s?0?{month}\.", text) if day else \
             re.search(rf"(?<!\d)0?{month}[./]\s*{year}", text)
         if not (month_named or month_numeric):
             return False
-    return day is None or Decimal(day) in numbers
+    return not (day is not None and Decimal(day) not in numbers)
 
 
 def number_in(value: Decimal, numbers: set[Decimal]) -> bool:
@@ -163,7 +177,8 @@ def _names(graph: Graph, node: Node) -> set[str]:
 
 
 def candidate_names(graph: Graph, node: Node) -> set[str]:
-    """Names of the node and of the resources it links to (one hop; SKOS concepts and types excluded)."""
+    """Names of the node and of the resources it links to (one hop; SKOS concepts and types excluded); a
+    blank node (a provision, a value claim) also goes by the names of the nodes that link to it."""
     names = set(_names(graph, node))
     for p, o in graph.predicate_objects(node):
         if p in NOT_FOLLOWED or isinstance(o, Literal):
@@ -171,7 +186,25 @@ def candidate_names(graph: Graph, node: Node) -> set[str]:
         if (o, RDF.type, SKOS.Concept) in graph:
             continue
         names |= _names(graph, o)
+    if isinstance(node, BNode):
+        # a provision or value claim without an IRI is identified as the node that has it
+        for parent in graph.subjects(None, node):
+            names |= candidate_names(graph, parent) if isinstance(parent, URIRef) else _names(graph, parent)
+    if (node, RDF.type, KZ.ValueClaim) in graph:
+        # a value claim is identified in its passage as its node is: by the node's names or those it links to
+        for about in graph.objects(node, KZ.about):
+            if about != node and (about, RDF.type, KZ.ValueClaim) not in graph:
+                names |= candidate_names(graph, about)
     return {n for n in names if len(n) >= 2}
+
+
+def linked_names(graph: Graph, value: Node) -> set[str] | None:
+    """The names of a linked entity, or None when the value is not checked by name (a literal, a blank
+    node, a SKOS concept, a property or class, or an entity without names)."""
+    if isinstance(value, (Literal, BNode)) or (value, RDF.type, SKOS.Concept) in graph:
+        return None
+    names = {n for n in _names(graph, value) if len(n) >= 2}
+    return names or None
 
 
 def unchecked_properties(graph: Graph) -> set[URIRef]:
@@ -201,6 +234,15 @@ def name_in(name: str, text: str) -> bool:
     return re.search(r"(?<!\w)" + re.escape(name) + r"(?!\w)", text) is not None
 
 
+def _qname(graph: Graph, term: Node) -> str:
+    """A term as a prefixed name of the project's prefix table (kz:endDate, state:ARM), else as rdflib shows it."""
+    text = str(term)
+    for prefix, namespace in PREFIXES.items():
+        if text.startswith(str(namespace)) and "/" not in text[len(str(namespace)):]:
+            return f"{prefix}:{text[len(str(namespace)):]}"
+    return graph.qname(term) if isinstance(term, URIRef) else text
+
+
 def _label(node: Node) -> str:
     return node.n3() if isinstance(node, URIRef) else f"_:{node}"
 
@@ -217,11 +259,19 @@ def check_graph(graph: Graph, sources: Path | None = None) -> list[Problem]:
 
 def cited_passages(graph: Graph, node: Node, sources: Path) -> tuple[list[str], list[str]]:
     """The normalised texts of a node's citations, and the problems found with the citations themselves."""
+    passages, problems, _ = _cited(graph, node, sources)
+    return passages, problems
+
+
+def _cited(graph: Graph, node: Node, sources: Path) -> tuple[list[str], list[str], list[Node]]:
+    """The normalised texts of a node's citations, the problems found with the citations, and for each
+    text the citation it comes from."""
     passages: list[str] = []
     problems: list[str] = []
+    owners: list[Node] = []
     citations = list(graph.objects(node, KZ.citation))
     if not citations:
-        return [], ["has no kz:citation"]
+        return [], ["has no kz:citation"], []
     for citation in citations:
         document = graph.value(citation, KZ.document)
         first, last = graph.value(citation, KZ.lineStart), graph.value(citation, KZ.lineEnd)
@@ -242,31 +292,50 @@ def cited_passages(graph: Graph, node: Node, sources: Path) -> tuple[list[str], 
             problems.append(f"line range {start}-{end} spans more than {MAX_CITATION_LINES} lines")
             continue
         passages.append(normalise("\n".join(lines[start - 1:end])))
-    return passages, problems
+        owners.append(citation)
+    return passages, problems, owners
 
 
 def check_node(graph: Graph, node: Node, sources: Path, skip: set[URIRef]) -> list[Problem]:
-    passages, messages = cited_passages(graph, node, sources)
+    passages, messages, owners = _cited(graph, node, sources)
     label = _label(node)
     problems = [Problem(label, m) for m in messages]
     if not passages:
         return problems
     numbers = [numbers_in(p) for p in passages]
+    supported: dict[Node, list[int]] = {}  # property -> indices of the passages whose citations support it
+    for index, citation in enumerate(owners):
+        for prop in graph.objects(citation, KZ.supports):
+            supported.setdefault(prop, []).append(index)
+    for prop in sorted({p for c in graph.objects(node, KZ.citation) for p in graph.objects(c, KZ.supports)}, key=str):
+        if graph.value(node, prop) is None:
+            problems.append(Problem(label, f"a citation supports {_qname(graph, prop)}, but the node has no value "
+                                           "for it"))
     for p, o in graph.predicate_objects(node):
-        if not isinstance(o, Literal) or p in skip or o.datatype is None:
+        if p in NOT_FOLLOWED or p in skip:
+            continue
+        indices = supported.get(p, range(len(passages)))
+        where = "the citations that support it" if p in supported else "the cited lines"
+        if not isinstance(o, Literal):
+            names = linked_names(graph, o) if p in supported else None
+            if names is not None and not any(name_in(n, passages[i]) for n in names for i in indices):
+                problems.append(Problem(label, f"{_qname(graph, p)} {_qname(graph, o)}: "
+                                               f"none of its names ({', '.join(sorted(names)[:4])}) occurs in {where}"))
+            continue
+        if o.datatype is None:
             continue
         if o.datatype in DATE_TYPES:
             try:
-                found = any(date_in(o, text, nums) for text, nums in zip(passages, numbers, strict=True))
+                found = any(date_in(o, passages[i], numbers[i]) for i in indices)
             except ValueError as error:
                 problems.append(Problem(label, str(error)))
                 continue
         elif o.datatype in NUMERIC_TYPES:
-            found = any(number_in(Decimal(str(o)), nums) for nums in numbers)
+            found = any(number_in(Decimal(str(o)), numbers[i]) for i in indices)
         else:
             continue
         if not found:
-            problems.append(Problem(label, f"{graph.qname(str(p))} {o} does not occur in the cited lines"))
+            problems.append(Problem(label, f"{_qname(graph, p)} {o} does not occur in {where}"))
     names = candidate_names(graph, node)
     if not any(name_in(name, text) for name in names for text in passages):
         shown = ", ".join(sorted(names)[:6]) or "none"

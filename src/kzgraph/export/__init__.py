@@ -18,17 +18,19 @@ import contextlib
 import datetime as dt
 import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypedDict, Unpack
 
-from kzgraph.errors import UsageError
 from kzgraph.analysis.metrics import MetricsError
 from kzgraph.analysis.projections import NAMES, Facts, ProjectionError, as_year, check_projection
+from kzgraph.errors import UsageError
 from kzgraph.export import cyjs, gexf, graphml
 from kzgraph.export.elements import GraphStream
 from kzgraph.export.networks import UNDATED, network
 from kzgraph.export.property_graph import property_graph
+from kzgraph.sparql.describe import Queryable
 
 WRITERS = {"graphml": graphml.write, "gexf": gexf.write, "cyjs": cyjs.write}
 FORMATS = tuple(WRITERS)
@@ -55,7 +57,7 @@ def write(stream: GraphStream, fmt: str, out: BinaryIO) -> tuple[int, int]:
 
 
 @contextlib.contextmanager
-def atomic(path: Path):
+def atomic(path: Path) -> Iterator[BinaryIO]:
     """A binary file that replaces ``path`` only when the block succeeds (temporary file, then rename)."""
     path = Path(path)
     if not path.parent.is_dir():
@@ -105,7 +107,19 @@ def check(fmt: str, projection: str | None = None, graph: str | None = None, sta
         raise ExportError(str(error)) from None
 
 
-def stream(kg, fmt: str = "graphml", *, projection: str | None = None, graph: str | None = None,
+class Options(TypedDict, total=False):
+    """The keyword options of :func:`export` (those of :func:`stream`)."""
+
+    projection: str | None
+    graph: str | None
+    start: int | None
+    end: int | None
+    as_of: int | str | dt.date | None
+    state: str | None
+    undated: str
+
+
+def stream(kg: Queryable, fmt: str = "graphml", *, projection: str | None = None, graph: str | None = None,
            start: int | None = None, end: int | None = None, as_of: int | str | dt.date | None = None,
            state: str | None = None, undated: str = "keep") -> GraphStream:
     """The graph stream to export: projection ``projection`` (default ``cooperation``) in a window, the
@@ -121,7 +135,7 @@ def stream(kg, fmt: str = "graphml", *, projection: str | None = None, graph: st
         raise ExportError(str(error)) from None
 
 
-def export(kg, fmt: str, output: str | Path, **options) -> ExportResult:
+def export(kg: Queryable, fmt: str, output: str | Path, **options: Unpack[Options]) -> ExportResult:
     """Export to the file ``output`` atomically (see :func:`stream` for the options)."""
     chosen = stream(kg, fmt, **options)
     with atomic(Path(output)) as out:

@@ -14,19 +14,19 @@ the node's label, the column Cytoscape desktop labels nodes with.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import BinaryIO
 
 from kzgraph.export.elements import GraphStream, typed
 
-
 RESERVED = ("id", "source", "target")
 
 
-def _without(data: dict, names: tuple[str, ...]) -> dict:
+def _without(data: Mapping[str, object], names: tuple[str, ...]) -> dict[str, object]:
     return {k: v for k, v in data.items() if k not in names}
 
 
-def _dump(value) -> bytes:
+def _dump(value: object) -> bytes:
     return json.dumps(value, ensure_ascii=False, allow_nan=False).encode("utf-8")
 
 

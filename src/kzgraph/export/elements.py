@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import SupportsFloat, SupportsIndex
 
 from kzgraph.namespaces import ID
 
@@ -27,6 +28,7 @@ BASE = str(ID)
 INT32 = range(-(2**31), 2**31)
 _KZGRAPH_ID = re.compile(r"https://w3id\.org/kzgraph/id/([a-z][a-z-]*)/([A-Za-z0-9.-]+)")
 _NOT_NMTOKEN = re.compile(r"[^A-Za-z0-9._:-]")
+Attributes = dict[str, object]  # attribute name -> value (bool, int, float, str, a list of them, or None)
 
 
 def node_id(iri: str) -> str:
@@ -58,11 +60,11 @@ def name_token(name: str) -> str:
     return _NOT_NMTOKEN.sub("_", name) or "_"
 
 
-def missing(value) -> bool:
+def missing(value: object) -> bool:
     return value is None or value == "" or (isinstance(value, float) and math.isnan(value))
 
 
-def kind_of(value) -> str:
+def kind_of(value: object) -> str:
     """The attribute type a single value asks for."""
     if isinstance(value, bool):
         return "boolean"
@@ -83,7 +85,7 @@ def widen(a: str | None, b: str) -> str:
     return "string"
 
 
-def flatten(value):
+def flatten(value: object) -> object:
     """Lists, tuples and sets as space-joined text; other values unchanged."""
     if isinstance(value, (list, tuple)):
         return " ".join(str(v) for v in value)
@@ -92,17 +94,24 @@ def flatten(value):
     return value
 
 
-def coerce(value, kind: str):
+def coerce(value: object, kind: str) -> object:
     """A value as the Python value of its declared type (int, float, bool or str)."""
     value = flatten(value)
     if kind == "double":
-        return float(value)
+        return as_float(value)
     if kind in ("int", "long", "boolean"):
         return value
     return value if isinstance(value, str) else text(value)
 
 
-def text(value) -> str:
+def as_float(value: object) -> float:
+    """A number (or its text) as a float, as ``float()`` reads it."""
+    if isinstance(value, (SupportsFloat, SupportsIndex, str, bytes)):
+        return float(value)
+    raise TypeError(f"float() argument must be a string or a real number, not '{type(value).__name__}'")
+
+
+def text(value: object) -> str:
     """The XML text of a value (XML Schema Part 2 lexical forms: ``true``/``false``, shortest round-trip
     decimal for doubles)."""
     if isinstance(value, bool):
@@ -112,16 +121,16 @@ def text(value) -> str:
     return str(value)
 
 
-class Schema(dict):
+class Schema(dict[str, str]):
     """Attribute name -> type, in the order the attributes were first seen."""
 
-    def observe(self, attributes: dict) -> None:
+    def observe(self, attributes: Mapping[str, object]) -> None:
         for name, value in attributes.items():
             if not missing(value):
                 self[name] = widen(self.get(name), kind_of(flatten(value)))
 
 
-def declare(attribute_maps: Iterable[dict]) -> Schema:
+def declare(attribute_maps: Iterable[Mapping[str, object]]) -> Schema:
     """The schema of a sequence of attribute dicts (the first pass of a two-pass export)."""
     schema = Schema()
     for attributes in attribute_maps:
@@ -129,7 +138,7 @@ def declare(attribute_maps: Iterable[dict]) -> Schema:
     return schema
 
 
-def typed(attributes: dict, schema: dict) -> dict:
+def typed(attributes: Mapping[str, object], schema: Mapping[str, str]) -> Attributes:
     """The attributes of one element as values of their declared types, missing ones left out."""
     return {name: coerce(value, schema[name]) for name, value in attributes.items()
             if not missing(value) and name in schema}
@@ -144,7 +153,7 @@ Dynamic = dict[str, list[tuple[int, int, object]]]  # attribute -> (first year, 
 @dataclass
 class Node:
     id: str
-    attributes: dict
+    attributes: Attributes
     spells: list[Spell] = field(default_factory=list)
     dynamic: Dynamic = field(default_factory=dict)
 
@@ -154,7 +163,7 @@ class Edge:
     id: str
     source: str
     target: str
-    attributes: dict
+    attributes: Attributes
     spells: list[Spell] = field(default_factory=list)
     dynamic: Dynamic = field(default_factory=dict)
 
@@ -172,14 +181,14 @@ class GraphStream:
     name: str
     directed: bool
     multigraph: bool
-    attributes: dict
-    node_schema: dict
-    edge_schema: dict
+    attributes: Attributes
+    node_schema: dict[str, str]
+    edge_schema: dict[str, str]
     nodes: Callable[[], Iterator[Node]]
     edges: Callable[[], Iterator[Edge]]
     time: tuple[int, int] | None = None
-    node_dynamic_schema: dict = field(default_factory=dict)
-    edge_dynamic_schema: dict = field(default_factory=dict)
+    node_dynamic_schema: dict[str, str] = field(default_factory=dict)
+    edge_dynamic_schema: dict[str, str] = field(default_factory=dict)
 
     @property
     def graph_schema(self) -> Schema:

@@ -23,12 +23,14 @@ Edges of a multigraph carry their relation as ``kind`` (GEXF 1.3 parallel edges 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import BinaryIO
 
 from lxml import etree
 
-from kzgraph.export.elements import Edge, GraphStream, Node, Spell, name_token, text, typed
-from kzgraph.export.xmlstream import element, newline, write as write_element, write_each
+from kzgraph.export.elements import Dynamic, Edge, GraphStream, Node, Spell, as_float, name_token, text, typed
+from kzgraph.export.xmlstream import element, newline, write_each
+from kzgraph.export.xmlstream import write as write_element
 
 NS = "http://gexf.net/1.3"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -51,14 +53,16 @@ def _spells(parent: etree._Element, spells: list[Spell]) -> None:
             holder.append(element("spell", {"start": first_day(first), "end": last_day(last)}))
 
 
-def attribute_ids(schema: dict, skip: tuple[str, ...]) -> dict[str, str]:
+def attribute_ids(schema: Mapping[str, str], skip: tuple[str, ...]) -> dict[str, str]:
     """The GEXF attribute id of each attribute of a schema written as an ``<attvalue>`` (not in ``skip``)."""
     return {name: name_token(name) for name in schema if name not in skip}
 
 
-def _attvalues(parent: etree._Element, attributes: dict, schema: dict, ids: dict[str, str],
-               dynamic: dict | None = None, dynamic_schema: dict | None = None) -> None:
-    values = {k: v for k, v in typed(attributes, schema).items() if k in ids and k not in (dynamic_schema or {})}
+def _attvalues(parent: etree._Element, attributes: Mapping[str, object], schema: Mapping[str, str],
+               ids: Mapping[str, str], dynamic: Dynamic | None = None,
+               dynamic_schema: Mapping[str, str] | None = None) -> None:
+    dynamic_schema = dynamic_schema or {}
+    values = {k: v for k, v in typed(attributes, schema).items() if k in ids and k not in dynamic_schema}
     changes = [(name, first, last, value) for name, periods in (dynamic or {}).items() if name in ids
                for first, last, value in periods]
     if values or changes:
@@ -86,7 +90,7 @@ def _edge(edge: Edge, stream: GraphStream, ids: dict[str, str]) -> etree._Elemen
         "id": edge.id, "source": edge.source, "target": edge.target,
         "label": text(relation) if relation else None,
         "kind": text(relation) if relation and stream.multigraph else None,
-        "weight": text(float(weight)) if weight is not None else None,
+        "weight": text(as_float(weight)) if weight is not None else None,
     })
     _attvalues(made, edge.attributes, stream.edge_schema, ids, edge.dynamic, stream.edge_dynamic_schema)
     _spells(made, edge.spells)

@@ -11,19 +11,21 @@ declared).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import BinaryIO
 
 from lxml import etree
 
 from kzgraph.export.elements import GraphStream, name_token, text, typed
-from kzgraph.export.xmlstream import element, newline, write as write_element, write_each
+from kzgraph.export.xmlstream import element, newline, write_each
+from kzgraph.export.xmlstream import write as write_element
 
 NS = "http://graphml.graphdrawing.org/xmlns"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 SCHEMA_LOCATION = f"{NS} http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd"
 
 
-def key_ids(schema: dict, prefix: str) -> dict[str, str]:
+def key_ids(schema: Mapping[str, str], prefix: str) -> dict[str, str]:
     """Attribute name -> ``<key>`` id (``{prefix}.{name}``, made unique)."""
     ids: dict[str, str] = {}
     taken: set[str] = set()
@@ -38,7 +40,8 @@ def key_ids(schema: dict, prefix: str) -> dict[str, str]:
     return ids
 
 
-def _data(parent: etree._Element, attributes: dict, schema: dict, ids: dict[str, str]) -> etree._Element:
+def _data(parent: etree._Element, attributes: Mapping[str, object], schema: Mapping[str, str],
+          ids: Mapping[str, str]) -> etree._Element:
     """The node or edge element with a ``<data>`` child for each of its attributes."""
     for name, value in typed(attributes, schema).items():
         parent.append(element("data", {"key": ids[name]}, text(value)))

@@ -3,7 +3,8 @@ their edges, and for dynamic formats the periods in which each node and edge exi
 
 Node attributes: those of the projection (``label``, ``type``, ``iri``, ``iso``, ``vector``, and
 ``bipartite`` in the membership network) and the node's position in the whole projection, with the
-definitions of :func:`kzgraph.analysis.metrics.position` applied to every node (:func:`kzgraph.analysis.metrics.node_positions`): ``degree`` (distinct neighbours),
+definitions of :func:`kzgraph.analysis.metrics.position` applied to every node
+(:func:`kzgraph.analysis.metrics.node_positions`): ``degree`` (distinct neighbours),
 ``weighted_degree`` (sum of edge weights over all relations), ``betweenness`` (normalised, unweighted
 shortest paths; directed in the transfer network); in undirected networks also ``eigenvector``
 (weighted, within the node's connected component; missing when the power iteration does not converge)
@@ -23,33 +24,47 @@ training run to the end of the frame.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, TypeVar
 
 import networkx as nx
 
 from kzgraph.analysis import metrics
 from kzgraph.analysis.projections import Facts, clip, merge
 from kzgraph.build.statistics import DATASET
-from kzgraph.export.elements import Edge, GraphStream, Node, Spell, declare, name_token, node_id
+from kzgraph.export.elements import (
+    Attributes,
+    Dynamic,
+    Edge,
+    GraphStream,
+    Node,
+    Schema,
+    Spell,
+    declare,
+    name_token,
+    node_id,
+)
 
 INTERNAL = ("spans",)
 UNDATED = ("keep", "omit")
+EdgeKey = tuple[str, str, str]  # (source, target, relation): see edge_key
+Key = TypeVar("Key")
 
 
-def _dynamic_schema(dynamic: dict) -> dict:
+def _dynamic_schema(dynamic: Mapping[Key, Dynamic]) -> Schema:
     """The type of each dynamic attribute, from all its values."""
     return declare({name: value} for values in dynamic.values() for name, periods in values.items()
                    for _, _, value in periods)
 
 
-def edge_key(graph: nx.Graph, u: str, v: str, data: dict) -> tuple[str, str, str]:
+def edge_key(graph: nx.Graph[str], u: str, v: str, data: Mapping[str, Any]) -> EdgeKey:
     """(source, target, relation), the source first by IRI in undirected graphs."""
     if not graph.is_directed() and v < u:
         u, v = v, u
     return u, v, data["relation"]
 
 
-def edge_id(key: tuple[str, str, str]) -> str:
+def edge_id(key: EdgeKey) -> str:
     source, target, relation = key
     return f"{node_id(source)}--{name_token(str(relation))}--{node_id(target)}"
 
@@ -77,11 +92,11 @@ def _cuts(facts: Facts, frame: tuple[int, int]) -> list[tuple[int, int]]:
             cuts.add(int(low))
             if math.isfinite(high):
                 cuts.add(int(high) + 1)
-    cuts = sorted(c for c in cuts if first <= c <= last)
-    return [(cut, cuts[i + 1] - 1 if i + 1 < len(cuts) else last) for i, cut in enumerate(cuts)]
+    ordered = sorted(c for c in cuts if first <= c <= last)
+    return [(cut, ordered[i + 1] - 1 if i + 1 < len(ordered) else last) for i, cut in enumerate(ordered)]
 
 
-def _add(changes: list[tuple[int, int, object]], first: int, last: int, value) -> None:
+def _add(changes: list[tuple[int, int, object]], first: int, last: int, value: object) -> None:
     """Append a period with a value, joined to the previous one when it follows it with the same value."""
     if changes and changes[-1][1] + 1 == first and changes[-1][2] == value:
         changes[-1] = (changes[-1][0], last, value)
@@ -89,12 +104,13 @@ def _add(changes: list[tuple[int, int, object]], first: int, last: int, value) -
         changes.append((first, last, value))
 
 
-def yearly_values(facts: Facts, name: str, frame: tuple[int, int]) -> tuple[dict, dict]:
+def yearly_values(facts: Facts, name: str,
+                  frame: tuple[int, int]) -> tuple[dict[EdgeKey, list[tuple[int, int, object]]], dict[str, Dynamic]]:
     """Per-year values for a dynamic export: for each edge key its weight in the projection of each year
     (the facts, or the organisations in common, in force that year), for each node its degree and weighted
     degree in the year's projection; as ``(first, last, value)`` periods, equal years joined."""
-    edge_weights: dict[tuple, list] = {}
-    node_values: dict[str, dict[str, list]] = {}
+    edge_weights: dict[EdgeKey, list[tuple[int, int, object]]] = {}
+    node_values: dict[str, Dynamic] = {}
     for first, last in _cuts(facts, frame):
         year = facts.project(name, first, first)
         for u, v, data in year.edges(data=True):
@@ -107,14 +123,15 @@ def yearly_values(facts: Facts, name: str, frame: tuple[int, int]) -> tuple[dict
     return edge_weights, node_values
 
 
-def periods(graph: nx.Graph, frame: tuple[int, int]) -> tuple[dict[str, list[Spell]], dict[tuple, list[Spell]]]:
+def periods(graph: nx.Graph[str], frame: tuple[int, int]) -> tuple[dict[str, list[Spell]], dict[EdgeKey, list[Spell]]]:
     """The periods (first and last year) in which each node and each edge key of a projection exists
     within the frame: an edge's ``spans`` (the one definition of when a tie exists,
     :meth:`kzgraph.analysis.projections.Fact.span`) cut to the frame, a node's the union of its edges' periods."""
-    edge_spells: dict[tuple, list[Spell]] = {}
-    node_spans: dict[str, list] = {}
-    edges = (graph.edges(keys=True, data=True) if graph.is_multigraph()
-             else ((u, v, None, d) for u, v, d in graph.edges(data=True)))
+    edge_spells: dict[EdgeKey, list[Spell]] = {}
+    node_spans: dict[str, list[Spell]] = {}
+    edges: Iterable[tuple[str, str, object, dict[str, Any]]] = (
+        graph.edges(keys=True, data=True) if isinstance(graph, nx.MultiGraph)
+        else ((u, v, None, d) for u, v, d in graph.edges(data=True)))
     for u, v, _, data in edges:
         spells = clip(data.get("spans", []), frame)
         if spells:
@@ -139,7 +156,7 @@ def network(facts: Facts, name: str, start: int | None = None, end: int | None =
         raise ValueError(f"undated must be one of {', '.join(UNDATED)}, not {undated!r}")
     graph = facts.project(name, start, end, as_of)
     position = metrics.node_positions(graph)
-    attributes = {"projection": name, "from": start, "to": end, "as_of": as_of, "dataset": DATASET}
+    attributes: Attributes = {"projection": name, "from": start, "to": end, "as_of": as_of, "dataset": DATASET}
     if undated == "omit":
         attributes["undated"] = "omitted"
         graph = _dated_only(graph)
@@ -151,26 +168,29 @@ def network(facts: Facts, name: str, start: int | None = None, end: int | None =
     frame = time_frame(facts, start, end, as_of) if dynamic else None
     node_spells, edge_spells = periods(graph, frame) if frame else ({}, {})
     weights, node_values = yearly_values(facts.within(start, end, as_of), name, frame) if frame else ({}, {})
-    dynamic_edges = {key: {"weight": values} for key, values in weights.items()}
+    dynamic_edges: dict[EdgeKey, Dynamic] = {key: {"weight": values} for key, values in weights.items()}
     return from_networkx(graph, name, attributes, position, node_spells, edge_spells, frame,
                          node_values, dynamic_edges)
 
 
-def _dated_only(graph: nx.Graph) -> nx.Graph:
+def _dated_only(graph: nx.Graph[str]) -> nx.Graph[str]:
     """The graph without its undated edges and the nodes they leave alone."""
     kept = graph.copy()
-    if kept.is_multigraph():
-        kept.remove_edges_from([(u, v, k) for u, v, k, d in graph.edges(keys=True, data=True) if not d.get("dated", True)])
+    if isinstance(graph, nx.MultiGraph):
+        kept.remove_edges_from([(u, v, k) for u, v, k, d in graph.edges(keys=True, data=True)
+                                if not d.get("dated", True)])
     else:
         kept.remove_edges_from([(u, v) for u, v, d in graph.edges(data=True) if not d.get("dated", True)])
     kept.remove_nodes_from([n for n in graph if kept.degree(n) == 0])
     return kept
 
 
-def from_networkx(graph: nx.Graph, name: str, attributes: dict | None = None, extra: dict | None = None,
-                  node_spells: dict | None = None, edge_spells: dict | None = None,
-                  time: tuple[int, int] | None = None, node_dynamic: dict | None = None,
-                  edge_dynamic: dict | None = None) -> GraphStream:
+def from_networkx(graph: nx.Graph[str], name: str, attributes: Attributes | None = None,
+                  extra: Mapping[str, Mapping[str, object]] | None = None,
+                  node_spells: Mapping[str, list[Spell]] | None = None,
+                  edge_spells: Mapping[EdgeKey, list[Spell]] | None = None,
+                  time: tuple[int, int] | None = None, node_dynamic: Mapping[str, Dynamic] | None = None,
+                  edge_dynamic: Mapping[EdgeKey, Dynamic] | None = None) -> GraphStream:
     """Any networkx graph whose node keys are IRIs as a graph stream: node attributes (plus ``extra[n]``),
     edge attributes, and optionally the periods of nodes and of edge keys (:func:`edge_key`). Edges are
     told apart by their ``relation`` attribute (the key of a multigraph when they have none). Nodes are
@@ -181,14 +201,14 @@ def from_networkx(graph: nx.Graph, name: str, attributes: dict | None = None, ex
     extra, node_spells, edge_spells = extra or {}, node_spells or {}, edge_spells or {}
     node_dynamic, edge_dynamic = node_dynamic or {}, edge_dynamic or {}
 
-    def node_attributes(n: str) -> dict:
+    def node_attributes(n: str) -> Attributes:
         return {**graph.nodes[n], **extra.get(n, {})}
 
-    def edge_attributes(data: dict) -> dict:
+    def edge_attributes(data: Mapping[str, object]) -> Attributes:
         return {k: v for k, v in data.items() if k not in INTERNAL}
 
-    def keyed() -> list[tuple[tuple, dict]]:
-        if graph.is_multigraph():
+    def keyed() -> list[tuple[EdgeKey, dict[str, Any]]]:
+        if isinstance(graph, nx.MultiGraph):
             found = [(edge_key(graph, u, v, {"relation": data.get("relation", k)}), data)
                      for u, v, k, data in graph.edges(keys=True, data=True)]
         else:

@@ -27,16 +27,19 @@ and citation lists, each sorted by IRI, are merged while they are read.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import groupby
 from pathlib import Path
+from typing import cast
 
 from rdflib import XSD, Graph, Literal, URIRef
+from rdflib.query import ResultRow
 
-from kzgraph.namespaces import GRAPH, PREFIXES
-from kzgraph.analysis.projections import sparql
+from kzgraph.analysis.projections import select, sparql
 from kzgraph.build.statistics import DATASET
-from kzgraph.export.elements import INT32, Edge, GraphStream, Node, Schema, name_token, node_id, widen
+from kzgraph.export.elements import INT32, Attributes, Edge, GraphStream, Node, Schema, name_token, node_id, widen
+from kzgraph.namespaces import GRAPH, PREFIXES
+from kzgraph.sparql.describe import Queryable
 
 QUERY_DIR = Path(__file__).resolve().parent / "queries"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
@@ -59,7 +62,7 @@ def project_namespaces() -> list[tuple[str, URIRef]]:
 class Compactor:
     """Compact IRIs ``prefix:local`` from namespace bindings (the longest namespace wins)."""
 
-    def __init__(self, namespaces):
+    def __init__(self, namespaces: Iterable[tuple[str, URIRef]]):
         self.namespaces = sorted(((str(ns), prefix) for prefix, ns in namespaces if prefix), key=lambda p: -len(p[0]))
         self.known: dict[str, str] = {}
 
@@ -92,10 +95,10 @@ def attribute_name(compact: Compactor, property_iri: str, lang: str) -> str:
     return compact(property_iri) + (f".{lang}" if lang and not lang.lower().startswith("en") else "")
 
 
-def literal_schema(kg, compact: Compactor) -> tuple[Schema, set[str]]:
+def literal_schema(kg: Queryable, compact: Compactor) -> tuple[Schema, set[str]]:
     """The attribute types of the literal-valued properties and the names that hold several values."""
-    schema, joined = Schema(), set()
-    for row in kg.query(sparql("attributes", QUERY_DIR)):
+    schema, joined = Schema(), set[str]()
+    for row in select(kg, sparql("attributes", QUERY_DIR)):
         name = attribute_name(compact, str(row.property), str(row.lang or ""))
         size = int(abs(float(row.size))) if row.size is not None else 0
         for datatype in str(row.datatypes or "").split():
@@ -107,7 +110,7 @@ def literal_schema(kg, compact: Compactor) -> tuple[Schema, set[str]]:
     return schema, joined
 
 
-def literal_value(literal: Literal, kind: str):
+def literal_value(literal: Literal, kind: str) -> object:
     value = literal.toPython()
     try:
         if kind in ("int", "long") and not isinstance(value, bool):
@@ -121,7 +124,8 @@ def literal_value(literal: Literal, kind: str):
     return str(literal) if kind == "string" else None
 
 
-def _grouped(rows, key) -> Iterator[tuple[str, list]]:
+def _grouped(rows: Iterable[ResultRow],
+             key: Callable[[ResultRow], object]) -> Iterator[tuple[str, list[ResultRow]]]:
     """Rows grouped by subject IRI, checking that they come sorted as the merge needs."""
     previous = None
     for subject, group in groupby(rows, key=lambda r: str(key(r))):
@@ -134,11 +138,11 @@ def _grouped(rows, key) -> Iterator[tuple[str, list]]:
 class _Cursor:
     """A sorted, grouped stream that can be read up to a given subject."""
 
-    def __init__(self, groups: Iterator[tuple[str, list]]):
+    def __init__(self, groups: Iterator[tuple[str, list[ResultRow]]]):
         self.groups = groups
         self.current = next(groups, None)
 
-    def take(self, subject: str) -> list:
+    def take(self, subject: str) -> list[ResultRow]:
         while self.current is not None and self.current[0] < subject:
             self.current = next(self.groups, None)
         if self.current is not None and self.current[0] == subject:
@@ -148,7 +152,7 @@ class _Cursor:
         return []
 
 
-def property_graph(kg) -> GraphStream:
+def property_graph(kg: Queryable) -> GraphStream:
     """The whole knowledge graph behind ``kg`` (anything with ``.query``) as a graph stream."""
     compact = Compactor(project_namespaces())
     literals, joined = literal_schema(kg, compact)
@@ -159,14 +163,15 @@ def property_graph(kg) -> GraphStream:
     node_schema.update(citations="int", sources="int", documents="string", lines="string")
     edge_schema = Schema({"relation": "string", "predicate": "string", "graph": "string"})
 
-    def attributes(rows) -> dict:
-        values: dict[str, list] = {}
+    def attributes(rows: list[ResultRow]) -> Attributes:
+        values: dict[str, list[Literal]] = {}
         for row in rows:
-            name = attribute_name(compact, str(row.property), row.o.language or "")
+            literal = cast(Literal, row.o)  # literals.rq keeps literal objects only (isLiteral)
+            name = attribute_name(compact, str(row.property), literal.language or "")
             if name == "label":
                 continue
-            values.setdefault(name, []).append(row.o)
-        found = {}
+            values.setdefault(name, []).append(literal)
+        found: Attributes = {}
         for name, items in values.items():
             if name in joined:
                 found[name] = SEPARATOR.join(sorted({str(item) for item in items}))
@@ -174,7 +179,7 @@ def property_graph(kg) -> GraphStream:
                 found[name] = literal_value(items[0], node_schema[name])
         return found
 
-    def citations(rows) -> dict:
+    def citations(rows: list[ResultRow]) -> Attributes:
         if not rows:
             return {}
         documents = sorted({str(r.document) for r in rows if r.document is not None})
@@ -184,12 +189,12 @@ def property_graph(kg) -> GraphStream:
                 "documents": documents, "lines": "; ".join(lines) or None}
 
     def nodes() -> Iterator[Node]:
-        literal_rows = _Cursor(_grouped(kg.query(sparql("literals", QUERY_DIR)), lambda r: r.s))
-        citation_rows = _Cursor(_grouped(kg.query(sparql("citations", QUERY_DIR)), lambda r: r.s))
-        for iri, group in _grouped(kg.query(sparql("nodes", QUERY_DIR)), lambda r: r.node):
+        literal_rows = _Cursor(_grouped(select(kg, sparql("literals", QUERY_DIR)), lambda r: r.s))
+        citation_rows = _Cursor(_grouped(select(kg, sparql("citations", QUERY_DIR)), lambda r: r.s))
+        for iri, group in _grouped(select(kg, sparql("nodes", QUERY_DIR)), lambda r: r.node):
             row = group[0]
             kind = str(row.type or "")
-            found = {"label": str(row.label) if row.label is not None else None,
+            found: Attributes = {"label": str(row.label) if row.label is not None else None,
                      "type": kind.rsplit("#", 1)[-1] if kind else None, "iri": iri,
                      "iso": str(row.iso) if row.iso is not None else None,
                      "vector": str(row.vector) if row.vector is not None else None}
@@ -198,7 +203,7 @@ def property_graph(kg) -> GraphStream:
             yield Node(node_id(iri), found)
 
     def edges() -> Iterator[Edge]:
-        for row in kg.query(sparql("edges", QUERY_DIR)):
+        for row in select(kg, sparql("edges", QUERY_DIR)):
             s, p, o = str(row.s), str(row.property), str(row.o)
             relation = compact(p)
             graph = str(row.graph)

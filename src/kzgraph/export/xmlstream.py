@@ -8,11 +8,29 @@ declares the format's namespace as the default one: they belong to it when the f
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Protocol, TypeVar
 
 from lxml import etree
 
 
-def element(tag: str, attributes: dict | None = None, text: str | None = None) -> etree._Element:
+class XmlFile(Protocol):
+    """What the writer of ``etree.xmlfile`` offers here (lxml ships no type stubs)."""
+
+    def write(self, *data: str | etree._Element) -> None: ...
+
+
+class Identified(Protocol):
+    """A node or an edge: anything with an id to name it in errors."""
+
+    @property
+    def id(self) -> str: ...
+
+
+Item = TypeVar("Item", bound=Identified)
+
+
+def element(tag: str, attributes: Mapping[str, str | None] | None = None, text: str | None = None) -> etree._Element:
     """An element with string attributes (None values left out) and optional text."""
     made = etree.Element(tag, {k: v for k, v in (attributes or {}).items() if v is not None})
     if text is not None:
@@ -20,19 +38,20 @@ def element(tag: str, attributes: dict | None = None, text: str | None = None) -
     return made
 
 
-def write(xf, made: etree._Element, level: int) -> None:
+def write(xf: XmlFile, made: etree._Element, level: int) -> None:
     """Write one element on a new line, indented at ``level`` (two spaces each)."""
     etree.indent(made, space="  ", level=level)
     newline(xf, level)
     xf.write(made)
 
 
-def newline(xf, level: int) -> None:
+def newline(xf: XmlFile, level: int) -> None:
     """Start a new line indented at ``level``, for the opening or closing tag of an element written there."""
     xf.write("\n" + "  " * level)
 
 
-def write_each(xf, kind: str, items, build, level: int) -> int:
+def write_each(xf: XmlFile, kind: str, items: Iterable[Item], build: Callable[[Item], etree._Element],
+               level: int) -> int:
     """Write ``build(item)`` for every item (a node or an edge, named in errors by ``kind`` and its id),
     each on its own line at ``level``; return how many were written."""
     count = 0
@@ -45,7 +64,7 @@ def write_each(xf, kind: str, items, build, level: int) -> int:
 
 
 @contextlib.contextmanager
-def located(kind: str, identifier: str):
+def located(kind: str, identifier: str) -> Iterator[None]:
     """Name the node or edge whose values XML cannot hold (control characters, lone surrogates)."""
     try:
         yield

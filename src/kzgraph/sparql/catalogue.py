@@ -13,11 +13,18 @@ enforces this layout when it loads a file, and binds parameters by inserting a S
 block (SPARQL 1.1 Query, section 10.2, inline data) as the first element of that group. Values are
 validated against the parameter's type and written as rdflib terms in N-Triples/N3 syntax, never spliced
 into the query text as they were given. An iri value is a full IRI, with or without angle brackets, or a
-prefixed name with one of the project's prefixes (``state:KAZ``, ``io:CSTO``, ``kzc:indicator-…``).
+prefixed name with one of the project's prefixes (``state:KAZ``, ``io:CSTO``, ``kzc:indicator-…``), or a
+bare name (no colon) in the namespace of the parameter's default IRI (``SCO`` where the default is
+``io:CSTO``); a state, and any bare name of a parameter without default, is an ISO 3166-1 alpha-3 code
+(``UZB``: ``state:UZB``).
+
+An unknown parameter, or a value that is not of its type, is a :class:`ParameterError`: a usage error
+(exit 2, HTTP 400), naming the closest parameter names.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from dataclasses import dataclass, field
@@ -28,8 +35,8 @@ from typing import Any
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
-from kzgraph.errors import QueryError
-from kzgraph.namespaces import PREFIXES
+from kzgraph.errors import EXIT_USAGE, QueryError, UsageError, unknown_name_message
+from kzgraph.namespaces import PREFIXES, STATE
 from kzgraph.store.terms import sparql_term
 
 PARAM_TYPES = ("iri", "string", "integer", "year", "date")
@@ -45,10 +52,19 @@ ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+")
 INTEGER = re.compile(r"[+-]?[0-9]+")
 YEAR = re.compile(r"[0-9]{4}")
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+BARE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+ISO_CODE = re.compile(r"[A-Za-z]{3}")
 
 
 class CatalogueError(QueryError):
     """A catalogue file is malformed, or a parameter value is unknown or invalid."""
+
+
+class ParameterError(CatalogueError, UsageError):
+    """A parameter given to a named query is unknown, or its value is not of the parameter's type."""
+
+    exit_code = EXIT_USAGE
+    http_status = 400
 
 
 @dataclass(frozen=True)
@@ -61,7 +77,14 @@ class Parameter:
     doc: str
 
     def term(self, value: str) -> URIRef | Literal:
-        """The rdflib term for a value given as text, after checking it against the parameter's type."""
+        """The rdflib term for a value given as text, after checking it against the parameter's type; a
+        bare name for an iri parameter is taken in the namespace of the default (module docstring)."""
+        if self.type == "iri" and isinstance(value, str) and BARE_NAME.fullmatch(value.strip()):
+            bare, namespace = value.strip(), _namespace(self.default) or str(STATE)
+            if namespace == str(STATE) and ISO_CODE.fullmatch(bare):
+                return URIRef(namespace + bare.upper())
+            if namespace != str(STATE):
+                return URIRef(namespace + bare)
         return to_term(self.name, self.type, value)
 
 
@@ -81,8 +104,11 @@ class NamedQuery:
         for parameter in self.parameters:
             if parameter.name == name:
                 return parameter
-        known = ", ".join(p.name for p in self.parameters) or "none"
-        raise CatalogueError(f"query {self.name!r} has no parameter {name!r} (parameters: {known})")
+        known = [p.name for p in self.parameters]
+        close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+        suggestion = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        raise ParameterError(f"query {self.name!r} has no parameter {name!r}{suggestion} "
+                             f"(parameters: {', '.join(known) or 'none'})")
 
     def bind(self, params: dict[str, str] | None = None) -> str:
         """The query text with each parameter bound by a ``VALUES`` block; defaults fill in the rest.
@@ -108,28 +134,37 @@ class NamedQuery:
         return "\n".join(lines[: self.where_line + 1] + blocks + lines[self.where_line + 1:])
 
 
+def _namespace(default: str | None) -> str | None:
+    """The namespace of a default IRI value (up to its last ``/`` or ``#``), or None."""
+    if default is None:
+        return None
+    term = to_term("default", "iri", default)
+    cut = max(str(term).rfind("/"), str(term).rfind("#"))
+    return str(term)[:cut + 1] if cut > 0 else None
+
+
 def to_term(name: str, type_: str, value: object) -> URIRef | Literal:
     """Convert a parameter value given as text to an rdflib term of the parameter's type."""
     if not isinstance(value, str):
-        raise CatalogueError(f"parameter {name!r}: value must be text, not {type(value).__name__}")
+        raise ParameterError(f"parameter {name!r}: value must be text, not {type(value).__name__}")
     if type_ == "iri":
         text = value[1:-1] if value.startswith("<") and value.endswith(">") and len(value) > 2 else value
         prefix, colon, local = text.partition(":")
         if colon and prefix in PREFIXES and not local.startswith("//"):
             text = str(PREFIXES[prefix]) + local  # a project prefixed name such as state:KAZ
         if not ABSOLUTE_IRI.fullmatch(text):
-            raise CatalogueError(f"parameter {name!r}: {value!r} is not an absolute IRI "
+            raise ParameterError(f"parameter {name!r}: {value!r} is not an absolute IRI "
                                  "(no spaces, quotes, braces or angle brackets inside)")
         return URIRef(text)
     if type_ == "string":
         return Literal(value)
     if type_ == "integer":
         if not INTEGER.fullmatch(value):
-            raise CatalogueError(f"parameter {name!r}: {value!r} is not an integer (digits only)")
+            raise ParameterError(f"parameter {name!r}: {value!r} is not an integer (digits only)")
         return Literal(int(value), datatype=XSD.integer)
     if type_ == "year":
         if not YEAR.fullmatch(value):
-            raise CatalogueError(f"parameter {name!r}: {value!r} is not a year (four digits)")
+            raise ParameterError(f"parameter {name!r}: {value!r} is not a year (four digits)")
         return Literal(int(value), datatype=XSD.integer)
     if type_ == "date":
         try:
@@ -137,9 +172,9 @@ def to_term(name: str, type_: str, value: object) -> URIRef | Literal:
                 raise ValueError
             date.fromisoformat(value)
         except ValueError:
-            raise CatalogueError(f"parameter {name!r}: {value!r} is not an ISO 8601 date (YYYY-MM-DD)") from None
+            raise ParameterError(f"parameter {name!r}: {value!r} is not an ISO 8601 date (YYYY-MM-DD)") from None
         return Literal(value, datatype=XSD.date)
-    raise CatalogueError(f"parameter {name!r}: unknown type {type_!r}; choose one of {', '.join(PARAM_TYPES)}")
+    raise ParameterError(f"parameter {name!r}: unknown type {type_!r}; choose one of {', '.join(PARAM_TYPES)}")
 
 
 def parse_query_file(path: Path) -> NamedQuery:
@@ -224,9 +259,9 @@ def parse_params(pairs: list[str] | None) -> dict[str, str]:
     for pair in pairs or []:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise CatalogueError(f"parameter {pair!r}: write NAME=VALUE")
+            raise ParameterError(f"parameter {pair!r}: write NAME=VALUE")
         if key.strip() in params:
-            raise CatalogueError(f"parameter {key.strip()!r} given twice")
+            raise ParameterError(f"parameter {key.strip()!r} given twice")
         params[key.strip()] = value
     return params
 
@@ -281,4 +316,5 @@ def render_catalogue(catalogue: dict[str, NamedQuery], fmt: str) -> str:
         return catalogue_markdown(catalogue)
     if fmt == "json":
         return catalogue_json(catalogue)
-    raise CatalogueError(f"unknown list format {fmt!r}; choose one of {', '.join(LIST_FORMATS)}")
+    raise ParameterError(unknown_name_message("list format", fmt, LIST_FORMATS,
+                                              f"choose one of {', '.join(LIST_FORMATS)}"))

@@ -30,6 +30,7 @@ from rdflib.plugins.sparql.sparql import Query
 from rdflib.term import Node, Variable
 
 from kzgraph.errors import QueryRefused, QuerySyntaxError
+from kzgraph.namespaces import PREFIXES
 
 __all__ = ["QueryDataset", "QueryPlan", "QueryRefused", "QuerySyntaxError", "UpdatePlan", "check_graphs",
            "check_services", "expand_escapes", "inspect_query", "inspect_update", "services"]
@@ -100,6 +101,12 @@ def _translate(translate: Callable[..., _Translation], parsed: Any, base: str | 
     except RecursionError:
         raise QuerySyntaxError(f"SPARQL {what} is nested too deeply to parse") from None
     except Exception as error:  # undeclared prefixes, aggregates misused, ...
+        unbound = re.fullmatch(r"Unknown namespace prefix : (.*)", str(error))
+        if unbound:
+            own = [name for name in PREFIXES if name in (prefixes or {})]  # the project's own first
+            known = ", ".join(own + sorted(set(prefixes or {}) - set(own))) or "none"
+            raise QuerySyntaxError(f"prefix '{unbound.group(1)}:' is not bound; declare it with PREFIX or use one "
+                                   f"of: {known}") from None
         raise QuerySyntaxError(f"SPARQL {what} error: {error}") from None
 
 

@@ -43,7 +43,7 @@ def resolve(text_or_name: str, queries: Path = QUERIES_DIR, params: dict[str, st
             raise QueryError(f"query file {candidate} not found")
         return candidate.read_text(encoding="utf-8")
     if NAME.fullmatch(text_or_name):
-        from kzgraph.sparql.catalogue import CatalogueError, parse_query_file
+        from kzgraph.sparql.catalogue import CatalogueError, ParameterError, parse_query_file
 
         path = queries / f"{text_or_name}.rq"
         if not path.is_file():
@@ -52,6 +52,8 @@ def resolve(text_or_name: str, queries: Path = QUERIES_DIR, params: dict[str, st
                                                         f"in {queries}; see `kzgraph query --list`"))
         try:
             return parse_query_file(path).bind(params or {})
+        except ParameterError:
+            raise  # a usage error: exit 2
         except CatalogueError as error:
             raise QueryError(str(error)) from None
     if params:
@@ -104,10 +106,13 @@ def format_result(result: Result, fmt: str) -> str:
 
 
 def _table(result: Result) -> str:
+    """A text table, and below it a line with the number of rows (and whether the row limit cut them); a
+    result without rows is its header and ``0 row(s)``."""
     from rich.console import Console
     from rich.table import Table
 
     table = Table(show_lines=False)
+    footer = ""
     if result.type == "ASK":
         table.add_column("ask")
         table.add_row("true" if result.askAnswer else "false")
@@ -118,7 +123,10 @@ def _table(result: Result) -> str:
         for row in result:
             table.add_row(*(_cell(row[var]) for var in result.vars or []))  # type: ignore[index,call-overload]
             count += 1
-        table.caption = f"{count} row(s)" + (" (cut at the row limit)" if getattr(result, "truncated", False) else "")
+        footer = f"{count} row(s)" + (" (cut at the row limit)" if getattr(result, "truncated", False) else "")
     buffer = io.StringIO()
-    Console(file=buffer, width=160, color_system=None).print(table)
+    console = Console(file=buffer, width=160, color_system=None)
+    console.print(table)
+    if footer:
+        console.print(footer, highlight=False)
     return buffer.getvalue()

@@ -24,10 +24,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypedDict
 
 from rdflib import Graph
 
-from kzgraph.namespaces import BASE, CONCEPT, GRAPH, KZ, SOURCE
 from kzgraph.importers.sipri.matching import Curated, MatchReport, match_curated
 from kzgraph.importers.sipri.register import Register, RegisterRow
 from kzgraph.importers.sipri.tables import (
@@ -38,6 +38,7 @@ from kzgraph.importers.sipri.tables import (
     state_labels,
     weapon_categories,
 )
+from kzgraph.namespaces import BASE, CONCEPT, GRAPH, KZ, SOURCE
 
 IMPORT_GRAPH = GRAPH["import/sipri"]
 TRANSFER = BASE + "id/transfer/"
@@ -90,7 +91,7 @@ def german(text: str) -> str:
     return f'"{_escape(text)}"@de'
 
 
-def typed(value, datatype: str) -> str:
+def typed(value: object, datatype: str) -> str:
     return f'"{value}"^^<{_XSD}{datatype}>'
 
 
@@ -183,20 +184,23 @@ def _declare_actor(actor: Actor, out: list[str]) -> None:
     elif actor.kind == "non-state-actor":
         out.append(f"{s} {_RDF_TYPE} {P['ArmedGroup']}")
         out.append(f"{s} {_LABEL} {english(actor.label)}")
-        out.append(f"{s} {P['description']} {english('A non-state actor that the SIPRI arms-transfers register names.')}")
+        description = "A non-state actor that the SIPRI arms-transfers register names."
+        out.append(f"{s} {P['description']} {english(description)}")
     else:
         out.append(f"{s} {_RDF_TYPE} {P['Agent']}")
         out.append(f"{s} {_LABEL} {english(actor.label)}")
-        out.append(f"{s} {P['description']} {english('Stands for every supplier or recipient the SIPRI arms-transfers register could not identify.')}")
+        description = "Stands for every supplier or recipient the SIPRI arms-transfers register could not identify."
+        out.append(f"{s} {P['description']} {english(description)}")
 
 
 def _document(register: Register, document: str, out: list[str]) -> None:
     d, when = iri(document), register.generated
     day = f"{when.day} {_MONTHS_EN[when.month - 1]} {when.year}"
+    tag = f"{when.day}. {_MONTHS_DE[when.month - 1]} {when.year}"  # the day in German
     out += [
         f"{d} {_RDF_TYPE} {P['SourceDocument']}",
         f"{d} {_LABEL} {english(f'SIPRI arms-transfers trade register (generated {day})')}",
-        f"{d} {_LABEL} {german(f'SIPRI-Handelsregister der Rüstungstransfers (erstellt am {when.day}. {_MONTHS_DE[when.month - 1]} {when.year})')}",
+        f"{d} {_LABEL} {german(f'SIPRI-Handelsregister der Rüstungstransfers (erstellt am {tag})')}",
         f"{d} <{_DCT}title> {english(register.title)}",
         f"{d} <{_DCT}publisher> {string(PUBLISHER)}",
         f"{d} <{_DCT}created> {typed(when.isoformat(), 'dateTime')}",
@@ -218,13 +222,21 @@ def weapon_name(designation: str, description: str) -> str:
     return f"sipri-{name}" if name == kind else f"sipri-{name}-{kind}"
 
 
+class _NewWeapon(TypedDict):
+    """A weapon system of the register's own: the spellings and descriptions of its rows, its category."""
+
+    designations: set[str]
+    descriptions: set[str]
+    category: str | None
+
+
 class _Weapons:
     """The weapon system of each row: a curated one where the designation agrees, else a register one."""
 
     def __init__(self, curated: Curated):
         self.curated = curated
         self.categories = weapon_categories()
-        self.new: dict[str, dict] = {}
+        self.new: dict[str, _NewWeapon] = {}
         self._memo: dict[tuple[str, str], str] = {}
 
     def __call__(self, row: RegisterRow) -> str:
@@ -280,7 +292,8 @@ def convert(register: Register, curated: Curated | Graph | None = None, progress
         t = iri(names[index])
         recipient, supplier = actors[row.recipient], actors[row.supplier]
         citation = f"_:c{row.row}"
-        label = f"{row.designation} ({row.description}) from {supplier.label} to {recipient.label}, ordered {row.order_year}"
+        label = (f"{row.designation} ({row.description}) from {supplier.label} to {recipient.label}, "
+                 f"ordered {row.order_year}")
         out += [
             f"{t} {_RDF_TYPE} {P['ArmsTransfer']}",
             f"{t} {_LABEL} {english(label)}",

@@ -17,9 +17,11 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from rdflib import Graph
 
@@ -64,22 +66,23 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_manifest(folder: Path) -> dict | None:
+def read_manifest(folder: Path) -> dict[str, Any] | None:
     """The manifest of the import in ``folder``, or None when there is none (or it cannot be read)."""
     try:
-        return json.loads((Path(folder) / MANIFEST_NAME).read_text(encoding="utf-8"))
+        manifest = json.loads((Path(folder) / MANIFEST_NAME).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+    return manifest if isinstance(manifest, dict) else None  # a manifest is a JSON object
 
 
-def _result(status: str, folder: Path, manifest: dict, seconds: float) -> ImportResult:
+def _result(status: str, folder: Path, manifest: dict[str, Any], seconds: float) -> ImportResult:
     return ImportResult(status, folder, folder / DATA_NAME, folder / MANIFEST_NAME, manifest["source"]["rows"],
                         manifest["data"]["triples"], seconds, manifest["source"]["sha256"],
                         datetime.fromisoformat(manifest["source"]["generated"]), manifest["document"],
                         MatchReport.from_dict(manifest["matches"]))
 
 
-def _write_atomically(path: Path, chunks, staging_paths: list[Path]) -> str:
+def _write_atomically(path: Path, chunks: Iterable[str], staging_paths: list[Path]) -> str:
     """Write chunks to a staging file beside ``path`` (not yet moved into place); return its SHA-256."""
     staging = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     staging_paths.append(staging)
@@ -138,8 +141,9 @@ def store_import(csv_path: str | Path, folder: str | Path, curated_graph: Graph 
             "fingerprint": fingerprint,
             "graph": str(IMPORT_GRAPH),
             "document": conversion.document,
-            "source": {"file": csv_path.name, "path": str(csv_path.resolve()), "sha256": csv_sha, "generated": register.generated.isoformat(),
-                       "title": register.title, "rows": len(register), "lines": register.line_count},
+            "source": {"file": csv_path.name, "path": str(csv_path.resolve()), "sha256": csv_sha,
+                       "generated": register.generated.isoformat(), "title": register.title, "rows": len(register),
+                       "lines": register.line_count},
             "data": {"file": DATA_NAME, "sha256": data_sha, "triples": len(conversion)},
             "imported": datetime.now(UTC).isoformat(timespec="seconds"),
             "seconds": round(time.perf_counter() - started, 3),

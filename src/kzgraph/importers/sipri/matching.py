@@ -28,14 +28,16 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from rdflib import RDF, Graph, URIRef
+from rdflib.term import Node
 
-from kzgraph.namespaces import CONCEPT, KZ
 from kzgraph.importers.sipri.register import Register, RegisterRow
 from kzgraph.importers.sipri.tables import normalise_designation
+from kzgraph.namespaces import CONCEPT, KZ
 
 _VERSION = re.compile(r"([A-Za-z0-9][\w\-./]*)\s+(?:armed\s+)?version")
 _LEVELS = ("same", "variant", "model")
@@ -55,7 +57,7 @@ class CuratedTransfer:
     status: str | None
 
 
-def _year(graph: Graph, node, prop) -> int | None:
+def _year(graph: Graph, node: Node, prop: URIRef) -> int | None:
     value = graph.value(node, prop)
     return int(str(value)[:4]) if value is not None and str(value)[:4].isdigit() else None
 
@@ -95,8 +97,9 @@ class Curated:
             transfers.append(CuratedTransfer(
                 str(t), tuple(sorted(str(s) for s in graph.objects(t, KZ.supplier))),
                 tuple(sorted(str(r) for r in graph.objects(t, KZ.recipient))), tuple(designations),
-                _year(graph, t, KZ.orderYear), _year(graph, t, KZ.deliveryStartYear), _year(graph, t, KZ.deliveryEndYear),
-                int(quantity) if quantity is not None else None, str(status) if status is not None else None))
+                _year(graph, t, KZ.orderYear), _year(graph, t, KZ.deliveryStartYear),
+                _year(graph, t, KZ.deliveryEndYear),
+                int(str(quantity)) if quantity is not None else None, str(status) if status is not None else None))
         return cls(declared, weapons, countries, states, transfers)
 
     def weapon(self, designation_key: str, category: str | None) -> str | None:
@@ -160,13 +163,15 @@ class MatchReport:
     def curated(self) -> int:
         return len(self.matched) + len(self.unmatched)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"curated": self.curated, "matched": len(self.matched), "unmatched": len(self.unmatched),
                 "links": [asdict(m) for m in self.matched], "misses": [asdict(m) for m in self.unmatched]}
 
     @classmethod
-    def from_dict(cls, data: dict) -> MatchReport:
-        tuples = lambda d: {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}
+    def from_dict(cls, data: Mapping[str, Any]) -> MatchReport:
+        def tuples(d: Mapping[str, Any]) -> dict[str, Any]:
+            return {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}
+
         return cls([Match(**tuples(m)) for m in data.get("links", [])],
                    [Miss(**tuples(m)) for m in data.get("misses", [])])
 
@@ -266,16 +271,16 @@ def _year_confirms(transfer: CuratedTransfer, row: RegisterRow) -> bool:
     first = row.delivery_years[0] if row.delivery_years else None
     if transfer.delivery_start is not None and first == transfer.delivery_start:
         return True
-    return (transfer.delivery_start is not None and transfer.delivery_end is not None and bool(row.delivery_years)
+    return (transfer.delivery_start is not None and transfer.delivery_end is not None and first is not None
             and transfer.delivery_start <= first and row.delivery_years[-1] <= transfer.delivery_end)
 
 
-def _miss(transfer: CuratedTransfer, reason: str, detail: str | None = None, candidates=()) -> Miss:
+def _miss(transfer: CuratedTransfer, reason: str, detail: str | None = None, candidates: Iterable[str] = ()) -> Miss:
     return Miss(transfer.iri, reason, detail or REASONS[reason], tuple(candidates))
 
 
-def match_transfer(curated: Curated, transfer: CuratedTransfer, by_parties: dict,
-                   names: tuple[str, ...]) -> Match | Miss:
+def match_transfer(curated: Curated, transfer: CuratedTransfer,
+                   by_parties: Mapping[tuple[str, str], list[RegisterRow]], names: tuple[str, ...]) -> Match | Miss:
     if transfer.status in _NOT_DEALS:
         return _miss(transfer, "offer-or-plan", f"{_NOT_DEALS[transfer.status]}, not an order or delivery")
     if not transfer.designations:
@@ -293,7 +298,8 @@ def match_transfer(curated: Curated, transfer: CuratedTransfer, by_parties: dict
             recipient_state, recipient_note = _state(curated, recipient)
             if recipient_state is None:
                 return _miss(transfer, "company-without-state",
-                             f"the recipient {recipient.rsplit('/', 1)[-1]} is a company for which the data gives no state")
+                             f"the recipient {recipient.rsplit('/', 1)[-1]} is a company for which the data gives "
+                             "no state")
             if recipient_note:
                 notes.append(recipient_note)
             if state == recipient_state:
@@ -310,15 +316,15 @@ def match_transfer(curated: Curated, transfer: CuratedTransfer, by_parties: dict
         return _miss(transfer, "no-row-for-designation",
                      f"no register row for {' or '.join(transfer.designations)} among the {len(rows)} rows "
                      "of these parties")
+    first_year = transfer.delivery_start if transfer.delivery_start is not None else transfer.delivery_end
     if transfer.order_year is not None:
         in_years = [(r, lv) for r, lv in fitting if r.order_year == transfer.order_year]
         if not in_years:
             in_years = [(r, lv) for r, lv in fitting if abs(r.order_year - transfer.order_year) == 1]
             if in_years:
                 notes.append(f"the register's order year differs by one from {transfer.order_year}")
-    elif transfer.delivery_start is not None or transfer.delivery_end is not None:
-        first = transfer.delivery_start if transfer.delivery_start is not None else transfer.delivery_end
-        in_years = [(r, lv) for r, lv in fitting if _within(r, first, transfer.delivery_end)]
+    elif first_year is not None:  # a delivery start or end year
+        in_years = [(r, lv) for r, lv in fitting if _within(r, first_year, transfer.delivery_end)]
     else:
         in_years = fitting
     if not in_years:
@@ -326,7 +332,7 @@ def match_transfer(curated: Curated, transfer: CuratedTransfer, by_parties: dict
                      f"register rows for {' or '.join(transfer.designations)}, none in the curated years",
                      [names[r.row - 1] for r, _ in fitting])
 
-    def rank(item):
+    def rank(item: tuple[RegisterRow, int]) -> tuple[int, int, int]:
         row, level = item
         distance = abs(row.order_year - transfer.order_year) if transfer.order_year is not None else 0
         return (_quantity_score(transfer, row), level, distance)
@@ -336,7 +342,7 @@ def match_transfer(curated: Curated, transfer: CuratedTransfer, by_parties: dict
     top = [item for item in in_years if rank(item) == best]
     candidates = [names[r.row - 1] for r, _ in in_years]
 
-    def single(row, level, extra=()):
+    def single(row: RegisterRow, level: int, extra: tuple[str, ...] = ()) -> Match:
         return Match(transfer.iri, (names[row.row - 1],), (row.row,), "single", _LEVELS[level],
                      tuple(notes) + tuple(extra))
 
@@ -345,7 +351,8 @@ def match_transfer(curated: Curated, transfer: CuratedTransfer, by_parties: dict
     if transfer.order_year is None and transfer.quantity is not None and len(in_years) > 1:
         for part in ("delivered", "ordered", "outstanding"):
             values = [_counts(r)[part] for r, _ in in_years]
-            if all(v is not None for v in values) and sum(values) == transfer.quantity:
+            known = [v for v in values if v is not None]
+            if len(known) == len(values) and sum(known) == transfer.quantity:
                 level = max(lv for _, lv in in_years)
                 parts = sorted(in_years, key=lambda item: (item[0].order_year, item[0].row))
                 note = f"the {part} numbers of {len(parts)} register rows add up to {transfer.quantity}"
@@ -373,7 +380,10 @@ def match_curated(curated: Curated, register: Register, names: tuple[str, ...]) 
     report = MatchReport()
     for transfer in curated.transfers:
         result = match_transfer(curated, transfer, by_parties, names)
-        (report.matched if isinstance(result, Match) else report.unmatched).append(result)
+        if isinstance(result, Match):
+            report.matched.append(result)
+        else:
+            report.unmatched.append(result)
     return report
 
 

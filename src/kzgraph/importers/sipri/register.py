@@ -9,10 +9,10 @@ trend-indicator values; ``0`` for the TIV of delivered weapons means between 0 a
 deliveries were identified. Delivery years are lists (``2015; 2016``) whose items may be ranges
 (``2015-2017``).
 
-SIPRI writes fields without quotes (a ``"`` is read as the character it is); a comment that holds a line break (``\\n`` or ``\\r\\n``) therefore
-splits its row over two lines. :func:`read_register` joins such a row again when the two parts have
-exactly the fields of one row between them, and keeps both line numbers. Line numbers are those of the
-file as ``sed -n`` counts them (lines end at ``\\n``).
+SIPRI writes fields without quotes (a ``"`` is read as the character it is); a comment that holds a line
+break (``\\n`` or ``\\r\\n``) therefore splits its row over two lines. :func:`read_register` joins such a
+row again when the two parts have exactly the fields of one row between them, and keeps both line numbers.
+Line numbers are those of the file as ``sed -n`` counts them (lines end at ``\\n``).
 
 Anything else that is not as described raises :class:`kzgraph.errors.ImportFormatError` naming the file,
 the line and the field: a truncated file, a changed header, a value that is not a number or year, an
@@ -24,10 +24,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import NoReturn
 
 from kzgraph.errors import ImportFormatError
 from kzgraph.importers.sipri.tables import Actor, ActorTable
@@ -197,7 +199,7 @@ def _check_header(fields: list[str], number: int, path: Path) -> None:
         detail = "; ".join(parts) or "the columns are in another order"
         raise ImportFormatError(f"{path}, line {number}, header: {len(found)} columns where the SIPRI register has "
                                 f"{len(COLUMNS)} ({detail})")
-    for index, (got, expected) in enumerate(zip(found, COLUMNS)):
+    for index, (got, expected) in enumerate(zip(found, COLUMNS, strict=True)):  # as many: checked above
         if got != expected:
             raise ImportFormatError(f"{path}, line {number}, header column {index + 1}: {got!r} where the SIPRI "
                                     f"register has {expected!r}")
@@ -210,7 +212,7 @@ class _RowReader:
         self.path, self.last_year, self.table = path, generated.year, actors
         self.actors: dict[str, Actor] = {}
 
-    def fail(self, line: int, index: int, message: str):
+    def fail(self, line: int, index: int, message: str) -> NoReturn:
         raise ImportFormatError(f"{self.path}, line {line}, field '{column_name(index)}': {message}")
 
     def year(self, text: str, line: int, index: int) -> int:
@@ -292,7 +294,7 @@ class _RowReader:
         )
 
 
-def _records(lines: list[str]):
+def _records(lines: list[str]) -> Iterator[tuple[int, int, list[str]]]:
     """(first line, last line, fields) of each line. SIPRI never quotes a field (it writes ';' where a comma
     would stand), so a quotation mark is read as the character it is."""
     reader = csv.reader(iter(lines), quoting=csv.QUOTE_NONE, strict=True)
@@ -351,7 +353,7 @@ def read_register(path: str | Path, actors: ActorTable | None = None) -> Registe
                 first, _, head = pending
                 pending = None
                 if fields and len(head) + len(fields) - 1 == width:
-                    joined = head[:-1] + [(head[-1] + "\n" + fields[0]).strip()] + fields[1:]
+                    joined = [*head[:-1], (head[-1] + "\n" + fields[0]).strip(), *fields[1:]]
                     rows.append(reader.row(joined, len(rows) + 1, first, end))
                     continue
                 raise ImportFormatError(f"{path}, line {first}: the row has {len(head)} fields where the register "

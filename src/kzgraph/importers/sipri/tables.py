@@ -139,10 +139,7 @@ class ActorTable:
         if name in self.rows:
             iri, kind, label, note = self.rows[name]
             local = iri.rsplit("/", 1)[1]
-            if kind in STATE_KINDS or kind == "organisation":
-                code = local.lower()
-            else:
-                code = local.removeprefix("sipri-")
+            code = local.lower() if kind in STATE_KINDS or kind == "organisation" else local.removeprefix("sipri-")
             return Actor(name, iri, kind, slug(code), label or _plain_name(name), note)
         country = exact_country(name)
         if country is None:
@@ -151,7 +148,7 @@ class ActorTable:
                      "pycountry")
 
 
-def exact_country(name: str):
+def exact_country(name: str) -> pycountry.db.Country | None:
     """The ISO 3166-1 country whose name, official name or common name is ``name`` (case-insensitive), or
     None. Codes are not accepted as names, and nothing is matched fuzzily."""
     try:

@@ -9,8 +9,14 @@ citing it, the cited lines, the row number and every value with the row those li
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import cast
+
+import pyoxigraph
+from rdflib import Graph
+from rdflib.query import ResultRow
 
 from kzgraph.importers.sipri.convert import document_iri
 from kzgraph.importers.sipri.register import read_register
@@ -42,26 +48,32 @@ _VARIABLES = ("t", "row", "start", "end", "recipient", "supplier", "order", "ord
               "tiv", "years")
 
 
-class _Solution:
-    """A solution of pyoxigraph's, read by variable name as rdflib's result rows are."""
-
-    def __init__(self, solution):
-        for name in _VARIABLES:
-            term = solution[name]
-            setattr(self, name, None if term is None else term.value)
+#: A solution by variable name: an IRI, or a literal's lexical form; None where the variable is unbound.
+_Solution = dict[str, str | None]
 
 
-def _solutions(graph, query: str):
-    if hasattr(graph, "bulk_load"):  # a pyoxigraph Store
-        return (_Solution(s) for s in graph.query(query, use_default_graph_as_union=True))
-    return graph.query(query)
+def _solutions(graph: Graph | pyoxigraph.Store, query: str) -> Iterator[_Solution]:
+    if isinstance(graph, pyoxigraph.Store):
+        answer = graph.query(query, use_default_graph_as_union=True)
+        assert isinstance(answer, pyoxigraph.QuerySolutions)  # a SELECT query
+        for solution in answer:
+            yield {name: None if solution[name] is None else solution[name].value for name in _VARIABLES}
+        return
+    for row in graph.query(query):
+        terms = cast(ResultRow, row)  # a SELECT query
+        yield {name: None if terms[name] is None else str(terms[name]) for name in _VARIABLES}
 
 
-def _number(value, kind=int):
-    return None if value is None else kind(str(value))
+def _integer(value: str | None) -> int | None:
+    return None if value is None else int(value)
 
 
-def check_citations(graph, csv_path: str | Path, actors: ActorTable | None = None) -> list[str]:
+def _decimal(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+def check_citations(graph: Graph | pyoxigraph.Store, csv_path: str | Path,
+                    actors: ActorTable | None = None) -> list[str]:
     """Problems (``<transfer>: message``) of the transfers in ``graph`` (an rdflib graph or dataset, or a
     pyoxigraph store) that cite the register ``csv_path``; empty when every transfer agrees with its lines."""
     register = read_register(csv_path, actors)
@@ -70,23 +82,24 @@ def check_citations(graph, csv_path: str | Path, actors: ActorTable | None = Non
     cited = 0
     for result in _solutions(graph, _QUERY % document_iri(register)):
         cited += 1
-        node = f"<{result.t}>"
-        row = by_line.get(int(result.start))
-        if row is None or row.line_end != int(result.end):
-            problems.append(f"{node}: lines {result.start}-{result.end} of {register.path.name} hold no row")
+        node = f"<{result['t']}>"
+        start, end = _integer(result["start"]), _integer(result["end"])  # bound: not OPTIONAL in the query
+        row = by_line.get(start) if start is not None else None
+        if row is None or row.line_end != end:
+            problems.append(f"{node}: lines {result['start']}-{result['end']} of {register.path.name} hold no row")
             continue
         actor = register.actors
-        expected = {
-            "kz:registerRow": (row.row, _number(result.row)),
-            "kz:recipient": (actor[row.recipient].iri, None if result.recipient is None else str(result.recipient)),
-            "kz:supplier": (actor[row.supplier].iri, None if result.supplier is None else str(result.supplier)),
-            "kz:orderYear": (row.order_year, _number(result.order)),
-            "kz:numberOrdered": (row.number_ordered, _number(result.ordered)),
-            "kz:numberDelivered": (row.number_delivered, _number(result.delivered)),
-            "kz:tivPerUnit": (row.tiv_per_unit, _number(result.unit, Decimal)),
-            "kz:tivOrder": (row.tiv_order, _number(result.total, Decimal)),
-            "kz:tivDelivered": (row.tiv_delivered, _number(result.tiv, Decimal)),
-            "kz:deliveryYear": (row.delivery_years, tuple(sorted(int(y) for y in str(result.years or "").split()))),
+        expected: dict[str, tuple[object, object]] = {
+            "kz:registerRow": (row.row, _integer(result["row"])),
+            "kz:recipient": (actor[row.recipient].iri, result["recipient"]),
+            "kz:supplier": (actor[row.supplier].iri, result["supplier"]),
+            "kz:orderYear": (row.order_year, _integer(result["order"])),
+            "kz:numberOrdered": (row.number_ordered, _integer(result["ordered"])),
+            "kz:numberDelivered": (row.number_delivered, _integer(result["delivered"])),
+            "kz:tivPerUnit": (row.tiv_per_unit, _decimal(result["unit"])),
+            "kz:tivOrder": (row.tiv_order, _decimal(result["total"])),
+            "kz:tivDelivered": (row.tiv_delivered, _decimal(result["tiv"])),
+            "kz:deliveryYear": (row.delivery_years, tuple(sorted(int(y) for y in (result["years"] or "").split()))),
         }
         for prop, (want, have) in expected.items():
             if want != have:

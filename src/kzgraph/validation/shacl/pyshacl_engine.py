@@ -9,9 +9,16 @@ the report (the values of ``sh:result``, SHACL §3.6.1) are read: the nested res
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from pyshacl import validate as pyshacl_validate
-from rdflib import Graph
+from rdflib import Graph, URIRef
 from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.sparql import Query
+from rdflib.query import Processor
+from rdflib.query import Result as QueryResult
+from rdflib.term import Identifier, Node
 
 from kzgraph.validation.shacl.results import SH, Result, make_result
 
@@ -27,10 +34,12 @@ class PreparedQueryGraph(Graph):
 
     def __init__(self, data: Graph):
         super().__init__(store=data.store, identifier=data.identifier, namespace_manager=data.namespace_manager)
-        self._prepared: dict = {}
+        self._prepared: dict[tuple[str, tuple[tuple[str, Any], ...]], Query] = {}
 
-    def query(self, query_object, processor="sparql", result="sparql", initNs=None, initBindings=None,  # noqa: N803
-              use_store_provided=True, **kwargs):
+    def query(self, query_object: str | Query, processor: str | Processor = "sparql",
+              result: str | type[QueryResult] = "sparql", initNs: Mapping[str, Any] | None = None,
+              initBindings: Mapping[str, Identifier] | None = None, use_store_provided: bool = True,
+              **kwargs: Any) -> QueryResult:
         if isinstance(query_object, str) and processor == "sparql" and "base" not in kwargs:
             namespaces = dict(initNs or self.namespaces())
             key = (query_object, tuple(sorted(namespaces.items())))
@@ -52,14 +61,29 @@ def validate(data: Graph, shapes: Graph) -> list[Result]:
     for node in report.objects(None, SH.result):
         results.append(make_result(
             shapes,
-            severity=report.value(node, SH.resultSeverity),
-            focus=report.value(node, SH.focusNode),
+            severity=_iri(report, node, SH.resultSeverity),
+            focus=_one(report, node, SH.focusNode),
             path=report.value(node, SH.resultPath),
             value=report.value(node, SH.value),
-            source_shape=report.value(node, SH.sourceShape),
-            component=report.value(node, SH.sourceConstraintComponent),
+            source_shape=_one(report, node, SH.sourceShape),
+            component=_iri(report, node, SH.sourceConstraintComponent),
             messages=report.objects(node, SH.resultMessage),
             path_graph=report,
             source_constraint=report.value(node, SH.sourceConstraint),
         ))
     return results
+
+
+def _one(report: Graph, result: Node, predicate: URIRef) -> Node:
+    """The value of a property every validation result has (SHACL §3.6.2)."""
+    value = report.value(result, predicate)
+    if value is None:
+        raise ValueError(f"pySHACL reported a result without {predicate.n3()}")
+    return value
+
+
+def _iri(report: Graph, result: Node, predicate: URIRef) -> URIRef:
+    value = _one(report, result, predicate)
+    if not isinstance(value, URIRef):
+        raise ValueError(f"pySHACL reported a result whose {predicate.n3()} is {value.n3()}, not an IRI")
+    return value

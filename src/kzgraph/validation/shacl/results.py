@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -25,7 +26,7 @@ class ResultNodes:
     value: Node | None
     source_shape: Node
     component: URIRef
-    messages: tuple[Literal, ...] = ()
+    messages: tuple[Node, ...] = ()
     severity: URIRef | None = None
     source_constraint: Node | None = None  # the SHACL-SPARQL constraint node (SHACL §5.3.2)
 
@@ -48,7 +49,7 @@ class Result:
     component: str | None = None
     nodes: ResultNodes | None = field(default=None, compare=False, repr=False)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, str | None]:
         return {"severity": self.severity, "focus": self.focus, "path": self.path, "value": self.value,
                 "message": self.message, "shape": self.shape, "component": self.component}
 
@@ -130,35 +131,35 @@ def reported_shape(shapes: Graph, shape: Node) -> Node:
     return shape
 
 
-def english_message(messages) -> str:
+def english_message(messages: Iterable[Node]) -> str:
     """The message to show: the English one, else the one without a language tag, else any."""
-    messages = list(messages)
+    listed = list(messages)
     for wanted in ("en", None):
-        for message in messages:
+        for message in listed:
             if getattr(message, "language", None) == wanted:
                 return str(message)
-    return str(messages[0]) if messages else ""
+    return str(listed[0]) if listed else ""
 
 
 def make_result(shapes: Graph, severity: URIRef, focus: Node, path: Node | None, value: Node | None,
-                source_shape: Node, component: URIRef, messages, path_graph: Graph | None = None,
+                source_shape: Node, component: URIRef, messages: Iterable[Node], path_graph: Graph | None = None,
                 source_constraint: Node | None = None) -> Result:
     """A result from its RDF terms; both engines make their results here.
 
     ``path_graph`` holds the triples of a blank-node path (the shapes graph by default). A severity of
     one's own (SHACL §2.1.5) is kept as its IRI, in the result's words and in the report.
     """
-    messages = tuple(messages)
+    texts = tuple(messages)
     shape = reported_shape(shapes, source_shape)
     return Result(
         severity=SEVERITIES.get(severity, str(severity)),
         focus=str(focus),
         path=path_text(path_graph if path_graph is not None else shapes, path),
         value=str(value) if value is not None else None,
-        message=english_message(messages),
+        message=english_message(texts),
         shape=str(shape),
         component=str(component),
-        nodes=ResultNodes(focus, path, value, source_shape, component, messages, severity, source_constraint),
+        nodes=ResultNodes(focus, path, value, source_shape, component, texts, severity, source_constraint),
     )
 
 

@@ -25,7 +25,6 @@ from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from kzgraph.errors import UnsupportedShapeError
-
 from kzgraph.validation.shacl.results import SH, sparql_path
 
 __all__ = ["Component", "Constraint", "InvalidShapeError", "Shape", "SparqlConstraint", "UnsupportedShapeError",
@@ -110,7 +109,7 @@ class Constraint:
     flags: str = ""
     #: For ``sh:qualifiedValueShapesDisjoint true`` (§4.7.3): the sibling shapes a counted value must not
     #: conform to.
-    siblings: tuple = ()
+    siblings: tuple[Node, ...] = ()
     #: For a SHACL-SPARQL constraint component of one's own (§6): the validator that applies to the shape;
     #: ``value`` is then the parameters' values, as (name, term) pairs.
     validator: Validator | None = None
@@ -132,7 +131,7 @@ class Component:
     """A SHACL-SPARQL constraint component of one's own (SHACL §6.1): its parameters (path, optional)
     and validators (§6.2)."""
 
-    node: Node
+    node: URIRef
     parameters: tuple[tuple[URIRef, bool], ...]
     validator: Validator | None
     node_validator: Validator | None
@@ -175,7 +174,7 @@ def _short(term: Node) -> str:
     return "sh:" + term[len(SH):] if isinstance(term, URIRef) and term.startswith(SH) else term.n3()
 
 
-def _list(graph: Graph, shape: Node, parameter: URIRef, head: Node) -> tuple:
+def _list(graph: Graph, shape: Node, parameter: URIRef, head: Node) -> tuple[Node, ...]:
     if head != RDF.nil and graph.value(head, RDF.first) is None:
         raise _refuse(shape, f"the value of {_short(parameter)} must be an RDF list")
     return tuple(Collection(graph, head))
@@ -195,7 +194,17 @@ def _sparql_constraint(graph: Graph, shape: Node, node: Node) -> SparqlConstrain
     selects = list(graph.objects(node, SH.select))
     if len(selects) != 1 or not isinstance(selects[0], Literal):
         raise _refuse(shape, "a SPARQL constraint needs exactly one sh:select (sh:ask validators are not supported)")
-    return SparqlConstraint(node, _prologue(graph, shape, node) + str(selects[0]), tuple(graph.objects(node, SH.message)))
+    return SparqlConstraint(node, _prologue(graph, shape, node) + str(selects[0]), _messages(graph, node))
+
+
+def _messages(graph: Graph, node: Node) -> tuple[Literal, ...]:
+    """The ``sh:message`` values of a shape, constraint or validator: literals (SHACL §2.1.5)."""
+    messages: list[Literal] = []
+    for message in graph.objects(node, SH.message):
+        if not isinstance(message, Literal):
+            raise InvalidShapeError(f"{node.n3()}: sh:message {message.n3()} is not a literal (SHACL §2.1.5)")
+        messages.append(message)
+    return tuple(messages)
 
 
 def _prologue(graph: Graph, shape: Node, node: Node) -> str:
@@ -222,14 +231,14 @@ def _imports(graph: Graph, ontologies: list[Node]) -> list[Node]:
     return found
 
 
-def read_shape(graph: Graph, node: Node, components: dict[Node, Component] | None = None) -> Shape:
+def read_shape(graph: Graph, node: Node, components: dict[URIRef, Component] | None = None) -> Shape:
     """One shape as a :class:`Shape`; raises :class:`UnsupportedShapeError` for what the engine lacks.
     ``components``: the constraint components of one's own (§6) in the shapes graph."""
     predicates = set(graph.predicates(node, None))
     for predicate in predicates:
         if predicate == SH.select and (None, SH.sparql, node) in graph:
             continue  # the shape is its own SPARQL constraint (its sh:sparql names it)
-        if predicate.startswith(SH) and predicate not in KNOWN:
+        if isinstance(predicate, URIRef) and predicate.startswith(SH) and predicate not in KNOWN:
             raise _refuse(node, f"{_short(predicate)} is not implemented by the sparql engine")
         if predicate in SINGLE and len(set(graph.objects(node, predicate))) > 1:
             raise _refuse(node, f"{_short(predicate)} has more than one value")
@@ -240,13 +249,14 @@ def read_shape(graph: Graph, node: Node, components: dict[Node, Component] | Non
         except ValueError as error:
             raise _refuse(node, f"sh:path: {error}") from None
     constraints: list[Constraint] = []
-    for predicate in sorted(predicates & set(TERM_PARAMETERS), key=str):
+    for predicate in sorted(set(TERM_PARAMETERS) & predicates, key=str):
         for value in sorted(graph.objects(node, predicate), key=lambda t: (type(t).__name__, str(t))):
             constraints.append(_term_constraint(graph, node, predicate, value))
     for predicate, component in LIST_PARAMETERS.items():
         for head in graph.objects(node, predicate):
             members = _list(graph, node, predicate, head)
-            if predicate == SH.languageIn and not all(isinstance(m, Literal) and isinstance(m.value, str) for m in members):
+            if predicate == SH.languageIn and not all(isinstance(m, Literal) and isinstance(m.value, str)
+                                                      for m in members):
                 raise _refuse(node, "sh:languageIn must list strings")
             if any(isinstance(m, BNode) for m in members):
                 raise _refuse(node, f"{_short(predicate)} lists a blank node, which a query cannot name")
@@ -259,8 +269,8 @@ def read_shape(graph: Graph, node: Node, components: dict[Node, Component] | Non
             constraints.append(Constraint(component, predicate, _list(graph, node, predicate, head)))
     constraints += _qualified(graph, node)
     constraints += _flags(graph, node)
-    for component in (components or {}).values():
-        constraint = _custom(graph, node, path is not None, component)
+    for custom in (components or {}).values():
+        constraint = _custom(graph, node, path is not None, custom)
         if constraint is not None:
             constraints.append(constraint)
     if path is None:
@@ -270,12 +280,14 @@ def read_shape(graph: Graph, node: Node, components: dict[Node, Component] | Non
                 raise _refuse(node, f"{_short(predicate)} applies to property shapes only (SHACL §4.2, §4.4.5, "
                                     "§4.5.3, §4.5.4, §4.7.3)")
     severity = graph.value(node, SH.severity) or SH.Violation
+    if not isinstance(severity, URIRef):
+        raise InvalidShapeError(f"shape {node.n3()}: sh:severity {severity.n3()} is not an IRI (SHACL §2.1.5)")
     sparql = tuple(c for c in (_sparql_constraint(graph, node, s) for s in graph.objects(node, SH.sparql)) if c)
     return Shape(
         node=node,
         path=path,
         severity=severity,
-        messages=tuple(graph.objects(node, SH.message)),
+        messages=_messages(graph, node),
         deactivated=graph.value(node, SH.deactivated) == Literal(True),
         targets=_targets(graph, node),
         constraints=tuple(constraints),
@@ -344,7 +356,7 @@ def _qualified(graph: Graph, node: Node) -> list[Constraint]:
     disjoint = graph.value(node, SH.qualifiedValueShapesDisjoint)
     if disjoint is not None and not (isinstance(disjoint, Literal) and disjoint.datatype == XSD.boolean):
         raise InvalidShapeError(f"shape {node.n3()}: sh:qualifiedValueShapesDisjoint must be true or false")
-    siblings: tuple = ()
+    siblings: tuple[Node, ...] = ()
     if disjoint == Literal(True):
         # §4.7.3: the qualified value shapes of the other property shapes of the shapes that have this one
         siblings = tuple(sorted({sibling for parent in graph.subjects(SH.property, node)
@@ -387,7 +399,8 @@ def _custom(graph: Graph, node: Node, property_shape: bool, component: Component
         if found:
             value = found.pop()
             if isinstance(value, BNode):
-                raise _refuse(node, f"the parameter {path.n3()} has a blank node as its value, which a query cannot name")
+                raise _refuse(node, f"the parameter {path.n3()} has a blank node as its value, which a query cannot "
+                                    "name")
             values.append((_local_name(path), value))
     if not values:
         return None
@@ -411,15 +424,19 @@ def _validator(graph: Graph, component: Node, node: Node | None) -> Validator | 
         raise UnsupportedShapeError(f"the validator {node.n3()} of {component.n3()} needs one sh:ask or one sh:select "
                                     "(SHACL §6.3)")
     kind, text = ("ask", asks[0]) if asks else ("select", selects[0])
-    return Validator(node, kind, _prologue(graph, component, node) + str(text), tuple(graph.objects(node, SH.message)))
+    return Validator(node, kind, _prologue(graph, component, node) + str(text), _messages(graph, node))
 
 
-def read_components(graph: Graph) -> dict[Node, Component]:
+def read_components(graph: Graph) -> dict[URIRef, Component]:
     """The SHACL-SPARQL constraint components of one's own (SHACL §6): instances of
     ``sh:ConstraintComponent`` or of a sub-class of it (SHACL instances, §2.1.3.3)."""
     kinds = set(graph.transitive_subjects(RDFS.subClassOf, SH.ConstraintComponent))
     components = {}
     for node in sorted({c for kind in kinds for c in graph.subjects(RDF.type, kind)}, key=str):
+        if not isinstance(node, URIRef):
+            raise UnsupportedShapeError(f"the constraint component {node.n3()} (SHACL §6) is a blank node; the "
+                                        "sparql engine reports components by their IRIs; validate with --engine "
+                                        "pyshacl instead")
         parameters = []
         for parameter in graph.objects(node, SH.parameter):
             path = graph.value(parameter, SH.path)
@@ -441,7 +458,7 @@ def shape_nodes(graph: Graph) -> set[Node]:
     nodes: set[Node] = set()
     for kind in (SH.NodeShape, SH.PropertyShape):
         nodes.update(graph.subjects(RDF.type, kind))
-    for predicate in TARGETS + (SH.path,):
+    for predicate in (*TARGETS, SH.path):
         nodes.update(graph.subjects(predicate, None))
     for predicate in (SH.node, SH["not"], SH.property, SH.qualifiedValueShape):
         nodes.update(graph.objects(None, predicate))

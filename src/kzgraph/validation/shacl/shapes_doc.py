@@ -6,9 +6,10 @@
 from __future__ import annotations
 
 from rdflib import RDFS, Graph, URIRef
+from rdflib.term import Node
 
 from kzgraph.validation.shacl.results import SEVERITIES, SH, english_message
-from kzgraph.validation.shacl.shapes import read_shapes
+from kzgraph.validation.shacl.shapes import Shape, read_shapes
 
 PREFIXES = {"https://w3id.org/kzgraph/ontology#": "kz:", "https://w3id.org/kzgraph/shapes#": "kzsh:",
             "http://www.w3.org/2004/02/skos/core#": "skos:", "http://www.w3.org/2000/01/rdf-schema#": "rdfs:"}
@@ -16,14 +17,14 @@ TARGET_WORDS = {SH.targetClass: "{}", SH.targetSubjectsOf: "subjects of {}", SH.
                 SH.targetNode: "node {}"}
 
 
-def short(term) -> str:
+def short(term: Node | None) -> str:
     for namespace, prefix in PREFIXES.items():
         if str(term).startswith(namespace):
             return prefix + str(term)[len(namespace):]
     return str(term)
 
 
-def _constraints(shape) -> str:
+def _constraints(shape: Shape) -> str:
     names = {str(c.parameter).rsplit("#", 1)[1] for c in shape.constraints}
     if names & {"qualifiedMinCount", "qualifiedMaxCount"}:
         names.add("qualifiedValueShape")

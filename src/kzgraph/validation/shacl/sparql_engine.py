@@ -42,18 +42,28 @@ import itertools
 import logging
 import re
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
+from typing import cast
 
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import XSD
+from rdflib.query import Result as Answer
+from rdflib.query import ResultRow
 from rdflib.term import Node
 
 from kzgraph.validation.shacl.results import SH, Result, make_result, sparql_path
-from kzgraph.validation.shacl.shapes import InvalidShapeError, Shape, SparqlConstraint, UnsupportedShapeError, read_shapes
+from kzgraph.validation.shacl.shapes import (
+    Constraint,
+    InvalidShapeError,
+    Shape,
+    SparqlConstraint,
+    UnsupportedShapeError,
+    read_shapes,
+)
 from kzgraph.validation.shacl.shapes import _refuse as refuse
 
 TYPE_PATH = f"{RDF.type.n3()}/{RDFS.subClassOf.n3()}*"
@@ -89,6 +99,14 @@ PAIR_COMPONENTS = {SH.EqualsConstraintComponent, SH.DisjointConstraintComponent,
 RANGE_OPERATORS = {SH.MinInclusiveConstraintComponent: "<=", SH.MaxInclusiveConstraintComponent: ">=",
                    SH.MinExclusiveConstraintComponent: "<", SH.MaxExclusiveConstraintComponent: ">"}
 
+#: How the engine reads the data: a SPARQL query's text in, rdflib query results out.
+Query = Callable[[str], Answer]
+
+
+def rows(answer: Answer) -> Iterator[ResultRow]:
+    """The solutions of a SELECT answer (rdflib types its rows together with CONSTRUCT triples and ASK)."""
+    return (cast(ResultRow, row) for row in answer)
+
 
 @dataclass(frozen=True)
 class Focus:
@@ -102,7 +120,7 @@ class Focus:
     extra: str = ""
 
 
-def not_one_of(v: str, terms) -> str:
+def not_one_of(v: str, terms: tuple[Node, ...]) -> str:
     """An expression true when ``v`` is none of the terms (Oxigraph 0.5 makes ``NOT IN ()`` false)."""
     return "!(" + " || ".join(f"sameTerm({v}, {t.n3()})" for t in terms) + ")" if terms else "true"
 
@@ -155,7 +173,7 @@ def well_formed(literal: Literal) -> bool:
     if datatype in INTEGER_BOUNDS:
         low, high = INTEGER_BOUNDS[datatype]
         return isinstance(value, int) and (low is None or value >= low) and (high is None or value <= high)
-    kind = VALUE_TYPES.get(datatype)
+    kind = VALUE_TYPES.get(datatype) if datatype is not None else None
     if kind is None:
         return True
     if kind is date:
@@ -199,7 +217,7 @@ def stored_forms(literals: Iterable[Literal]) -> dict[Literal, Literal]:
     return forms
 
 
-def originals(triples: Iterable) -> dict[Literal, Literal]:
+def originals(triples: Iterable[tuple[Node, Node, Node]]) -> dict[Literal, Literal]:
     """The literals of the triples that a store keeps in another form: stored form -> the literal.
 
     Raises :class:`UnsupportedShapeError` when two literals become one term in the store (``"1"^^xsd:byte``
@@ -207,16 +225,16 @@ def originals(triples: Iterable) -> dict[Literal, Literal]:
     """
     forms = stored_forms(o for _, _, o in triples if isinstance(o, Literal))
     found: dict[Literal, Literal] = {}
-    by_form: dict[Node, set] = {}
+    by_form: dict[Node, set[Node]] = {}
     for literal, stored in forms.items():
         by_form.setdefault(rdf_term(stored), set()).add(rdf_term(literal))
         if rdf_term(stored) != rdf_term(literal):
             found[stored] = literal
-    for stored, literals in by_form.items():
-        if len(literals) > 1:
-            shown = " and ".join(sorted(t.n3() for t in literals))
+    for form, terms in by_form.items():
+        if len(terms) > 1:
+            shown = " and ".join(sorted(t.n3() for t in terms))
             raise UnsupportedShapeError(f"the data holds {shown}, which an Oxigraph store keeps as one term "
-                                        f"{stored.n3()}; the sparql engine cannot tell them apart; validate "
+                                        f"{form.n3()}; the sparql engine cannot tell them apart; validate "
                                         "with --engine pyshacl instead")
     return found
 
@@ -237,7 +255,8 @@ def _rewritten(datatypes: tuple[URIRef, ...]) -> frozenset[URIRef]:
             probes = [Literal(form, datatype=d) for d in datatypes for form in ("1", "-1", "P1M", "PT1S", "2000-01-01")]
     finally:
         log.level = level
-    return frozenset(probe.datatype for probe, stored in stored_forms(probes).items() if stored.datatype != probe.datatype)
+    return frozenset(datatype for probe, stored in stored_forms(probes).items()
+                     if (datatype := probe.datatype) is not None and stored.datatype != datatype)
 
 
 @dataclass(frozen=True)
@@ -257,7 +276,7 @@ class Check:
     #: A constraint component of one's own (§6.3): its messages (templates), its parameters' values, and
     #: whether the solutions are those of its SELECT validator.
     templates: tuple[Literal, ...] | None = None
-    bindings: tuple = ()
+    bindings: tuple[tuple[str, Node], ...] = ()
     selected: bool = False
 
 
@@ -273,7 +292,7 @@ class Compiler:
         self._stored: dict[Literal, Literal] | None = None
         self._names = itertools.count()
 
-    def read_data(self, query, originals: dict[Literal, Literal] | None = None) -> None:
+    def read_data(self, query: Query, originals: dict[Literal, Literal] | None = None) -> None:
         """Read what the queries need to know of the data: its ill-typed literals of the datatypes the
         shapes name, and the sub-classes of the target classes.
 
@@ -286,7 +305,8 @@ class Compiler:
         if originals is None:
             rewritten = rewritten_datatypes(datatypes)
             if rewritten:
-                shown = ", ".join(sorted("xsd:" + d[len(str(XSD)):] if d.startswith(str(XSD)) else d.n3() for d in rewritten))
+                shown = ", ".join(sorted("xsd:" + d[len(str(XSD)):] if d.startswith(str(XSD)) else d.n3()
+                                         for d in rewritten))
                 raise UnsupportedShapeError(f"sh:datatype {shown}: an Oxigraph store keeps these literals as "
                                             "xsd:integer, so the sparql engine cannot tell which values had the "
                                             "datatype; validate the data files with --engine pyshacl instead")
@@ -363,13 +383,20 @@ class Compiler:
         except KeyError:
             raise UnsupportedShapeError(f"{node.n3()} is used as a shape but is not one") from None
 
+    def path_node(self, shape: Shape) -> Node:
+        """The path of a property shape (SHACL §2.3.1); the compiler asks it of property shapes only."""
+        if shape.path is None:
+            raise ValueError(f"shape {shape.node.n3()} is a node shape, without a path")
+        return shape.path
+
     def path(self, shape: Shape) -> str:
-        return sparql_path(self.graph, shape.path)
+        return sparql_path(self.graph, self.path_node(shape))
 
     # -- what the shapes need from the data ---------------------------------------------------------
 
     def target_classes(self) -> set[URIRef]:
-        return {target for s in self.shapes.values() for kind, target in s.targets if kind == SH.targetClass}
+        return {target for s in self.shapes.values() for kind, target in s.targets
+                if kind == SH.targetClass and isinstance(target, URIRef)}  # shapes.py refuses other class targets
 
     def datatypes(self) -> set[URIRef]:
         """The datatypes of sh:datatype whose literals may be ill-typed."""
@@ -378,7 +405,7 @@ class Compiler:
 
     # -- conformance of one node, as an expression (SHACL §3.4) -----------------------------------
 
-    def value_test(self, constraint, v: str, stack: tuple) -> str:
+    def value_test(self, constraint: Constraint, v: str, stack: tuple[Node, ...]) -> str:
         """A SPARQL expression, never an error, true when value node ``v`` satisfies the constraint."""
         component, value = constraint.component, constraint.value
         if component == SH.ClassConstraintComponent:  # §4.1.1: a SHACL instance of the class
@@ -405,7 +432,8 @@ class Compiler:
             return self.same_term(v, value)
         if component == SH.EqualsConstraintComponent:  # §4.5.1: the node is the one value of the property
             x = self.fresh()
-            return f"(EXISTS {{ {v} {value.n3()} {v} }} && NOT EXISTS {{ {v} {value.n3()} {x} FILTER(!sameTerm({x}, {v})) }})"
+            return (f"(EXISTS {{ {v} {value.n3()} {v} }} && "
+                    f"NOT EXISTS {{ {v} {value.n3()} {x} FILTER(!sameTerm({x}, {v})) }})")
         if component == SH.DisjointConstraintComponent:  # §4.5.2: the node is not a value of the property
             return f"NOT EXISTS {{ {v} {value.n3()} {v} }}"
         if component == SH.ClosedConstraintComponent:  # §4.8.1: no property but the allowed ones
@@ -424,7 +452,7 @@ class Compiler:
             return f"({counts}) = 1"
         raise UnsupportedShapeError(f"{component.n3()} is not implemented by the sparql engine")
 
-    def conforms(self, node: Node, v: str, stack: tuple = ()) -> str:
+    def conforms(self, node: Node, v: str, stack: tuple[Node, ...] = ()) -> str:
         """A SPARQL expression true when the node bound to ``v`` conforms to the shape (SHACL §3.4)."""
         if node in stack:
             raise UnsupportedShapeError(f"shape {node.n3()} refers to itself; SHACL §3.4.3 leaves recursive "
@@ -432,7 +460,7 @@ class Compiler:
         shape = self.shape(node)
         if shape.deactivated:
             return "true"
-        stack = stack + (node,)
+        stack = (*stack, node)
         if shape.sparql or any(c.validator is not None for c in shape.constraints):
             raise UnsupportedShapeError(f"shape {node.n3()} has a SHACL-SPARQL constraint (§5, or of a component of "
                                         "its own, §6) and is used by another shape; the sparql engine runs those "
@@ -457,11 +485,11 @@ class Compiler:
         node the graph does not hold (a ``sh:targetNode`` the data does not mention), so it is added.
         """
         path = self.path(shape)
-        if nullable(self.graph, shape.path):
+        if nullable(self.graph, self.path_node(shape)):
             return f"{{ {subject} {path} {value} . }} UNION {{ BIND({subject} AS {value}) }}"
         return f"{subject} {path} {value} ."
 
-    def qualifies(self, constraint, v: str, stack: tuple) -> str:
+    def qualifies(self, constraint: Constraint, v: str, stack: tuple[Node, ...]) -> str:
         """A value counted by a qualified cardinality (§4.7.3): it conforms to the qualified value shape and,
         with ``sh:qualifiedValueShapesDisjoint true``, to none of the sibling shapes."""
         tests = [self.conforms(constraint.value[0], v, stack)]
@@ -472,7 +500,7 @@ class Compiler:
         """An expression true when the bound ``value`` is a value node of the property shape from the bound
         ``subject`` (§2.3.1)."""
         exists = f"EXISTS {{ {subject} {self.path(shape)} {value} }}"
-        return f"(sameTerm({subject}, {value}) || {exists})" if nullable(self.graph, shape.path) else exists
+        return f"(sameTerm({subject}, {value}) || {exists})" if nullable(self.graph, self.path_node(shape)) else exists
 
     def values_of(self, focus: Focus, shape: Shape, value: str = "?value", this: str = "?this") -> str:
         """A pattern binding ``this`` to each focus node and ``value`` to each of its value nodes."""
@@ -480,11 +508,11 @@ class Compiler:
         if isinstance(shape.path, URIRef) and focus.member is not None:
             return f"{this} {path} {value} . FILTER({focus.member(this)})"
         bind = focus.bind(this)
-        if nullable(self.graph, shape.path):
+        if nullable(self.graph, self.path_node(shape)):
             return f"{{ {bind} {this} {path} {value} . }} UNION {{ {bind} BIND({this} AS {value}) }}"
         return f"{bind} {this} {path} {value} ."
 
-    def property_test(self, shape: Shape, constraint, v: str, stack: tuple) -> str:
+    def property_test(self, shape: Shape, constraint: Constraint, v: str, stack: tuple[Node, ...]) -> str:
         """A property shape's constraint on the value nodes of node ``v``, as an expression."""
         component, value = constraint.component, constraint.value
         if component in VALUE_COMPONENTS:
@@ -539,7 +567,7 @@ class Compiler:
 
     def focus_pattern(self, shape: Shape, restrict: str = "") -> Focus:
         """The focus nodes of the shape's targets (§2.1.3), each once, within ``restrict``."""
-        def branch(kind, target, var: str) -> str:
+        def branch(kind: URIRef, target: Node, var: str) -> str:
             if kind == SH.targetClass:
                 return f"{var} {TYPE_PATH} {target.n3()} ."
             if kind == SH.targetNode:
@@ -556,7 +584,7 @@ class Compiler:
         def member(var: str) -> str:  # unrestricted only: a restriction is few nodes, best bound first
             tests = []
             for kind, target in shape.targets:
-                if kind == SH.targetClass and target in self.subclasses:  # §2.1.3.3, the closure read before
+                if kind == SH.targetClass and isinstance(target, URIRef) and target in self.subclasses:  # §2.1.3.3
                     t = self.fresh("t")
                     members = ", ".join(c.n3() for c in sorted(self.subclasses[target]))
                     tests.append(f"EXISTS {{ {var} {RDF.type.n3()} {t} . FILTER({t} IN ({members})) }}")
@@ -624,11 +652,13 @@ class Compiler:
                     f"{{ {self.values_of(Focus(focus.bind, extra=focus.extra), shape, var, parent)} }} }}")
         return Focus(values, extra=extra)
 
-    def component_check(self, shape: Shape, constraint, focus: Focus) -> Check:
+    def component_check(self, shape: Shape, constraint: Constraint, focus: Focus) -> Check:
         """A constraint of a component of one's own (SHACL §6.3): its parameters are pre-bound (§6.2.1) by
         their values; a SELECT validator runs as a SHACL-SPARQL constraint, an ASK validator once for all
         value nodes: the nodes for which the ASK query is false."""
         validator = constraint.validator
+        if validator is None:
+            raise ValueError(f"the constraint {constraint.component.n3()} of shape {shape.node.n3()} has no validator")
         constants = {name: term.n3() for name, term in constraint.value}
         path = self.path(shape) if shape.is_property_shape else None
         templates = validator.messages or shape.messages
@@ -637,15 +667,17 @@ class Compiler:
             return Check(shape, constraint.component, query, "value", templates=templates,
                          bindings=constraint.value, selected=True)
         _, prologue, body = prebind(validator.text, shape, None, path, constants).split(ASK_BODY)
-        values = self.values_of(focus, shape) if shape.is_property_shape else f"{focus.bind('?this')} BIND(?this AS ?value)"
+        values = (self.values_of(focus, shape) if shape.is_property_shape
+                  else f"{focus.bind('?this')} BIND(?this AS ?value)")
         query = f"{prologue}SELECT DISTINCT ?this ?value {focus.extra} WHERE {{ {values} FILTER NOT EXISTS {body} }}"
         return Check(shape, constraint.component, query, "value", templates=templates, bindings=constraint.value)
 
-    def pair_check(self, shape: Shape, constraint, focus: Focus) -> Check:
+    def pair_check(self, shape: Shape, constraint: Constraint, focus: Focus) -> Check:
         """A constraint whose results name the values it finds (SHACL §4.4.5, §4.5, §4.8.1), for node
         shapes (the focus node is the value node) and property shapes."""
         component, value = constraint.component, constraint.value
         this = focus.bind("?this")
+        member: Callable[[str], str]
         if shape.is_property_shape:
             values = self.values_of(focus, shape)
             member = lambda y: self.has_value("?this", shape, y)  # noqa: E731
@@ -653,26 +685,30 @@ class Compiler:
             values = f"{this} BIND(?this AS ?value)"
             member = lambda y: f"sameTerm(?this, {y})"  # noqa: E731
         if component == SH.EqualsConstraintComponent:  # §4.5.1: a value missing on either side
-            query = (f"SELECT DISTINCT ?this ?value {focus.extra} WHERE {{ {{ {values} FILTER NOT EXISTS {{ ?this {value.n3()} ?value }} }} "
+            query = (f"SELECT DISTINCT ?this ?value {focus.extra} WHERE {{ "
+                     f"{{ {values} FILTER NOT EXISTS {{ ?this {value.n3()} ?value }} }} "
                      f"UNION {{ {this} ?this {value.n3()} ?value . FILTER(!{member('?value')}) }} }}")
         elif component == SH.DisjointConstraintComponent:  # §4.5.2: a value shared
             query = f"SELECT DISTINCT ?this ?value {focus.extra} WHERE {{ {values} ?this {value.n3()} ?value . }}"
         elif component in COMPARISONS:  # §4.5.3, §4.5.4: one result per pair of values not in order
-            query = (f"SELECT DISTINCT ?this ?value ?_other {focus.extra} WHERE {{ {values} ?this {value.n3()} ?_other . "
+            query = (f"SELECT DISTINCT ?this ?value ?_other {focus.extra} WHERE {{ "
+                     f"{values} ?this {value.n3()} ?_other . "
                      f"FILTER(!COALESCE(?value {COMPARISONS[component]} ?_other, false)) }}")
         elif component == SH.UniqueLangConstraintComponent:  # §4.4.5: one result per language tag used twice
-            query = (f"SELECT ?this ?_lang {focus.extra} WHERE {{ {values} BIND(LCASE(lang(?value)) AS ?_lang) FILTER(?_lang != \"\") }} "
+            query = (f"SELECT ?this ?_lang {focus.extra} WHERE {{ "
+                     f"{values} BIND(LCASE(lang(?value)) AS ?_lang) FILTER(?_lang != \"\") }} "
                      f"GROUP BY ?this ?_lang {focus.extra} HAVING (COUNT(DISTINCT ?value) > 1)")
             return Check(shape, component, query, "none")
         elif component == SH.ClosedConstraintComponent:  # §4.8.1: one result per triple of another property
-            query = (f"SELECT DISTINCT ?this ?path ?value {focus.extra} WHERE {{ {{ SELECT DISTINCT ?this ?_node {focus.extra} WHERE {{ "
-                     f"{values} BIND(?value AS ?_node) }} }} ?_node ?path ?value . FILTER({not_one_of('?path', value)}) }}")
+            query = (f"SELECT DISTINCT ?this ?path ?value {focus.extra} WHERE {{ "
+                     f"{{ SELECT DISTINCT ?this ?_node {focus.extra} WHERE {{ {values} BIND(?value AS ?_node) }} }} "
+                     f"?_node ?path ?value . FILTER({not_one_of('?path', value)}) }}")
             return Check(shape, component, query, "value", path="row")
         else:
             raise UnsupportedShapeError(f"{component.n3()} is not implemented by the sparql engine")
         return Check(shape, component, query, "value")
 
-    def property_check(self, shape: Shape, constraint, focus: Focus) -> Check:
+    def property_check(self, shape: Shape, constraint: Constraint, focus: Focus) -> Check:
         """One constraint of a property shape over all its focus nodes.
 
         Constraints on the values there are (each value, at most so many values) start, for a predicate
@@ -692,13 +728,15 @@ class Compiler:
         if component == SH.MinCountConstraintComponent:  # §4.2.1: fewer than minCount values
             if value == 1:
                 x = self.fresh()
-                query = f"SELECT ?this {focus.extra} WHERE {{ {this} FILTER NOT EXISTS {{ {self.reach('?this', shape, x)} }} }}"
+                query = (f"SELECT ?this {focus.extra} WHERE {{ "
+                         f"{this} FILTER NOT EXISTS {{ {self.reach('?this', shape, x)} }} }}")
             else:
-                query = (f"SELECT ?this {focus.extra} WHERE {{ {{ {this} }} UNION {{ {every} }} }} GROUP BY ?this {focus.extra} "
-                         f"HAVING (COUNT(DISTINCT ?value) < {value})")
+                query = (f"SELECT ?this {focus.extra} WHERE {{ {{ {this} }} UNION {{ {every} }} }} "
+                         f"GROUP BY ?this {focus.extra} HAVING (COUNT(DISTINCT ?value) < {value})")
             return Check(shape, component, query, "none")
         if component == SH.MaxCountConstraintComponent:  # §4.2.2: more than maxCount values
-            query = f"SELECT ?this {focus.extra} WHERE {{ {values} }} GROUP BY ?this {focus.extra} HAVING (COUNT(DISTINCT ?value) > {value})"
+            query = (f"SELECT ?this {focus.extra} WHERE {{ {values} }} "
+                     f"GROUP BY ?this {focus.extra} HAVING (COUNT(DISTINCT ?value) > {value})")
             return Check(shape, component, query, "none")
         if component == SH.HasValueConstraintComponent:  # §4.8.2: the value is not among the values
             x = self.fresh()
@@ -839,20 +877,20 @@ def prebind(select: str, shape: Shape, focus: str | None, path: str | None,
             if not groups:
                 raise refuse(shape.node, "the SPARQL query has an unbalanced }")
             group = groups.pop()
-            if group.focus and not group.exists and not group.subselect:
+            if group.focus and not group.exists and not group.subselect and focus is not None:  # ASK: all exist
                 out[group.opening] = "{ " + focus + " "
         out.append(text)
     out.append(select[last:])
     if ask:
         return ASK_BODY + "".join(out[:body]) + ASK_BODY + "".join(out[body:])
     query = "".join(out)
-    projection = re.search(r"\bSELECT\b(.*?)(\bWHERE\b|\{)", query, re.IGNORECASE | re.DOTALL)
-    if projection is None or not re.search(r"\?this\b|\*", projection.group(1)):
+    selected = re.search(r"\bSELECT\b(.*?)(\bWHERE\b|\{)", query, re.IGNORECASE | re.DOTALL)
+    if selected is None or not re.search(r"\?this\b|\*", selected.group(1)):
         raise refuse(shape.node, "a SHACL-SPARQL constraint must select $this")
     return query
 
 
-def ill_typed_literals(query, datatypes: Iterable[URIRef]) -> dict[URIRef, set[Literal]]:
+def ill_typed_literals(query: Query, datatypes: Iterable[URIRef]) -> dict[URIRef, set[Literal]]:
     """The ill-typed literals of the given datatypes in the data (one query over all literals)."""
     datatypes = sorted(datatypes)
     if not datatypes:
@@ -860,13 +898,13 @@ def ill_typed_literals(query, datatypes: Iterable[URIRef]) -> dict[URIRef, set[L
     answer = query("SELECT DISTINCT ?literal WHERE { ?s ?p ?literal . FILTER(isLiteral(?literal) && datatype(?literal) "
                    f"IN ({', '.join(d.n3() for d in datatypes)})) }}")
     found: dict[URIRef, set[Literal]] = {}
-    for (literal,) in answer:
-        if not well_formed(literal):
+    for (literal,) in rows(answer):  # literals of the datatypes, by the FILTER
+        if isinstance(literal, Literal) and literal.datatype is not None and not well_formed(literal):
             found.setdefault(literal.datatype, set()).add(literal)
     return found
 
 
-def subclasses(query, classes: Iterable[URIRef]) -> dict[URIRef, set[URIRef]]:
+def subclasses(query: Query, classes: Iterable[URIRef]) -> dict[URIRef, set[URIRef]]:
     """Each class with its sub-classes in the data, ``rdfs:subClassOf*`` (SHACL §2.1.3.3: instances of
     these are SHACL instances of the class)."""
     classes = sorted(classes)
@@ -874,12 +912,13 @@ def subclasses(query, classes: Iterable[URIRef]) -> dict[URIRef, set[URIRef]]:
     if classes:
         answer = query(f"SELECT ?class ?sub WHERE {{ VALUES ?class {{ {' '.join(c.n3() for c in classes)} }} "
                        f"?sub {RDFS.subClassOf.n3()}* ?class . FILTER(isIRI(?sub)) }}")
-        for cls, sub in answer:
-            found[cls].add(sub)
+        for cls, sub in rows(answer):  # IRIs: the classes given, and by the FILTER
+            if isinstance(cls, URIRef) and isinstance(sub, URIRef):
+                found[cls].add(sub)
     return found
 
 
-def _substitute(message: str, row: dict) -> str:
+def _substitute(message: str, row: Mapping[str, Node]) -> str:
     """Fill ``{?var}`` and ``{$var}`` in a message template from a solution (SHACL §5.3.2)."""
     return re.sub(r"\{[?$](\w+)\}", lambda m: str(row[m.group(1)]) if m.group(1) in row else m.group(0), message)
 
@@ -917,7 +956,7 @@ DEFAULT_MESSAGES = {
 }
 
 
-def _parameter_text(value) -> str:
+def _parameter_text(value: object) -> str:
     if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], int):
         return str(value[1])
     if isinstance(value, tuple):
@@ -933,7 +972,8 @@ def default_message(check: Check) -> Literal:
     return Literal(template.format(value=value, component=check.component.n3()))
 
 
-def run_checks(graph: Graph, checks: list[Check], query, originals: dict[Literal, Literal] | None = None) -> list[Result]:
+def run_checks(graph: Graph, checks: list[Check], query: Query,
+               originals: dict[Literal, Literal] | None = None) -> list[Result]:
     """Evaluate checks with ``query(text)`` (returning rdflib query results) and make their results;
     ``originals`` (stored form -> literal of the data) gives back the literals the store changed."""
     originals = originals or {}
@@ -948,14 +988,17 @@ def run_checks(graph: Graph, checks: list[Check], query, originals: dict[Literal
             owner = check.sparql.node if check.sparql else check.component
             raise InvalidShapeError(f"shape {check.shape.node.n3()}: the SPARQL query of {owner.n3()} is not valid "
                                     f"SPARQL (SHACL §5.1, §6.3 require it to be): {first}") from None
-        names = [str(v) for v in answer.vars]
+        names = [str(v) for v in answer.vars or []]
         selected = check.sparql is not None or check.selected  # the solutions of a SELECT of the shapes
         templates = (check.sparql.messages or check.shape.messages) if check.sparql else check.templates
         core_messages = None if templates is not None else (check.shape.messages or (default_message(check),))
         seen = set()
-        for solution in answer:
-            row = {name: originals.get(solution[i], solution[i]) for i, name in enumerate(names)
-                   if solution[i] is not None}
+        for solution in rows(answer):
+            row: dict[str, Node] = {}
+            for i, name in enumerate(names):
+                term = solution[i]
+                if term is not None:
+                    row[name] = originals.get(term, term) if isinstance(term, Literal) else term
             key = tuple(row.get(name) for name in names)  # RDF terms: "Berg" is not "Berg"@de, 4 is not 4.0
             if key in seen:  # one result per distinct solution, as a validator per focus node gives
                 continue
@@ -965,8 +1008,11 @@ def run_checks(graph: Graph, checks: list[Check], query, originals: dict[Literal
             path = row.get("path") if check.path == "row" else check.shape.path
             if selected:  # §5.3.2: the solution's ?path where it is an IRI, else the path of a property shape
                 path = row["path"] if isinstance(row.get("path"), URIRef) else check.shape.path
+            messages: tuple[Literal, ...] | None
             if templates is not None:  # §5.3.2, §6.3: {?var} and {$parameter} from the solution
-                bound = {**dict(check.bindings), **row, **({"value": value} if value is not None else {})}
+                bound: dict[str, Node] = {**dict(check.bindings), **row}
+                if value is not None:
+                    bound["value"] = value
                 messages = tuple(Literal(_substitute(str(m), bound), lang=m.language) for m in templates)
             else:
                 messages = core_messages
@@ -976,7 +1022,7 @@ def run_checks(graph: Graph, checks: list[Check], query, originals: dict[Literal
     return results
 
 
-def validate(shapes_graph: Graph, query, restrict: str = "", compiler: Compiler | None = None,
+def validate(shapes_graph: Graph, query: Query, restrict: str = "", compiler: Compiler | None = None,
              originals: dict[Literal, Literal] | None = None) -> list[Result]:
     """Validate the data that ``query`` answers over against the shapes (SHACL §3).
 

@@ -1,0 +1,317 @@
+"""Research questions on the real data (issue 16): the SPARQL a researcher would write, and the answer the
+sources give. Each query relies on the prefixes every store predeclares (kzgraph.namespaces.PREFIXES), so
+none declares agreement:, membership:, transfer: … itself."""
+
+from __future__ import annotations
+
+import pytest
+
+from kzgraph.store.loading import load_files, project_files
+from kzgraph.build.provenance import check_graph, check_node, unchecked_properties, sources_folder
+from kzgraph.namespaces import ID, KZ, PREFIXES
+
+KZC = "https://w3id.org/kzgraph/id/concept/"
+
+
+def rows(graph, query: str) -> list[tuple]:
+    return [tuple(None if v is None else str(v) for v in row) for row in graph.query(query)]
+
+
+def values(graph, query: str) -> set[str]:
+    return {row[0] for row in rows(graph, query)}
+
+
+def short(iri: str) -> str:
+    return iri.rsplit("/", 1)[-1]
+
+
+# --- dates, typos and value claims --------------------------------------------------------------------
+
+def test_the_1997_border_area_agreement_is_signed_on_24_april_1997_and_the_2007_typo_is_only_a_claim(real_graph):
+    signed = values(real_graph, "SELECT ?d WHERE { agreement:mutual-reduction-armed-forces-border-area-1997 kz:signingDate ?d }")
+    assert signed == {"1997-04-24"}
+    claims = rows(real_graph, """
+        SELECT ?value ?source ?flag WHERE {
+          ?c a kz:ValueClaim ; kz:about agreement:mutual-reduction-armed-forces-border-area-1997 ;
+             kz:claimedProperty kz:signingDate ; kz:claimedValue ?value ; kz:claimedBy ?source ; kz:flag ?flag }""")
+    assert claims == [("2007-04-24", f"{ID}source/dissertation-diversification", f"{KZC}flag-typo-contradicted")]
+
+
+def test_the_baikonur_lease_runs_until_2050(real_graph):
+    ends = values(real_graph, """
+        SELECT ?end WHERE { ?lease a kz:Lease ; kz:facility facility:baikonur-cosmodrome ; kz:endDate ?end }""")
+    assert "2050" in ends
+
+
+def test_kz_date_with_four_meanings_is_gone_and_each_date_property_has_one_meaning(real_graph):
+    assert not real_graph.query("ASK { ?s kz:date ?d }").askAnswer
+    # the commentary's first battalion: an event date on the claim, the commentary's start day as a value claim
+    assert values(real_graph, "SELECT ?d WHERE { claim:commentary-2022-first-battalion kz:eventDate ?d }") == {"2022-01-06"}
+    # tenures carry as-of dates, not event dates
+    assert not real_graph.query("ASK { ?t a kz:Tenure ; kz:eventDate ?d }").askAnswer
+
+
+# --- timelines -------------------------------------------------------------------------------------------
+
+def test_current_csto_members_are_the_six_the_sources_list(real_graph):
+    members = values(real_graph, "SELECT ?m WHERE { ?m kz:memberOf io:CSTO ; a kz:State }")
+    assert {short(m) for m in members} == {"ARM", "BLR", "KAZ", "KGZ", "RUS", "TJK"}
+
+
+def test_uzbekistan_was_a_csto_member_twice_and_not_in_2003(real_graph):
+    periods = rows(real_graph, """
+        SELECT ?start ?end WHERE {
+          ?m a kz:Membership ; kz:member state:UZB ; kz:organisation io:CSTO ; kz:startDate ?start ; kz:endDate ?end }
+        ORDER BY ?start""")
+    assert [(s[:4], e[:4]) for s, e in periods] == [("1992", "1999"), ("2006", "2012")]
+    in_2003 = values(real_graph, """
+        SELECT ?member WHERE {
+          ?m a kz:Membership ; kz:organisation io:CSTO ; kz:member ?member ; kz:role ?role ; kz:startDate ?s .
+          FILTER(?role IN (kzc:role-member, kzc:role-founding-member))
+          OPTIONAL { ?m kz:endDate ?e }
+          FILTER(xsd:integer(SUBSTR(STR(?s), 1, 4)) <= 2003 && (!BOUND(?e) || xsd:integer(SUBSTR(STR(?e), 1, 4)) > 2003))
+        }""")
+    assert f"{ID}state/KAZ" in in_2003 and f"{ID}state/UZB" not in in_2003
+    assert real_graph.query("ASK { state:UZB kz:formerMemberOf io:CSTO }").askAnswer
+    assert not real_graph.query("ASK { state:UZB kz:memberOf io:CSTO }").askAnswer
+
+
+def test_the_2012_end_of_uzbekistans_csto_membership_is_told_two_ways_and_the_plain_reason_is_open(real_graph):
+    reasons = values(real_graph, """
+        SELECT ?reason WHERE { ?c a kz:ValueClaim ; kz:about membership:uzb-csto-member-2006 ;
+                               kz:claimedProperty kz:endReason ; kz:claimedObject ?reason }""")
+    assert reasons == {f"{KZC}end-reason-withdrawal", f"{KZC}end-reason-suspension"}
+    assert not real_graph.query("ASK { membership:uzb-csto-member-2006 kz:endReason ?r }").askAnswer
+    assert values(real_graph, "SELECT ?e WHERE { membership:uzb-csto-member-2006 kz:endDate ?e }") == {"2012-06-28"}
+
+
+def test_the_shanghai_five_ended_when_it_became_the_sco_and_has_no_current_members(real_graph):
+    ends = values(real_graph, """
+        SELECT ?end WHERE { ?m a kz:Membership ; kz:organisation io:ShanghaiFive ; kz:endDate ?end }""")
+    assert ends == {"2001-06-15"}
+    assert not real_graph.query("ASK { ?x kz:memberOf io:ShanghaiFive }").askAnswer
+    assert real_graph.query("ASK { state:KAZ kz:formerMemberOf io:ShanghaiFive ; kz:memberOf io:SCO }").askAnswer
+
+
+def test_chairmanships_are_dated_and_ordered(real_graph):
+    sco = rows(real_graph, """
+        SELECT ?start ?end ?n WHERE { membership:kaz-sco-chair-2010 kz:startDate ?start ; kz:endDate ?end ; kz:seriesPosition ?n }""")
+    assert sco == [("2010-06", "2011-06-15", "2")]
+    csto = rows(real_graph, """
+        SELECT ?member ?end WHERE { ?m a kz:Membership ; kz:organisation io:CSTO ; kz:role kzc:role-chair ;
+                                    kz:member ?member ; kz:endDate ?end } ORDER BY ?end""")
+    assert [(short(m), e) for m, e in csto] == [("KAZ", "2012"), ("KGZ", "2013")]
+    assert not real_graph.query("ASK { state:KAZ kz:chairOf io:CSTO }").askAnswer
+    assert real_graph.query("ASK { state:KAZ kz:formerChairOf io:CSTO }").askAnswer
+
+
+def test_kazakhstans_security_council_seat_is_a_non_permanent_one_for_2017_and_2018(real_graph):
+    seat = rows(real_graph, """
+        SELECT ?start ?end WHERE { ?m kz:member state:KAZ ; kz:organisation io:UNSC ;
+                                   kz:role kzc:role-non-permanent-member ; kz:startDate ?start ; kz:endDate ?end }""")
+    assert seat == [("2017", "2018")]
+    assert real_graph.query("ASK { state:KAZ kz:formerMemberOf io:UNSC }").askAnswer
+
+
+def test_no_two_memberships_of_one_member_overlap(real_graph):
+    overlaps = rows(real_graph, """
+        SELECT ?a ?b WHERE {
+          ?a a kz:Membership ; kz:member ?m ; kz:organisation ?o ; kz:role ?r ; kz:startDate ?s1 .
+          ?b a kz:Membership ; kz:member ?m ; kz:organisation ?o ; kz:role ?r ; kz:startDate ?s2 .
+          FILTER(STR(?a) < STR(?b))
+          OPTIONAL { ?a kz:endDate ?e1 } OPTIONAL { ?b kz:endDate ?e2 }
+          FILTER(xsd:integer(SUBSTR(STR(?s1), 1, 4)) < COALESCE(xsd:integer(SUBSTR(STR(?e2), 1, 4)), 9999)
+              && xsd:integer(SUBSTR(STR(?s2), 1, 4)) < COALESCE(xsd:integer(SUBSTR(STR(?e1), 1, 4)), 9999))
+        }""")
+    assert overlaps == []
+
+
+# --- one node per real thing ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("weapon, transfer", [
+    ("s-300ps", "rus-kaz-s-300ps-2014"),
+    ("wing-loong-1", "chn-kaz-wing-loong-1-2016"),
+    ("anka-s", "tur-kaz-anka-2021"),
+])
+def test_each_deal_is_one_transfer_with_the_sources_of_all_its_passages(real_graph, weapon, transfer):
+    transfers = values(real_graph, f"SELECT ?t WHERE {{ ?t a kz:ArmsTransfer ; kz:weaponSystem weapon:{weapon} }}")
+    assert transfers == {f"{ID}transfer/{transfer}"}
+
+
+def test_sources_that_disagree_on_a_deal_are_value_claims_and_the_plain_value_is_what_they_agree_on(real_graph):
+    wing_loong = rows(real_graph, """
+        SELECT ?q WHERE { ?c kz:about transfer:chn-kaz-wing-loong-1-2016 ; kz:claimedProperty kz:quantity ;
+                                kz:claimedValue ?q } ORDER BY ?q""")
+    assert wing_loong == [("2",), ("3",)]
+    assert not real_graph.query("ASK { transfer:chn-kaz-wing-loong-1-2016 kz:quantity ?q }").askAnswer
+    anka = values(real_graph, """
+        SELECT ?y WHERE { ?c kz:about transfer:tur-kaz-anka-2021 ; kz:claimedProperty kz:orderYear ; kz:claimedValue ?y }""")
+    assert anka == {"2021", "2022"}
+    assert values(real_graph, "SELECT ?q WHERE { transfer:tur-kaz-anka-2021 kz:quantity ?q }") == {"3"}
+    s300 = rows(real_graph, """
+        SELECT ?status ?source WHERE { ?c kz:about transfer:rus-kaz-s-300ps-2014 ; kz:claimedProperty kz:transferStatus ;
+                                       kz:claimedObject ?status ; kz:claimedBy ?source } ORDER BY ?status""")
+    assert [(short(s), short(d)) for s, d in s300] == [
+        ("status-delivered", "bicc-country-report-2025"), ("status-planned", "dissertation-diversification")]
+    assert values(real_graph, "SELECT ?q WHERE { transfer:rus-kaz-s-300ps-2014 kz:quantity ?q }") == {"5"}
+
+
+def test_one_node_each_for_andijan_the_iraq_platoon_and_the_military_ec145(real_graph):
+    assert values(real_graph, "SELECT ?e WHERE { ?e a kz:Event ; kz:place place:andijan ; kz:eventDate ?d FILTER(YEAR(?d) = 2005 || STR(?d) = '2005') }") \
+        == {f"{ID}event/andijan-2005"}
+    platoon = rows(real_graph, """
+        SELECT ?c ?op ?size WHERE { ?c a kz:Contribution ; kz:contributor state:KAZ ; kz:contributesTo ?op ; kz:unitSize ?size .
+                                    ?op kz:place state:IRQ }""")
+    assert [(short(c), short(o), short(s)) for c, o, s in platoon] == [
+        ("kaz-iraq-2003", "iraq-stabilisation-2003", "unit-size-platoon")]
+    assert not real_graph.query("ASK { ?o a kz:Operation ; kz:participant state:KAZ ; kz:place state:IRQ }").askAnswer
+    twelve = values(real_graph, "SELECT ?t WHERE { ?t a kz:ArmsTransfer ; kz:weaponSystem weapon:ec145 ; kz:quantity 12 }")
+    assert twelve == {f"{ID}transfer/deu-kaz-ec145-2010"}
+
+
+def test_a_merged_iri_is_used_nowhere_and_no_sameas_joins_duplicates(real_graph):
+    merged = values(real_graph, "SELECT ?old WHERE { ?n kz:mergedFrom ?old }")
+    assert len(merged) >= 8
+    for old in merged:
+        assert not real_graph.query(f"ASK {{ {{ <{old}> ?p ?o }} UNION {{ ?s ?q <{old}> }} }}").askAnswer, old
+    assert not real_graph.query("ASK { ?a owl:sameAs ?b }").askAnswer
+
+
+# --- the CSTO operation of January 2022 -------------------------------------------------------------------
+
+def test_the_csto_operation_was_requested_by_kazakhstan_and_led_by_russia(real_graph):
+    answer = rows(real_graph, """
+        SELECT ?requester ?lead ?n WHERE { operation:csto-deployment-kazakhstan-2022 kz:requester ?requester ;
+                                           kz:leadParticipant ?lead ; kz:seriesPosition ?n }""")
+    assert [(short(r), short(l), n) for r, l, n in answer] == [("KAZ", "RUS", "1")]
+    places = values(real_graph, "SELECT ?p WHERE { operation:csto-deployment-kazakhstan-2022 kz:place ?p }")
+    assert {short(p) for p in places} == {"almaty", "astana"}
+
+
+def test_the_commentarys_contributors_and_troop_number_stay_its_claims(real_graph):
+    claimed = values(real_graph, """
+        SELECT ?state WHERE { ?c kz:about operation:csto-deployment-kazakhstan-2022 ; kz:claimedProperty kz:participant ;
+                                  kz:claimedObject ?state ; kz:claimedBy src:commentary-2022 ; kz:flag kzc:flag-partisan-source }""")
+    assert {short(s) for s in claimed} == {"ARM", "KGZ"}
+    assert not real_graph.query(
+        "ASK { operation:csto-deployment-kazakhstan-2022 kz:participant ?s FILTER(?s IN (state:ARM, state:KGZ)) }").askAnswer
+    assert not real_graph.query("ASK { operation:csto-deployment-kazakhstan-2022 kz:personnel ?n }").askAnswer
+    assert values(real_graph, """
+        SELECT ?n WHERE { ?c kz:about operation:csto-deployment-kazakhstan-2022 ; kz:claimedProperty kz:personnel ;
+                              kz:claimedValue ?n }""") == {"2500"}
+
+
+# --- provenance per value -------------------------------------------------------------------------------
+
+def test_the_passage_behind_a_value_is_one_query_away(real_graph):
+    passages = rows(real_graph, """
+        SELECT ?from ?to WHERE { membership:kaz-shanghaifive-founding-member-1996 kz:citation ?c .
+                                 ?c kz:supports kz:endDate ; kz:document src:dissertation-diversification ;
+                                    kz:lineStart ?from ; kz:lineEnd ?to }""")
+    assert passages == [("9518", "9522")]
+
+
+@pytest.fixture(scope="module")
+def data_graph():
+    return load_files(project_files())
+
+
+def test_every_value_stands_in_a_citation_that_supports_it(data_graph):
+    assert [str(p) for p in check_graph(data_graph)] == []
+
+
+def test_a_value_moved_to_a_citation_that_does_not_state_it_is_caught(data_graph):
+    from rdflib import Graph, Literal
+    from rdflib.namespace import XSD
+
+    node = ID["membership/kaz-shanghaifive-founding-member-1996"]
+    graph = Graph()
+    for triple in data_graph:
+        graph.add(triple)
+    assert check_node(graph, node, sources_folder(), unchecked_properties(graph)) == []
+    # the end date is supported only by lines 9518-9522; a different end date there is a problem
+    graph.remove((node, KZ.endDate, None))
+    graph.add((node, KZ.endDate, Literal("2001-06-14", datatype=XSD.date)))
+    problems = [p.message for p in check_node(graph, node, sources_folder(), unchecked_properties(graph))]
+    assert any("kz:endDate 2001-06-14 does not occur in the citations that support it" in m for m in problems)
+
+
+def test_a_linked_entity_must_be_named_in_the_citation_that_supports_the_link(data_graph):
+    from rdflib import Graph
+
+    node = ID["operation/csto-deployment-kazakhstan-2022"]
+    graph = Graph()
+    for triple in data_graph:
+        graph.add(triple)
+    graph.add((node, KZ.requester, ID["state/ARM"]))  # line 109 names Kazakhstan as the requester, not Armenia
+    problems = [p.message for p in check_node(graph, node, sources_folder(), unchecked_properties(graph))]
+    assert any(m.startswith("kz:requester state:ARM") for m in problems), problems
+
+
+# --- prefixes, labels and sources -------------------------------------------------------------------------
+
+def test_every_prefix_of_the_iri_scheme_is_predeclared_in_one_table():
+    from kzgraph.store import remote
+
+    for prefix in ("agreement", "exercise", "membership", "obs", "transfer", "event", "weapon", "lease", "claim",
+                   "doctrine", "series", "operation", "contribution", "tenure", "ratification", "training",
+                   "cooperation", "formation", "facility", "place", "person", "company", "agency", "io", "prog",
+                   "state", "src", "kzc", "kz"):
+        assert prefix in PREFIXES, prefix
+    predeclared = dict(remote.predeclared_prefixes())
+    assert all(predeclared.get(p) == str(ns) for p, ns in PREFIXES.items())
+
+
+def test_the_guard_inspects_queries_with_the_same_prefixes():
+    from kzgraph.sparql.inspection import inspect_query
+
+    inspect_query("SELECT ?x WHERE { ?x kz:weaponSystem weapon:ec145 ; kz:about transfer:x , lease:y , obs:z }",
+                  graphs=[], prefixes={p: str(ns) for p, ns in PREFIXES.items()})
+
+
+def test_timeline_and_merged_nodes_have_english_labels(real_graph):
+    unlabelled = values(real_graph, """
+        SELECT ?n WHERE {
+          { ?n a kz:Membership ; kz:organisation ?o FILTER(?o IN (io:CSTO, io:SCO, io:ShanghaiFive, io:UNSC)) }
+          UNION { ?n kz:mergedFrom ?old } UNION { ?n a kz:ValueClaim }
+          FILTER(isIRI(?n))
+          FILTER NOT EXISTS { ?n rdfs:label ?l FILTER(LANG(?l) = "en") }
+        }""")
+    assert unlabelled == set()
+
+
+def test_the_sources_are_described_with_title_and_date_and_no_invented_url(real_graph):
+    described = rows(real_graph, """
+        SELECT ?s ?title ?date WHERE { ?s a kz:SourceDocument ; dcterms:date ?date .
+                                       OPTIONAL { ?s dcterms:title ?title } }""")
+    assert len(described) == 5 and all(title for _, title, _ in described)
+    assert not real_graph.query("ASK { ?s a kz:SourceDocument ; schema:url ?u }").askAnswer
+
+
+def test_the_iri_scheme_documents_every_prefix_of_the_table():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "iri-scheme.md").read_text(encoding="utf-8")
+    assert all(f"| `{prefix}:` | `{namespace}` |" in text for prefix, namespace in PREFIXES.items())
+
+
+def test_the_baikonur_lease_fee_and_term_are_values_not_prose(real_graph):
+    lease = rows(real_graph, """
+        SELECT ?fee ?mult ?unit ?years WHERE { lease:baikonur-cosmodrome-kaz-rus-2004 kz:value ?fee ; kz:unitMultiplier ?mult ;
+                                                kz:unit ?unit ; kz:durationYears ?years }""")
+    assert lease == [("115", "6", f"{KZC}unit-USD", "50")]
+
+
+def test_a_chairmanships_priorities_are_a_provision_with_their_count(real_graph):
+    answer = rows(real_graph, """
+        SELECT ?kind ?count WHERE { membership:kgz-csto-chair-2013 kz:provision ?p . ?p kz:provisionKind ?kind ; kz:itemCount ?count }""")
+    assert answer == [(f"{KZC}provision-priority", "13")]
+
+
+def test_every_property_of_the_ontology_documents_its_range():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "ontology.md").read_text(encoding="utf-8")
+    rows_ = [line.split("|") for line in text.splitlines() if line.startswith("| kz:") and line.count("|") == 8]
+    assert len(rows_) > 120
+    assert [r[1].strip() for r in rows_ if not r[4].strip()] == []
