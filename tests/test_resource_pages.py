@@ -178,3 +178,11 @@ def test_the_transfers_group_sums_the_registers_tiv_where_transfers_give_it():
     items = [transfer("a", Literal("12.5", datatype=XSD.decimal)), transfer("b", Literal(3)), transfer("c")]
     assert web_links._tiv(items) == "15.5 million TIV delivered over 2 register deals"
     assert web_links._tiv(items[2:]) is None, "no sum where no transfer gives a TIV"
+
+
+def test_every_shortcut_the_ontology_declares_is_shown_as_a_shortcut(real_graph):
+    from kzgraph.sparql.describe import SHORTCUTS
+
+    declared = {row[0] for row in real_graph.query("""PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+        SELECT ?p WHERE { ?p skos:definition ?d FILTER(STRSTARTS(STR(?d), "Shortcut")) }""")}
+    assert declared and declared <= SHORTCUTS

@@ -367,7 +367,7 @@ def describe_in(graph: Graph, kg: Queryable, iri: str, whole: bool = False) -> D
 #: memberships instead and names these as what they are.
 SHORTCUTS = frozenset(KZ[name] for name in (
     "memberOf", "observerOf", "partnerOf", "chairOf", "participatesIn",
-    "formerMemberOf", "formerObserverOf", "formerPartnerOf", "formerChairOf", "formerParticipantIn"))
+    "formerMemberOf", "formerObserverOf", "formerPartnerOf", "formerChairOf", "formerlyParticipatedIn"))
 
 #: Where a fact begins and ends, in order of preference.
 START_PROPERTIES = tuple(KZ[name] for name in (
