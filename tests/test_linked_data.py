@@ -19,7 +19,7 @@ from kzgraph.build import statistics as stats
 from kzgraph.build.pipeline import union_graph
 from kzgraph.endpoint import templating as web
 from kzgraph.endpoint.app import create_app
-from kzgraph.sparql import describe as linked_data
+from kzgraph.endpoint.routes import linked_data as web_links
 from kzgraph.store.local import open as open_store
 
 from .helpers import serving
@@ -76,13 +76,20 @@ def test_a_state_shows_its_english_label_other_languages_types_facts_and_incomin
     assert text(document.xpath(".//h1")[0]) == english(real_graph, BASE + "id/state/KAZ") == "Kazakhstan"
     assert "Kasachstan" in text(document.xpath(".//main/p[not(@class)]")[0])
     assert "/ontology#State" in document.xpath(".//p[@class='types']/a/@href")
-    rows = {text(tr.xpath("th")[0]): tr
-            for tr in document.xpath(".//h2[.='Properties']/following-sibling::table[1]/tr")}
+    rows = {text(tr.xpath("th")[0]) for tr in document.xpath(".//h2[.='Properties']/following-sibling::table[1]/tr")}
+    assert "member of" not in rows, "the undated shortcuts are not shown as properties that read as current"
     members = {str(o) for (o,) in real_graph.query(f"SELECT ?o WHERE {{ <{BASE}id/state/KAZ> kz:memberOf ?o }}")}
-    assert {BASE + h[1:] for h in rows["member of"].xpath("td//a/@href")} == members
+    [shortcuts] = document.xpath(".//p[contains(@class, 'shortcuts')]")
+    assert members <= {BASE + h[1:] for h in shortcuts.xpath(".//a/@href")}
+    linking = {str(s) for (s,) in real_graph.query(
+        f"SELECT DISTINCT ?s WHERE {{ ?s ?p <{BASE}id/state/KAZ> FILTER(isIRI(?s)) }}")}
+    counts = {group: int(n) for group, n in (
+        (table.get("data-group"), text(table.xpath("preceding-sibling::h2[1]/span[@class='count']")[0]))
+        for table in document.xpath(".//table[@class='incoming']"))}
+    assert sum(counts.values()) == len(linking), "every resource that links here is counted in one group"
     incoming = {BASE + h[1:] for h in document.xpath(".//table[@class='incoming']//td[1]/a/@href")}
-    linking = {str(s) for (s,) in real_graph.query(f"SELECT ?s WHERE {{ ?s ?p <{BASE}id/state/KAZ> }}")}
-    assert incoming <= linking and len(incoming) == min(len(linking), linked_data.INCOMING_LIMIT)
+    assert incoming <= linking
+    assert len(incoming) == sum(min(n, web_links.page_size(g)) for g, n in counts.items()), "a page of each group"
 
 
 def test_an_organisation_in_turtle_holds_its_labels_and_in_html_its_english_name(server, real_graph):
@@ -128,13 +135,13 @@ def test_a_fact_in_turtle_parses_and_holds_its_citations(server, real_graph):
 
 def test_incoming_facts_show_their_sources_too(server, real_graph):
     document = page(server, "/id/programme/PfP")
-    rows = [row for row in document.xpath(".//table[@class='incoming']//tr[td]") if text(row.xpath("td[3]")[0])]
+    rows = [row for row in document.xpath(".//table[@class='incoming']//tr[td]") if text(row.xpath("td[5]")[0])]
     assert rows
     for row in rows[:5]:
         fact = BASE + row.xpath("td[1]/a/@href")[0][1:]
-        shown = text(row.xpath("td[3]")[0])
+        shown = text(row.xpath("td[5]")[0])
         for label, start, end in citations(real_graph, fact):
-            assert f"{label}, {'line ' + str(start) if start == end else f'lines {start}–{end}'}" in shown
+            assert label in shown and ('line ' + str(start) if start == end else f'lines {start}–{end}') in shown
 
 
 def simple(graph: Graph) -> Graph:
@@ -224,7 +231,9 @@ def test_the_ontology_serves_every_term_and_its_page_has_an_anchor_for_each(serv
 
 def test_links_to_ontology_terms_point_at_their_anchor(server):
     document = page(server, "/id/state/KAZ")
-    assert "/ontology#memberOf" in document.xpath(".//table//th/a/@href")
+    assert "/ontology#isoCode" in document.xpath(".//table//th/a/@href")
+    assert "/ontology#member" in document.xpath(".//table[@class='incoming']//td[3]/a/@href")
+    assert "/ontology#memberOf" in document.xpath(".//p[contains(@class, 'shortcuts')]//a/@href")
 
 
 def test_a_named_graph_serves_its_triples_and_lists_its_resources(server, real_graph):
@@ -279,10 +288,19 @@ def test_a_long_list_of_incoming_links_is_cut_and_its_total_given(server, real_g
         {{ ?s ?p <{source}> FILTER(!isBlank(?s)) }} UNION
         {{ ?s ?p ?b . ?b ?q <{source}> FILTER(isBlank(?b) && !isBlank(?s)) }} }} }}"""))
     document = page(server, "/id/source/dissertation-diversification")
-    rows = document.xpath(".//table[@class='incoming']//tr[td]")
-    assert int(total) > len(rows) == linked_data.INCOMING_LIMIT
-    assert f"{int(total)} resources link here" in text(document)
-    [everything] = document.xpath(".//a[.='all of them']/@href")
+    for table in document.xpath(".//table[@class='incoming']"):
+        count = int(text(table.xpath("preceding-sibling::h2[1]/span[@class='count']")[0]))
+        group = table.get("data-group")
+        size = web_links.page_size(group)
+        assert len(table.xpath(".//tr[td]")) == min(count, size)
+        if count > size:
+            assert f"1–{size} of {count}" in text(table.getparent())
+            following = page(server, f"/id/source/dissertation-diversification?{group}=2")
+            [again] = following.xpath(f".//table[@data-group='{group}']")
+            assert {tuple(r.xpath("td[1]/a/@href")) for r in again.xpath(".//tr[td]")}.isdisjoint(
+                {tuple(r.xpath("td[1]/a/@href")) for r in table.xpath(".//tr[td]")}), "page 2 holds other facts"
+    assert "resources link here in all" in text(document)
+    [everything] = document.xpath(".//a[.='all of them as a query']/@href")
     listed = page(server, everything)
     assert f"{int(total)} rows" in text(listed)
     assert len(listed.xpath(".//table[@class='results']//tr[td]")) == min(int(total), web.TABLE_LIMIT)

@@ -79,14 +79,16 @@ def test_the_wheel_builds_validates_and_serves_the_packaged_graph(installed, els
         answer = None
         for _ in range(300):
             try:
-                answer = httpx.get(f"http://127.0.0.1:{port}/sparql", params={
-                    "query": "ASK { state:KAZ kz:memberOf io:CSTO }"},
-                    headers={"Accept": "application/sparql-results+json"})
+                answer = httpx.get(f"http://127.0.0.1:{port}/sparql",
+                                   params={"query": "ASK { state:KAZ kz:memberOf io:CSTO }"},
+                                   headers={"Accept": "application/sparql-results+json"})
                 break
             except httpx.TransportError:
                 assert server.poll() is None, server.stderr.read()
                 time.sleep(0.2)
         assert answer is not None and answer.status_code == 200 and answer.json()["boolean"] is True
+        editor = httpx.get(f"http://127.0.0.1:{port}/static/yasgui/yasgui.min.js")
+        assert editor.status_code == 200 and len(editor.content) > 100_000, "the query editor ships in the wheel"
     finally:
         server.terminate()
         server.wait(10)

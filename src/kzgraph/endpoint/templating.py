@@ -8,6 +8,7 @@ http(s) IRIs, and IRIs under the kzgraph base (``https://w3id.org/kzgraph/``) li
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,12 +24,26 @@ from rdflib.query import Result, ResultRow
 from rdflib.term import Node
 
 from kzgraph.namespaces import BASE, PREFIXES
+from kzgraph.sparql import describe as linked_data
 from kzgraph.sparql.describe import local_path
-from kzgraph.sparql.media_types import negotiate
+from kzgraph.sparql.media_types import NotAcceptable, negotiate
 
 TEMPLATES = Path(__file__).parent / "templates"
 HTML = "text/html"
 VARY = {"Vary": "Accept"}
+
+
+def wants_html(request: Request, offered: Iterable[str]) -> bool:
+    """Whether a client prefers an HTML page to any of the ``offered`` types (a browser does)."""
+    try:
+        return media_for(request, (*offered, HTML)) == HTML
+    except NotAcceptable:
+        return False
+
+
+def endpoint_page(request: Request, settings: object = None) -> Response:
+    """The page a browser gets at ``/sparql`` without a query: what the endpoint is and how to use it."""
+    return render(request, "endpoint.html", headers={"Vary": "Accept"}, settings=settings)
 
 
 def media_for(request: Request, offered: Iterable[str]) -> str:
@@ -165,14 +180,27 @@ class Table:
     rows: list[list[Term | None]]  # None: an unbound variable
     total: int
     answer: bool | None = None
+    offset: int = 0  # the rows shown start after this many
+    cut: bool = False  # the endpoint's row limit cut the result: ``total`` is the limit, not the count
+    count: int | None = None  # the real number of rows, where it could be counted
+    page_size: int = TABLE_LIMIT
 
     @property
     def truncated(self) -> bool:
         return self.total > len(self.rows)
 
+    @property
+    def page(self) -> int:
+        return self.offset // self.page_size + 1
 
-def table(result: Result, root: str = "", limit: int = TABLE_LIMIT) -> Table:
-    """The first ``limit`` rows of a SPARQL result as terms, and the total number of rows."""
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+def table(result: Result, root: str = "", limit: int = TABLE_LIMIT, offset: int = 0) -> Table:
+    """Rows ``offset`` to ``offset + limit`` of a SPARQL result as terms, the total number of rows, and whether
+    a row limit cut the result (a :class:`~kzgraph.sparql.evaluation.LimitedResult`'s ``truncated``)."""
     if result.type == "ASK":
         return Table("ASK", [], [], 0, answer=bool(result.askAnswer))
     source: Iterator[Iterable[Node | None]]
@@ -186,9 +214,10 @@ def table(result: Result, root: str = "", limit: int = TABLE_LIMIT) -> Table:
     total = 0
     for values in source:
         total += 1
-        if total <= limit:
+        if offset < total <= offset + limit:
             shown.append([None if v is None else term(v, root=root) for v in values])
-    return Table(result.type, columns, shown, total)
+    return Table(result.type, columns, shown, total, offset=offset, cut=bool(getattr(result, "truncated", False)),
+                 page_size=limit)
 
 
 def root_of(request: Request) -> str:
@@ -202,3 +231,30 @@ def render(request: Request, template: str, status_code: int = 200, headers: Map
     """An HTML page from a template; every page gets the request and the root path."""
     return templates.TemplateResponse(request, template, {"root": root_of(request), **context},
                                       status_code=status_code, headers=headers)
+
+
+def sources_folder(request: Request) -> Path | None:
+    """The folder of the source documents: the served project's, else the app's settings (``sources``), else
+    ``KZGRAPH_SOURCES``; None when none is configured. The documents are read at run time, never stored."""
+    kzgraph = getattr(request.app.state, "kzgraph", None)
+    project = getattr(kzgraph, "project", None)
+    if project is not None and getattr(project, "sources", None) is not None:
+        return Path(project.sources)
+    settings = getattr(request.app.state, "settings", None)
+    if settings is not None and getattr(settings, "sources", None) is not None:
+        return Path(settings.sources)
+    given = os.environ.get("KZGRAPH_SOURCES")
+    return Path(given) if given else None
+
+
+def cited_passages(request: Request, citations: Iterable[linked_data.Citation], labels: Labels
+                   ) -> list[dict[str, object]]:
+    """The citations of a fact with the cited lines of each source document, read from the sources folder
+    (:func:`sources_folder`) when the document is there; else with a note that says why they are missing."""
+    root, folder = root_of(request), sources_folder(request)
+    out: list[dict[str, object]] = []
+    for citation in citations:
+        lines, note = linked_data.cited_lines(folder, citation.file, citation.line_start, citation.line_end)
+        out.append({"document": term(citation.document, labels, root), "start": citation.line_start,
+                    "end": citation.line_end, "file": citation.file, "lines": lines, "note": note})
+    return out

@@ -21,12 +21,13 @@ another thread than the one that made it, which pyoxigraph refuses.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol, cast
 
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, RDFS, SKOS, VOID
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, VOID
 from rdflib.query import Result, ResultRow
 from rdflib.term import Identifier, Node
 
@@ -34,11 +35,45 @@ from kzgraph import errors
 from kzgraph.namespaces import BASE, KZ, PREFIXES
 from kzgraph.sparql.catalogue import ABSOLUTE_IRI
 
-__all__ = ["INCOMING_LIMIT", "KZ", "LABEL_PROPERTIES", "ONTOLOGY", "Citation", "Description", "NotAnIri",
-           "Queryable", "bind_prefixes", "cbd", "checked_iri", "citations", "complete", "describe",
-           "describe_graph", "describe_in", "describe_ontology", "graph_of", "incoming", "incoming_query",
-           "iri_of_path", "is_known", "labels", "local_path", "named_graphs", "ontology_terms", "select_rows",
-           "shown_iris"]
+__all__ = [
+    "INCOMING_LIMIT",
+    "KZ",
+    "LABEL_PROPERTIES",
+    "ONTOLOGY",
+    "SECTIONS",
+    "SHORTCUTS",
+    "Citation",
+    "Description",
+    "Item",
+    "NotAnIri",
+    "Queryable",
+    "Section",
+    "bind_prefixes",
+    "cbd",
+    "checked_iri",
+    "citations",
+    "cited_lines",
+    "complete",
+    "describe",
+    "describe_graph",
+    "describe_in",
+    "describe_ontology",
+    "describe_profile",
+    "graph_of",
+    "incoming",
+    "incoming_query",
+    "iri_of_path",
+    "is_known",
+    "labels",
+    "local_path",
+    "named_graphs",
+    "ontology_terms",
+    "profile",
+    "profile_items",
+    "select_rows",
+    "shown_iris",
+    "year_of",
+]
 
 ONTOLOGY = URIRef(str(KZ))  # the ontology's own IRI is the namespace ``…/ontology#``
 INCOMING_LIMIT = 200
@@ -97,17 +132,20 @@ def bind_prefixes(graph: Graph) -> Graph:
     return graph
 
 
+#: The labels of IRIs, as :func:`labels` finds them.
+Labels = Mapping[URIRef, list[Literal]]
 #: An incoming link: the subject, the property and, through a blank node, the property from it (else None).
 Link = tuple[URIRef, URIRef, URIRef | None]
 
 
 @dataclass(frozen=True)
 class Citation:
-    """One source passage of a fact: the document and the inclusive line range."""
+    """One source passage of a fact: the document, the inclusive line range, the document's file name."""
 
     document: URIRef
     line_start: int | None
     line_end: int | None
+    file: str | None = None
 
 
 @dataclass
@@ -185,11 +223,12 @@ def labels(kg: Queryable, terms: Iterable[Node]) -> dict[URIRef, list[Literal]]:
 
 
 CITATIONS = """
-SELECT ?fact ?document ?lineStart ?lineEnd WHERE {
+SELECT ?fact ?document ?lineStart ?lineEnd ?file WHERE {
   VALUES ?fact { %s }
   ?fact %s ?citation . ?citation %s ?document .
   OPTIONAL { ?citation %s ?lineStart }
   OPTIONAL { ?citation %s ?lineEnd }
+  OPTIONAL { ?document %s ?file }
 }
 ORDER BY ?fact ?document ?lineStart ?lineEnd
 """
@@ -200,10 +239,13 @@ def citations(kg: Queryable, terms: Iterable[Node]) -> dict[URIRef, list[Citatio
     facts = sorted({f for f in terms if isinstance(f, URIRef) and ABSOLUTE_IRI.fullmatch(str(f))})
     if not facts:
         return {}
-    query = CITATIONS % (_values(facts), KZ.citation.n3(), KZ.document.n3(), KZ.lineStart.n3(), KZ.lineEnd.n3())
+    query = CITATIONS % (_values(facts), KZ.citation.n3(), KZ.document.n3(), KZ.lineStart.n3(), KZ.lineEnd.n3(),
+                         KZ.fileName.n3())
     found: dict[URIRef, list[Citation]] = defaultdict(list)
     for row in select_rows(kg.query(query)):
-        citation = Citation(cast(URIRef, row.document), _int(row.get("lineStart")), _int(row.get("lineEnd")))
+        file = row.get("file")
+        citation = Citation(cast(URIRef, row.document), _int(row.get("lineStart")), _int(row.get("lineEnd")),
+                            str(file) if file is not None else None)
         fact = cast(URIRef, row.fact)
         if citation not in found[fact]:
             found[fact].append(citation)
@@ -277,8 +319,28 @@ def describe_graph(kg: Queryable, iri: str) -> Description:
     graph = bind_prefixes(graph_of(kg.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {name.n3()} {{ ?s ?p ?o }} }}")))
     description = Description(name, graph)
     if len(graph):
-        description.labels = labels(kg, {s for s in graph.subjects() if isinstance(s, URIRef)})
+        description.labels = graph_labels(kg, name)
     return description
+
+
+GRAPH_LABELS = """
+SELECT ?resource ?label WHERE {
+  { SELECT DISTINCT ?resource WHERE { GRAPH %s { ?resource ?p ?o } FILTER(isIRI(?resource)) } }
+  ?resource %s ?label
+}
+"""
+
+
+def graph_labels(kg: Queryable, name: URIRef) -> dict[URIRef, list[Literal]]:
+    """The labels of the subjects of a named graph, with a query as short however large the graph (a list of
+    thousands of IRIs would be longer than a guarded or remote store accepts)."""
+    query = GRAPH_LABELS % (checked_iri(str(name)).n3(), "|".join(p.n3() for p in LABEL_PROPERTIES))
+    found: dict[URIRef, list[Literal]] = defaultdict(list)
+    for row in select_rows(kg.query(query)):
+        label, resource = row.label, cast(URIRef, row.resource)
+        if isinstance(label, Literal) and label not in found[resource]:
+            found[resource].append(label)
+    return dict(found)
 
 
 def describe_in(graph: Graph, kg: Queryable, iri: str, whole: bool = False) -> Description:
@@ -297,3 +359,278 @@ def describe_in(graph: Graph, kg: Queryable, iri: str, whole: bool = False) -> D
     description.labels = {**labels(kg, shown), **labels(graph, shown)}
     return description
 
+
+
+# --- The profile of a resource: the facts that name it, grouped and dated -------------------------------
+
+#: Properties derived by the build from memberships (shortcuts without dates); a page shows the dated
+#: memberships instead and names these as what they are.
+SHORTCUTS = frozenset(KZ[name] for name in (
+    "memberOf", "observerOf", "partnerOf", "chairOf", "participatesIn",
+    "formerMemberOf", "formerObserverOf", "formerPartnerOf", "formerChairOf", "formerlyParticipatedIn"))
+
+#: Where a fact begins and ends, in order of preference.
+START_PROPERTIES = tuple(KZ[name] for name in (
+    "startDate", "signingDate", "date", "entryIntoForceDate", "adoptionDate", "foundingDate", "orderYear",
+    "deliveryStartYear", "deliveryYear", "year", "periodStart"))
+END_PROPERTIES = tuple(KZ[name] for name in ("endDate", "deliveryEndYear", "periodEnd"))
+#: What an item of a profile shows beside its label and dates.
+DETAIL_PROPERTIES = tuple(KZ[name] for name in (
+    "member", "organisation", "role", "supplier", "recipient", "trainingProvider", "weaponSystem",
+    "weaponCategory", "quantity", "numberOrdered", "numberDelivered", "tivOrder", "tivDelivered",
+    "transferStatus", "lessor", "lessee", "facility", "durationYears", "value", "unit", "unitMultiplier",
+    "indicator", "counterpart", "treatyStatus", "agreement", "ratifyingParty", "claimedBy", "participant",
+    "personnel", "exerciseSeries", "withinFramework", "positionTitle", "person", "dateQualifier"))
+
+
+@dataclass(frozen=True)
+class Section:
+    """A group of a profile: its key (for paging and JSON), title, and the classes whose facts it holds."""
+
+    key: str
+    title: str
+    classes: tuple[URIRef, ...]
+
+
+#: The groups of a profile, in the order a page shows them; a fact goes to the first group of its classes.
+SECTIONS = (
+    Section("memberships", "Memberships", (KZ.Membership,)),
+    Section("agreements", "Agreements and ratifications", (KZ.Agreement, KZ.Ratification)),
+    Section("exercises", "Exercises, operations and contributions",
+            (KZ.MilitaryExercise, KZ.ExerciseSeries, KZ.Operation, KZ.Contribution, KZ.Event)),
+    Section("transfers", "Arms transfers and military-technical cooperation", (KZ.MilitaryTechnicalCooperation,)),
+    Section("leases", "Leases", (KZ.Lease,)),
+    Section("figures", "Figures", (KZ.Observation,)),
+    Section("documents", "Doctrines and documents", (KZ.Document,)),
+    Section("positions", "Positions", (KZ.Tenure,)),
+    Section("claims", "Claims and assessments", (KZ.Claim, KZ.Assessment)),
+    Section("other", "Other resources that link here", ()),
+)
+
+
+@dataclass
+class Item:
+    """One fact (or other resource) of a profile: how it links to the resource, its dates and details."""
+
+    iri: URIRef
+    section: str
+    links: list[URIRef] = field(default_factory=list)  # the properties by which it names the resource
+    types: list[URIRef] = field(default_factory=list)
+    start: Literal | None = None
+    end: Literal | None = None
+    details: dict[URIRef, list[Node]] = field(default_factory=dict)
+
+    @property
+    def start_year(self) -> int | None:
+        return year_of(self.start)
+
+    @property
+    def end_year(self) -> int | None:
+        return year_of(self.end)
+
+
+def year_of(value: Node | None) -> int | None:
+    """The year of a date, gYearMonth, gYear or integer literal (``"2011-12-20"`` -> 2011), else None."""
+    if not isinstance(value, Literal):
+        return None
+    text = str(value).strip()
+    sign = -1 if text.startswith("-") else 1
+    digits = text.lstrip("-")[:4]
+    return sign * int(digits) if len(digits) == 4 and digits.isdigit() else None
+
+
+PROFILE_LINKS = """
+SELECT DISTINCT ?subject ?property WHERE {
+  { ?subject ?property %(iri)s FILTER(isIRI(?subject)) }
+  UNION
+  { ?subject ?property ?node . ?node ?via %(iri)s FILTER(isBlank(?node) && isIRI(?subject)) }
+}
+"""
+
+PROFILE_DETAILS = """
+SELECT ?subject ?property ?value WHERE {
+  { SELECT DISTINCT ?subject WHERE {
+    { ?subject ?link %(iri)s FILTER(isIRI(?subject)) }
+    UNION
+    { ?subject ?link ?node . ?node ?via %(iri)s FILTER(isBlank(?node) && isIRI(?subject)) } } }
+  VALUES ?property { %(properties)s }
+  ?subject ?property ?value
+}
+"""
+
+
+def profile_items(kg: Queryable, iri: str) -> dict[str, list[Item]]:
+    """Every resource that names ``iri`` (directly or through a blank node, as a citation names a source),
+    grouped by :data:`SECTIONS` (every group present, perhaps empty), in the order of the links query.
+
+    Two queries however many facts, each as short as the resource's IRI allows: the links, and the dates and
+    details of every linked resource.
+    """
+    resource = checked_iri(iri)
+    items: dict[URIRef, Item] = {}
+    for row in select_rows(kg.query(PROFILE_LINKS % {"iri": resource.n3()})):
+        subject = cast(URIRef, row.subject)
+        item = items.setdefault(subject, Item(subject, "other"))
+        if row.property not in item.links:
+            item.links.append(cast(URIRef, row.property))
+    wanted = (RDF.type, *START_PROPERTIES, *END_PROPERTIES, *DETAIL_PROPERTIES)
+    if items:
+        query = PROFILE_DETAILS % {"iri": resource.n3(), "properties": _values(wanted)}
+        for row in select_rows(kg.query(query)):
+            item = items[cast(URIRef, row.subject)]
+            prop, value = cast(URIRef, row.property), cast(Node, row.value)
+            if prop == RDF.type:
+                item.types.append(cast(URIRef, value))
+            else:
+                item.details.setdefault(prop, []).append(value)
+    grouped: dict[str, list[Item]] = {section.key: [] for section in SECTIONS}
+    for item in items.values():
+        item.start = _first(item.details, START_PROPERTIES)
+        item.end = _first(item.details, END_PROPERTIES)
+        item.section = next((s.key for s in SECTIONS if any(c in item.types for c in s.classes)), "other")
+        grouped[item.section].append(item)
+    for group in grouped.values():  # by start year (undated last), then date, then IRI
+        group.sort(key=lambda i: (i.start_year is None, i.start_year or 0, str(i.start or ""), str(i.iri)))
+    return grouped
+
+
+def item_terms(items: Iterable[Item]) -> set[Node]:
+    """Every term the items show: themselves, their links, types and details."""
+    shown: set[Node] = set()
+    for item in items:
+        shown |= {item.iri, *item.links, *item.types, *item.details}
+        shown |= {v for values in item.details.values() for v in values}
+    return shown
+
+
+def profile(kg: Queryable, iri: str) -> tuple[dict[str, list[Item]], dict[URIRef, list[Literal]]]:
+    """The profile of a resource (:func:`profile_items`) with the labels of everything it shows: three queries."""
+    grouped = profile_items(kg, iri)
+    return grouped, labels(kg, item_terms(i for items in grouped.values() for i in items))
+
+
+#: Chooses the items of a group a page shows (its page of them), given the group's key and sorted items.
+Pick = Callable[[str, list[Item]], list[Item]]
+
+
+def describe_profile(kg: Queryable, iri: str, pick: Pick) -> tuple[Description, dict[str, list[Item]]]:
+    """A resource's description and profile for its page, in five queries: the CBD, the links to it, their
+    details, the citations of the resource and of the items ``pick`` chooses (with their documents' file
+    names), and the labels of everything shown. ``description.incoming`` holds every resource that links
+    here (``incoming_total`` their number)."""
+    resource = checked_iri(iri)
+    description = Description(resource, cbd(kg, resource))
+    grouped = profile_items(kg, iri)
+    description.incoming = [(i.iri, p, None) for items in grouped.values() for i in items for p in i.links]
+    description.incoming_total = sum(len(items) for items in grouped.values())
+    if not description.known:
+        return description, grouped
+    picked = [i for key, items in grouped.items() for i in pick(key, items)]
+    description.citations = citations(kg, {i.iri for i in picked} | {resource})
+    documents = {c.document for cited in description.citations.values() for c in cited}
+    description.labels = labels(kg, item_terms(picked) | shown_iris(description.graph) | {resource} | documents)
+    return description, grouped
+
+
+def _first(details: dict[URIRef, list[Node]], properties: tuple[URIRef, ...]) -> Literal | None:
+    """The first literal value of the first of ``properties`` that has one (each removed from ``details``)."""
+    found = None
+    for prop in properties:
+        for value in details.pop(prop, []):
+            if found is None and isinstance(value, Literal):
+                found = value
+    return found
+
+
+# --- Search by label -------------------------------------------------------------------------------------
+
+#: The properties a search looks in: labels in any language, alternative labels, acronyms, German names.
+SEARCH_PROPERTIES = (RDFS.label, SKOS.prefLabel, SKOS.altLabel, DCTERMS.title, KZ.acronym, KZ.germanName)
+SEARCH_LIMIT = 50
+#: Among equally good matches, which property matched decides: names and acronyms before a fact's German name.
+SEARCH_RANK = {KZ.acronym: 0, RDFS.label: 1, SKOS.prefLabel: 1, DCTERMS.title: 1, SKOS.altLabel: 2,
+               KZ.germanName: 3}
+
+SEARCH = """
+SELECT ?resource ?text ?property (SAMPLE(?type) AS ?kind) WHERE {
+  VALUES ?property { %(properties)s }
+  ?resource ?property ?text .
+  FILTER(isIRI(?resource) && CONTAINS(LCASE(STR(?text)), %(needle)s))
+  OPTIONAL { ?resource a ?type FILTER(STRSTARTS(STR(?type), %(kz)s)) }
+}
+GROUP BY ?resource ?text ?property
+"""
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A resource found by a search, the text that matched, by which property (``via``), and how well."""
+
+    iri: URIRef
+    text: Literal
+    via: URIRef  # the property that matched
+    kind: URIRef | None
+    rank: int
+
+    @property
+    def key(self) -> tuple[int, int, int, str, str]:
+        """How good a hit is, best first: the kind of match, the property, the length of the text."""
+        return (self.rank, SEARCH_RANK.get(self.via, 4), len(str(self.text)), str(self.text).lower(),
+                str(self.iri))
+
+
+def search(kg: Queryable, words: str, limit: int = SEARCH_LIMIT) -> tuple[list[Hit], int]:
+    """Resources whose labels, alternative labels, acronyms or German names contain ``words`` (any case),
+    best first: exact matches, then those that begin with the words, then the rest; among these names and
+    acronyms before alternative labels and German names, shorter texts first; one hit per resource.
+    Returns up to ``limit`` hits and how many resources matched."""
+    needle = " ".join(words.split()).lower()
+    if not needle:
+        return [], 0
+    query = SEARCH % {"properties": _values(SEARCH_PROPERTIES), "needle": Literal(needle).n3(),
+                      "kz": Literal(str(KZ)).n3()}
+    best: dict[URIRef, Hit] = {}
+    for row in select_rows(kg.query(query)):
+        text = cast(Literal, row.text)
+        lowered = str(text).lower()
+        rank = 0 if lowered == needle else 1 if lowered.startswith(needle) else 2
+        hit = Hit(cast(URIRef, row.resource), text, cast(URIRef, row.property),
+                  cast("URIRef | None", row.get("kind")), rank)
+        known = best.get(hit.iri)
+        if known is None or hit.key < known.key:
+            best[hit.iri] = hit
+    ranked = sorted(best.values(), key=lambda h: h.key)
+    return ranked[:limit], len(ranked)
+
+
+# --- Cited lines, read from the sources folder at run time ----------------------------------------------
+
+#: The most lines of a cited passage a page shows (a longer one is cut, and says so).
+CITED_LINES_LIMIT = 40
+
+
+def cited_lines(folder: Path | None, name: str | None, start: int | None, end: int | None,
+                limit: int = CITED_LINES_LIMIT) -> tuple[list[tuple[int, str]], str | None]:
+    """The lines ``start``..``end`` (1-based, inclusive) of a source document in the sources folder, at most
+    ``limit`` of them, and a note when they cannot be shown in full (or at all) saying why."""
+    if start is None:
+        return [], "the citation gives no line numbers"
+    if folder is None or name is None:
+        return [], "no sources folder is configured" if folder is None else "the graph gives no file name"
+    path = Path(folder) / name
+    if Path(name).name != name or not path.is_file():
+        return [], f"{name} is not in the sources folder"
+    last = end if end is not None and end >= start else start
+    lines: list[tuple[int, str]] = []
+    with path.open(encoding="utf-8", errors="replace") as text:
+        for number, line in enumerate(text, start=1):
+            if number > last or len(lines) >= limit:
+                break
+            if number >= start:
+                lines.append((number, line.rstrip("\n")))
+    note = None
+    if not lines:
+        note = f"{name} has fewer than {start} lines"
+    elif last - start + 1 > len(lines):
+        note = f"lines {start}–{start + len(lines) - 1} of {start}–{last} shown"
+    return lines, note

@@ -10,27 +10,71 @@ limit). The page lists the catalogue's named
 queries as examples (each link fills the form and runs it, or opens the named query) and links to the
 service description (``/sparql``), the catalogue (``/queries``), the ontology, the VoID description
 (``/dataset``), the named graphs and the OpenAPI description (``/openapi.json``). The page is rendered on the
-server: it needs no JavaScript and loads nothing from elsewhere.
+server and loads nothing from elsewhere: its scripts and styles are the package's static files
+(``/static/``).
 """
 
 from __future__ import annotations
 
-from typing import Any
+import re
+import struct
+from pathlib import Path
+from typing import Any, cast
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import Response
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from rdflib import URIRef
 
 from kzgraph.endpoint.http import get_service, get_store, media_type
 from kzgraph.endpoint.routes.catalogue import get_catalogue
 from kzgraph.endpoint.routes.sparql import FORM_TYPE
-from kzgraph.endpoint.templating import render, root_of, table, term
+from kzgraph.endpoint.templating import TABLE_LIMIT, best_label, curie, render, root_of, table, term, wants_html
 from kzgraph.errors import KzgraphError
+from kzgraph.namespaces import BASE, PREFIXES
 from kzgraph.sparql import describe as linked_data
 from kzgraph.sparql import queries as query_module
 from kzgraph.sparql.catalogue import CatalogueError, NamedQuery
 
 router = APIRouter(tags=["pages"])
+
+#: The files the pages load (the query editor, its styles, the icon), shipped in the package; never a CDN.
+STATIC = Path(__file__).resolve().parents[1] / "static"
+STATIC_TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml", ".txt": "text/plain",
+                ".map": "application/json", ".json": "application/json", ".woff2": "font/woff2", ".png": "image/png"}
+
+
+@router.get("/static/{path:path}", include_in_schema=False)
+def static(path: str) -> Response:
+    """A file of the package's static folder (404 for anything else, a path outside it included)."""
+    target = (STATIC / path).resolve()
+    if not target.is_relative_to(STATIC) or not target.is_file() or target.suffix not in STATIC_TYPES:
+        return PlainTextResponse(f"no static file {path}\n", status_code=404)
+    return FileResponse(target, media_type=STATIC_TYPES[target.suffix],
+                        headers={"Cache-Control": "public, max-age=3600"})
+
+
+def _icon() -> bytes:
+    """The site's icon as a 16×16 ICO (the one a browser asks for at /favicon.ico): the mark of favicon.svg."""
+    size, dark, light, blue = 16, (0x5C, 0x3D, 0x0B, 255), (255, 255, 255, 255), (0xE6, 0xC3, 0x7F, 255)
+    pixels = []
+    for row in range(size - 1, -1, -1):  # a BMP's rows run bottom to top
+        for column in range(size):
+            near = [((column - x) ** 2 + (row - y) ** 2) ** 0.5 for x, y in ((5, 5), (11, 11))]
+            colour = light if min(near) <= 2.2 else blue if ((column - 11) ** 2 + (row - 4) ** 2) <= 3 else dark
+            pixels.append(bytes(colour))
+    image = struct.pack("<IiiHHIIiiII", 40, size, size * 2, 1, 32, 0, 0, 0, 0, 0, 0) + b"".join(pixels)
+    image += b"\0" * (4 * size)  # the AND mask: every pixel shown
+    return struct.pack("<HHH", 0, 1, 1) + struct.pack("<BBBBHHII", size, size, 0, 0, 1, 32, len(image), 22) + image
+
+
+ICON = _icon()
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon() -> Response:
+    """The icon browsers ask every site for."""
+    return Response(ICON, media_type="image/vnd.microsoft.icon", headers={"Cache-Control": "public, max-age=86400"})
 
 EXAMPLE = """PREFIX kz: <https://w3id.org/kzgraph/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -55,19 +99,77 @@ def examples(catalogue: dict[str, NamedQuery]) -> list[dict[str, str]]:
     return out
 
 
+VOCABULARY = """
+SELECT DISTINCT ?term ?kind WHERE {
+  { ?s ?term ?o BIND("property" AS ?kind) } UNION { ?s a ?term BIND("class" AS ?kind) }
+}
+"""
+
+
+def vocabulary(store: Any) -> dict[str, list[str]]:
+    """The classes and properties the store uses, for the editor to complete (one query)."""
+    found: dict[str, list[str]] = {"class": [], "property": []}
+    for row in linked_data.select_rows(store.query(VOCABULARY)):
+        if isinstance(row.term, URIRef):
+            found[str(row.kind)].append(str(row.term))
+    return {kind: sorted(terms) for kind, terms in found.items()}
+
+
+PROLOGUE = re.compile(r"\A(?:\s+|#[^\n]*\n|(?i:PREFIX)\s+[^\s:]*:\s*<[^>]*>|(?i:BASE)\s*<[^>]*>)*")
+SELECT = re.compile(r"\A(?i:SELECT)\b")
+
+
+def count_query(sparql: str) -> str | None:
+    """A query that counts the rows of a SELECT query (its prologue kept, the query as a subquery), or None
+    for other forms and for a SELECT with a VALUES block after it, which cannot stand as a subquery."""
+    prologue = PROLOGUE.match(sparql)
+    body = sparql[prologue.end() if prologue else 0:]
+    if not SELECT.match(body) or re.search(r"}\s*(?i:VALUES)\b[^}]*}\s*\Z", body):
+        return None
+    return f"{sparql[:len(sparql) - len(body)]}SELECT (COUNT(*) AS ?kzgraphRows) WHERE {{\n{body}\n}}"
+
+
+def count_rows(kg: Any, sparql: str) -> int | None:
+    """The real number of rows of a SELECT query that the row limit cut, where a count query answers (within
+    the same limits as any query), else None."""
+    counting = count_query(sparql)
+    if counting is None:
+        return None
+    try:
+        rows = list(query_module.run(kg, counting))
+        return int(cast(Any, rows[0])[0]) if rows else None
+    except (KzgraphError, ValueError, TypeError, IndexError):
+        return None
+
+
 def page(request: Request, kg: Any, catalogue: dict[str, NamedQuery], sparql: str | None, status: int = 200,
          error: str | None = None, store: Any = None) -> Response:
-    """The query page, with the answer to ``sparql`` (run through the query service ``kg``) when one is given;
+    """The query page, with the answer to ``sparql`` (run through the query service ``kg``) when one is given,
+    the page of its rows asked for (``?page=``), and where the row limit cut it the real count;
     ``store`` is read for the list of named graphs (default: ``kg``)."""
     result = None
     if error is None and sparql and sparql.strip():
         try:
-            result = table(query_module.run(kg, sparql), root=root_of(request))
+            number = int(request.query_params.get("page", "1"))
+        except ValueError:
+            number = 1
+        try:
+            result = table(query_module.run(kg, sparql), root=root_of(request),
+                           offset=max(number - 1, 0) * TABLE_LIMIT)
+            if result.cut and result.kind == "SELECT":
+                result.count = count_rows(kg, sparql)
         except KzgraphError as failure:
             error, status = str(failure), failure.http_status
-    graphs = [term(g, root=root_of(request)) for g in linked_data.named_graphs(store if store is not None else kg)]
+    source = store if store is not None else kg
+    graphs = [term(g, root=root_of(request)) for g in linked_data.named_graphs(source)]
+    settings = getattr(request.app.state, "settings", None)
+    config = {"endpoint": root_of(request) + "/sparql", "root": root_of(request), "base": BASE,
+              "query": sparql if sparql else EXAMPLE,
+              "run": bool(sparql and sparql.strip()), "prefixes": dict(sorted(PREFIXES.items())),
+              "terms": vocabulary(source), "examples": examples(catalogue)}
     response: Response = render(request, "query.html", status_code=status, query=sparql if sparql else EXAMPLE,
-                  table=result, error=error, examples=examples(catalogue), graphs=graphs)
+                                table=result, error=error, examples=config["examples"], graphs=graphs,
+                                config=config, max_rows=getattr(settings, "max_rows", None))
     return response
 
 
@@ -96,3 +198,19 @@ async def query_page_form(request: Request, kg: Any = Depends(get_service), stor
         return page(request, kg, catalogue, queries[0], store=store, status=400,
                     error="the form holds more than one query")
     return page(request, kg, catalogue, queries[0] if queries else None, store=store)
+
+
+@router.get("/search", name="search")
+def search(request: Request, q: str = "", store: Any = Depends(get_store)) -> Response:
+    """Resources by label: English and German labels, alternative labels, acronyms (HTML, or JSON for tools)."""
+    hits, total = linked_data.search(store, q) if q.strip() else ([], 0)
+    found = linked_data.labels(store, [h.iri for h in hits] + [h.kind for h in hits if h.kind is not None])
+    root = root_of(request)
+    if wants_html(request, ("application/json",)):
+        rows = [{"resource": term(h.iri, found, root), "text": term(h.text), "by": curie(str(h.via)),
+                 "kind": term(h.kind, found, root) if h.kind is not None else None} for h in hits]
+        return render(request, "search.html", q=q, hits=rows, total=total, limit=linked_data.SEARCH_LIMIT)
+    return JSONResponse({"q": q, "total": total, "truncated": total > len(hits),
+                         "hits": [{"iri": str(h.iri), "label": best_label(found.get(h.iri)), "matched": str(h.text),
+                                   "language": h.text.language, "property": str(h.via),
+                                   "type": str(h.kind) if h.kind is not None else None} for h in hits]})

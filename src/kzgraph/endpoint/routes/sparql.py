@@ -37,6 +37,7 @@ from kzgraph.endpoint.http import (
     settings,
 )
 from kzgraph.endpoint.service_description import graph_sizes, service_description, void_description
+from kzgraph.endpoint.templating import endpoint_page, wants_html
 from kzgraph.errors import ProtocolError
 from kzgraph.service.guarded import GuardedStore, RemoteGuardedStore
 from kzgraph.service.writes import Delta
@@ -174,6 +175,8 @@ async def sparql_get(request: Request) -> Response:
         raise ProtocolError(400, "an update is sent by POST (SPARQL 1.1 Protocol §2.2), not by GET")
     text = _one(params.getlist("query"), "query")
     if text is None:
+        if wants_html(request, GRAPH_TYPES):  # a browser: a page on the endpoint, not the RDF description
+            return endpoint_page(request, settings(request))
         return await describe_service(request)
     return await run_query(request, text, params.getlist("default-graph-uri"), params.getlist("named-graph-uri"))
 
