@@ -371,6 +371,18 @@ class WorkerPool:
             if len(self._slow) > 4096:
                 self._slow.popitem(last=False)
 
+    def _answered(self, key: str | None, started: float) -> None:
+        """Note a query that took longer than ``slow_seconds``, so that it no longer takes the last worker."""
+        if key is not None and time.monotonic() - started > self.slow_seconds:
+            self._remember_slow(key)
+
+    def _timed_out(self, key: str | None, timeout: float | None) -> QueryTimeout:
+        """Note a query stopped at the time limit, and the error its client gets."""
+        if key is not None:
+            self._remember_slow(key)
+        after = f"after {timeout:g} s, " if timeout is not None else ""
+        return QueryTimeout(f"the query was stopped {after}the time limit of this endpoint; simplify it or add a LIMIT")
+
     def call(self, message: Request, timeout: float | None, wait: float | None, key: str | None = None) -> Reply:
         """Send a request to an idle worker and return its reply.
 
@@ -408,15 +420,11 @@ class WorkerPool:
             started = time.monotonic()
             try:
                 reply = worker.call(message, timeout)
-                if key is not None and time.monotonic() - started > self.slow_seconds:
-                    self._remember_slow(key)
+                self._answered(key, started)
                 return reply
             except TimeoutError:
-                if key is not None:
-                    self._remember_slow(key)
                 worker, _ = self._replace(worker)
-                raise QueryTimeout(f"the query was stopped after {timeout:g} s, the time limit of this "
-                                   "endpoint; simplify it or add a LIMIT") from None
+                raise self._timed_out(key, timeout) from None
             except (EOFError, OSError):
                 worker, code = self._replace(worker)
                 limit = self.config.memory_limit_mb
@@ -462,14 +470,10 @@ class WorkerPool:
                 loop.remove_reader(connection.fileno())
             reply = cast(Reply, connection.recv())
             healthy = True
-            if key is not None and time.monotonic() - started > self.slow_seconds:
-                self._remember_slow(key)
+            self._answered(key, started)
             return reply
         except TimeoutError:
-            if key is not None:
-                self._remember_slow(key)
-            raise QueryTimeout(f"the query was stopped after {timeout:g} s, the time limit of this "
-                               "endpoint; simplify it or add a LIMIT") from None
+            raise self._timed_out(key, timeout) from None
         except (EOFError, OSError):
             limit = self.config.memory_limit_mb
             hint = f" (more than the {limit} MB a query worker may use?)" if limit else ""
