@@ -83,11 +83,24 @@ def test_a_list_format_that_is_not_offered_gets_406(server):
 
 # --- running a query ----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", sorted(CATALOGUE))
+# the register's queries answer over the curated data with the register imported (test below)
+CURATED = sorted(name for name in CATALOGUE if not name.startswith("register-"))
+REGISTER = sorted(name for name in CATALOGUE if name.startswith("register-"))
+
+
+@pytest.mark.parametrize("name", CURATED)
 def test_every_named_query_over_http_gives_the_rows_of_kzgraph_query(server, real_graph, name):
     rows = rows_of(get(f"{server}/queries/{name}"))
     assert rows == expected_rows(real_graph, name)
     assert rows, f"{name} answers rows on the real data"
+
+
+def test_the_registers_named_queries_over_http_give_the_rows_of_kzgraph_query(real_register_graph):
+    with serving(create_app(real_register_graph, workers=1)) as url:
+        for name in REGISTER:
+            rows = rows_of(get(f"{url}/queries/{name}"))
+            assert rows == expected_rows(real_register_graph, name)
+            assert rows, f"{name} answers rows on the curated data with the register"
 
 
 @pytest.mark.parametrize("name, params", [

@@ -96,7 +96,9 @@ def terms(result) -> list[tuple]:
     return [tuple(term(row[var]) for var in result.vars) for row in result]
 
 
-@pytest.mark.parametrize("name", sorted(CATALOGUE))
+# the remote stores hold the curated build; the register's queries are compared with the CSV in
+# tests/importers/test_sipri_queries.py and over HTTP in tests/test_catalogue_http.py
+@pytest.mark.parametrize("name", sorted(name for name in CATALOGUE if not name.startswith("register-")))
 def test_every_named_query_answers_identically_on_the_embedded_and_the_remote_store(name, remote, real_graph):
     sparql = CATALOGUE[name].bind({})
     here, there = real_graph.query(sparql), remote.query(sparql)
