@@ -1,5 +1,6 @@
-"""The W3C SPARQL 1.1 test manifests of the Protocol, the Graph Store HTTP Protocol and the Service
-Description, run against a real uvicorn server of the endpoint with writes enabled (one test per entry).
+"""The W3C SPARQL 1.1 test manifests of the Protocol and the Service Description, run against a real
+uvicorn server of the endpoint with writes enabled (one test per entry). The Graph Store HTTP Protocol suite
+runs in tests/test_w3c_graph_store.py.
 
 The manifests are read from ../shared/reference/w3c-sparql-protocol beside the project. Their data files
 are loaded into named graphs with the IRIs the tests use; a graph IRI that a request names without data
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -35,7 +35,6 @@ if not REFERENCE.is_dir():
                 allow_module_level=True)
 
 PROTOCOL, _ = read_manifest(REFERENCE / "protocol" / "manifest.ttl")
-GRAPH_STORE, GRAPH_STORE_MISSING = read_manifest(REFERENCE / "graph-store-protocol" / "manifest.ttl")
 SERVICE_DESCRIPTION, _ = read_manifest(REFERENCE / "service-description" / "manifest.ttl")
 
 
@@ -111,38 +110,6 @@ def test_protocol(fresh, test):
             f"{response.text[:300]}"
         if response.status_code < 300:
             check_format(response, request.expected)
-
-
-@pytest.mark.parametrize("test", GRAPH_STORE or [None], ids=lambda t: t.name if t else "included-manifests")
-def test_graph_store_protocol(fresh, test):
-    if test is None:
-        pytest.skip("the graph store manifest includes " + ", ".join(p.name for p in GRAPH_STORE_MISSING)
-                    + f", which {REFERENCE / 'graph-store-protocol'} does not hold; "
-                      "tests/test_endpoint_graph_store.py checks the protocol's cases instead")
-    if "DirectGraphIdentification" in test.requires:
-        pytest.skip("the endpoint identifies graphs indirectly (?graph=IRI), not by their own URL")
-    store = fresh + "/rdf-graphs/service"
-    host = urlsplit(fresh).netloc
-    new_path = None
-    for request in test.requests:
-        path = request.path.replace("$HOST$", host).replace("$GRAPHSTORE$", store)
-        if new_path:
-            path = path.replace("$NEWPATH$", new_path)
-        body = request.body.replace(b"$HOST$", host.encode()).replace(b"$GRAPHSTORE$", store.encode()) \
-            if request.body else None
-        headers = [(k, v) for k, v in request.headers if k.lower() != "host"]
-        response = httpx.request(request.method, path if "://" in path else fresh + path,
-                                 headers=[*headers, ("Authorization", f"Bearer {TOKEN}")], content=body, timeout=60)
-        assert request.expected.accepts(response.status_code), f"{test.name}: {response.status_code} {response.text}"
-        if request.expected.location:
-            new_path = response.headers["location"]
-        if request.expected.body is not None:
-            media = (request.expected.content_type or "text/turtle").split(";")[0]
-            want = Graph().parse(data=request.expected.body.replace("$HOST$", host).replace("$GRAPHSTORE$", store),
-                                 format=GRAPH_TYPES.get(media, "turtle"))
-            got = Graph().parse(data=response.content,
-                                format=GRAPH_TYPES[response.headers["content-type"].split(";")[0]])
-            assert got.isomorphic(want), f"{test.name}: the graph differs from the expected one"
 
 
 def service_description(url: str, accept: str) -> Graph:

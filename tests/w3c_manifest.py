@@ -3,7 +3,9 @@ from ../shared/reference/w3c-sparql-protocol beside the project, and running the
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from pathlib import Path
 
 from rdflib import RDF, RDFS, Graph, Namespace
@@ -12,6 +14,7 @@ from rdflib.collection import Collection
 from kzgraph.store.loading import PROJECT_ROOT
 
 REFERENCE = PROJECT_ROOT.parent / "shared" / "reference" / "w3c-sparql-protocol"
+GRAPH_STORE_REFERENCE = PROJECT_ROOT.parent / "shared" / "reference" / "w3c-graph-store-tests"
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
 HT = Namespace("http://www.w3.org/2011/http#")
 HTS = Namespace("http://www.w3.org/2011/http-statusCodes#")
@@ -62,7 +65,13 @@ def _status(term) -> int | str:
     name = local_name(term)
     if name.startswith("StatusCode") and name.endswith("xx"):
         return name[len("StatusCode"):]
-    return int(name) if name.isdigit() else name
+    if name.isdigit():
+        return int(name)
+    # a named code of the HTTP vocabulary (hts:Created, hts:NoContent, hts:OK) as its number
+    constant = re.sub(r"(?<=[a-z])(?=[A-Z])", "_", name).upper()
+    if constant in HTTPStatus.__members__:
+        return int(HTTPStatus[constant])
+    raise ValueError(f"the manifest names the status {term}, which is not an HTTP status code")
 
 
 def _expected(graph: Graph, response, folder: Path) -> Expected:

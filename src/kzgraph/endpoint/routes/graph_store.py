@@ -11,6 +11,11 @@ their default graph).
   ``Location``.
 * ``DELETE`` (§5.4): drop the graph (200); 404 if there is none.
 
+The same service answers at ``/gsp`` (the path the W3C test suite addresses), which also identifies graphs
+directly (§4.1): ``/gsp/{path}`` names the graph whose IRI is that request URL (without its query), and
+``POST /gsp`` names the graph it creates ``/gsp/{uuid}`` under the server, so its ``Location`` is both the
+graph's IRI and its URL.
+
 Reads are open like SPARQL queries; writes need the endpoint's bearer token and pass the same SHACL
 validation as SPARQL updates (422 with the report otherwise). Blank nodes of a payload are always new.
 """
@@ -38,13 +43,21 @@ from kzgraph.service.writes import Delta, payload_format
 router = APIRouter(tags=["SPARQL 1.1 Graph Store HTTP Protocol"])
 
 SERVICE_PATH = "/rdf-graphs/service"
+# The alias the W3C Graph Store Protocol tests address; below it graphs are named by their own URL.
+ALIAS_PATH = "/gsp"
+DIRECT_PATH = ALIAS_PATH + "/{graph_path:path}"
 # Graphs that POST to the service creates are named under this namespace.
 POSTED = GRAPH["posted/"]
 
 
 def target(request: Request) -> str | None:
-    """The graph a request names: ``?graph=IRI`` or ``?default`` (None), exactly one of them."""
+    """The graph a request names: ``?graph=IRI`` or ``?default`` (None), exactly one of them; under
+    ``/gsp/`` the request URL itself (direct identification)."""
     params = request.query_params
+    if "graph_path" in request.path_params:
+        if "graph" in params or "default" in params:
+            raise ProtocolError(400, "a graph named by its URL takes neither ?graph= nor ?default")
+        return str(request.url.replace(query="", fragment=""))
     graphs = params.getlist("graph")
     if ("default" in params and graphs) or len(graphs) > 1:
         raise ProtocolError(400, "name one graph: ?graph=IRI or ?default")
@@ -58,7 +71,13 @@ def target(request: Request) -> str | None:
     return name
 
 
+def _direct(request: Request) -> bool:
+    return request.url.path == ALIAS_PATH or request.url.path.startswith(ALIAS_PATH + "/")
+
+
 def _location(request: Request, name: str) -> str:
+    if _direct(request):
+        return name
     return f"{request.url_for('graph_store')}?graph={quote(name, safe='')}"
 
 
@@ -80,6 +99,10 @@ def _parts(body: bytes, content_type: str) -> list[tuple[bytes, str]]:
             for part in message.iter_parts()]
 
 
+@router.head(DIRECT_PATH, include_in_schema=False)
+@router.get(DIRECT_PATH, include_in_schema=False)
+@router.head(ALIAS_PATH, include_in_schema=False)
+@router.get(ALIAS_PATH, include_in_schema=False)
 @router.head(SERVICE_PATH, include_in_schema=False)
 @router.get(SERVICE_PATH, name="graph_store", summary="Get a graph")
 async def get_graph(request: Request) -> Response:
@@ -93,6 +116,8 @@ async def get_graph(request: Request) -> Response:
     return await graph_response(request, graph)
 
 
+@router.put(DIRECT_PATH, include_in_schema=False)
+@router.put(ALIAS_PATH, include_in_schema=False)
 @router.put(SERVICE_PATH, summary="Replace a graph")
 async def put_graph(request: Request) -> Response:
     require_writer(request)
@@ -109,12 +134,18 @@ def _created(delta: Delta, name: str | None) -> bool:
     return name in delta.graphs_created
 
 
+@router.post(DIRECT_PATH, include_in_schema=False)
+@router.post(ALIAS_PATH, include_in_schema=False)
 @router.post(SERVICE_PATH, summary="Add to a graph, or create a new graph")
 async def post_graph(request: Request) -> Response:
     require_writer(request)
     params = request.query_params
-    create = "graph" not in params and "default" not in params
-    name = str(POSTED) + str(uuid.uuid4()) if create else target(request)
+    create = "graph" not in params and "default" not in params and "graph_path" not in request.path_params
+    if create:
+        name: str | None = (str(request.url.replace(path=ALIAS_PATH + "/", query="", fragment="")) if _direct(request)
+                            else str(POSTED)) + str(uuid.uuid4())
+    else:
+        name = target(request)
     content_type = _payload_type(request)
     body = await read_body(request)
     parts = _parts(body, content_type) if media_type(request)[0] == "multipart/form-data" else [(body, content_type)]
@@ -125,6 +156,8 @@ async def post_graph(request: Request) -> Response:
     return PlainTextResponse("created\n" if created else "merged\n", status_code=201 if created else 200)
 
 
+@router.delete(DIRECT_PATH, include_in_schema=False)
+@router.delete(ALIAS_PATH, include_in_schema=False)
 @router.delete(SERVICE_PATH, summary="Drop a graph")
 async def delete_graph(request: Request) -> Response:
     require_writer(request)
