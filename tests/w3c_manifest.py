@@ -10,6 +10,7 @@ from pathlib import Path
 
 from rdflib import RDF, RDFS, Graph, Namespace
 from rdflib.collection import Collection
+from rdflib.term import Node
 
 from kzgraph.store.loading import PROJECT_ROOT
 
@@ -53,15 +54,15 @@ class ProtocolTest:
     requires: set[str] = field(default_factory=set)
 
 
-def local_name(iri) -> str:
+def local_name(iri: object) -> str:
     return str(iri).rsplit("#", 1)[-1]
 
 
-def _items(graph: Graph, node) -> list:
+def _items(graph: Graph, node: Node | None) -> list[Node]:
     return list(Collection(graph, node)) if node is not None else []
 
 
-def _status(term) -> int | str:
+def _status(term: Node) -> int | str:
     name = local_name(term)
     if name.startswith("StatusCode") and name.endswith("xx"):
         return name[len("StatusCode"):]
@@ -74,14 +75,14 @@ def _status(term) -> int | str:
     raise ValueError(f"the manifest names the status {term}, which is not an HTTP status code")
 
 
-def _expected(graph: Graph, response, folder: Path) -> Expected:
+def _expected(graph: Graph, response: Node | None, folder: Path) -> Expected:
     expected = Expected()
     for status in graph.objects(response, MF.expectedStatus):
         expected.statuses.add(_status(status))
     for value in graph.objects(response, HT.statusCodeValue):
-        expected.statuses.add(int(value))
+        expected.statuses.add(int(str(value)))
     boolean = graph.value(response, MF.expectedBoolean)
-    expected.boolean = None if boolean is None else bool(boolean.toPython())
+    expected.boolean = None if boolean is None else str(boolean) in ("true", "1")
     fmt = graph.value(response, MF.expectedFormat)
     expected.format = None if fmt is None else str(fmt)
     body = graph.value(response, HT.body)
@@ -95,7 +96,7 @@ def _expected(graph: Graph, response, folder: Path) -> Expected:
     return expected
 
 
-def _request(graph: Graph, node, folder: Path) -> Request:
+def _request(graph: Graph, node: Node, folder: Path) -> Request:
     headers = [(str(graph.value(h, HT.fieldName)), str(graph.value(h, HT.fieldValue)))
                for h in _items(graph, graph.value(node, HT.headers))]
     body_node = graph.value(node, HT.body)
