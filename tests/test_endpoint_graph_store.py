@@ -172,3 +172,25 @@ def test_a_graph_store_write_is_validated_like_an_update():
         assert {r["shape"] for r in answer.json()["results"] if r["severity"] == "Violation"} == {
             "https://w3id.org/kzgraph/shapes#CitationShape"}
     assert set(kg.dataset.quads((None, None, None, None))) == before
+
+
+def test_under_gsp_a_graph_is_named_by_its_url_and_the_same_graph_is_reached_indirectly(store):
+    service, url = store
+    direct = f"{url}/gsp/people/direct.ttl"
+    assert send("PUT", direct, JOHN, TURTLE).status_code == 201
+    by_name = httpx.get(service, params={"graph": direct}, headers={"Accept": "text/turtle"})
+    assert by_name.status_code == 200 and turtle(by_name).isomorphic(Graph().parse(data=JOHN, format="turtle"))
+    assert turtle(httpx.get(f"{url}/gsp", params={"graph": direct})).isomorphic(turtle(by_name))
+    assert send("PUT", direct, JANE, TURTLE, graph=direct).status_code == 400  # a URL and ?graph= at once
+    assert httpx.put(direct, content=JANE, headers=TURTLE).status_code == 401  # writes still need the token
+    assert send("DELETE", direct).status_code == 200
+    assert httpx.head(direct).status_code == 404
+
+
+def test_post_to_gsp_creates_a_graph_whose_iri_is_its_location(store):
+    service, url = store
+    created = send("POST", f"{url}/gsp", JOHN, TURTLE)
+    assert created.status_code == 201 and created.headers["location"].startswith(f"{url}/gsp/")
+    location = created.headers["location"]
+    assert turtle(httpx.get(location)).isomorphic(Graph().parse(data=JOHN, format="turtle"))
+    assert httpx.get(service, params={"graph": location}).status_code == 200
