@@ -117,7 +117,9 @@ def test_http_metrics_as_csv(server):
                                              ({"basis": "tiv"}, "SIPRI register import"),
                                              ({"view": "mine"}, "unknown view"),
                                              ({"format": "xml"}, "unknown format"),
-                                             ({"as_of": "yesterday"}, "yesterday")])
+                                             ({"as_of": "yesterday"}, "yesterday"),
+                                             ({"as_of": "2014-02-30"}, "day is out of range for month"),
+                                             ({"as_of": "2014-13-01"}, "there is no month 13")])
 def test_http_bad_parameters_get_400_with_the_reason(server, params, message):
     answer = httpx.get(f"{server}/metrics", params=params)
     assert answer.status_code == 400 and message in answer.json()["detail"]

@@ -400,7 +400,6 @@ def _param_text(value: Any) -> str:
     raise UsageError(f"parameter value {value!r}: give text, a number, a date or an IRI")
 
 
-AS_OF = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
 
 def check_as_of(value: str | int | dt.date | None) -> str | int | dt.date | None:
@@ -413,21 +412,15 @@ def check_as_of(value: str | int | dt.date | None) -> str | int | dt.date | None
     Traceback (most recent call last):
     kzgraph.errors.UsageError: not a date or year: '2014-13-01' (expected YYYY, ...): there is no month 13
     """
+    from kzgraph.analysis.projections import as_year
+
     if value is None or isinstance(value, dt.date) or (isinstance(value, int) and not isinstance(value, bool)):
         return value
-    text = str(value).strip()
-    match = AS_OF.fullmatch(text)
-    problem = "" if match else "not of that form"
-    if match and match.group(2) and not 1 <= int(match.group(2)) <= 12:
-        problem = f"there is no month {match.group(2)}"
-    elif match and match.group(3):
-        try:
-            dt.date.fromisoformat(text)
-        except ValueError as error:
-            problem = str(error)
-    if problem:
-        raise UsageError(f"not a date or year: {value!r} (expected YYYY, YYYY-MM or YYYY-MM-DD): {problem}")
-    return text
+    try:
+        as_year(value)
+    except UsageError as error:  # reported as the plain usage error the Python guide shows
+        raise UsageError(str(error)) from None
+    return str(value).strip()
 
 
 def make_parents(path: Path) -> None:

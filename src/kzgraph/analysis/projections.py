@@ -50,6 +50,7 @@ import csv
 import datetime as dt
 import itertools
 import math
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -607,16 +608,38 @@ def _local(iri: str) -> str:
     return iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
 
 
+#: A year, a month or a day: ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``.
+AS_OF = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+
+
 def as_year(value: int | str | dt.date | None) -> int | None:
-    """A year from an int, an ISO date string (``"2014"``, ``"2014-05"``, ``"2014-05-01"``) or a date."""
+    """A year from an int, an ISO date string (``"2014"``, ``"2014-05"``, ``"2014-05-01"``) or a date; a
+    string that is not a real year, month or day is a :class:`ProjectionError` that says why.
+
+    >>> as_year("2014-02-28")
+    2014
+    >>> as_year("2014-02-30")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    kzgraph.analysis.projections.ProjectionError: not a date or year: '2014-02-30' (...): day is out of range for month
+    """
     if value is None or isinstance(value, int):
         return value
     if isinstance(value, dt.date):
         return value.year
     text = str(value).strip()
-    if len(text) >= 4 and text[:4].isdigit() and (len(text) == 4 or text[4] == "-"):
-        return int(text[:4])
-    raise ProjectionError(f"not a date or year: {value!r} (expected YYYY, YYYY-MM or YYYY-MM-DD)")
+    match = AS_OF.fullmatch(text)
+    problem = "" if match else "not of that form"
+    if match and match.group(2) and not 1 <= int(match.group(2)) <= 12:
+        problem = f"there is no month {match.group(2)}"
+    elif match and match.group(3):
+        try:
+            dt.date.fromisoformat(text)
+        except ValueError as error:
+            problem = str(error)
+    if problem:
+        raise ProjectionError(f"not a date or year: {value!r} (expected YYYY, YYYY-MM or YYYY-MM-DD): {problem}")
+    return int(text[:4])
 
 
 def project(kg: Queryable, name: str, start: int | None = None, end: int | None = None, *,
