@@ -7,7 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from kzgraph import KZGraph
+from kzgraph.build.pipeline import build_dir
+from kzgraph.build.provenance import sources_folder
 from kzgraph.errors import UsageError
+from kzgraph.project import Project
 from kzgraph.settings import Settings, settings_markdown
 
 from .helpers import kzgraph
@@ -45,3 +49,20 @@ def test_every_setting_with_a_flag_is_an_option_of_serve_or_query(tmp_path):
 def test_a_bad_environment_value_exits_2_without_a_traceback(tmp_path):
     result = kzgraph("query", "ASK {}", build_dir=tmp_path, KZGRAPH_TIMEOUT="never")
     assert result.returncode == 2 and "KZGRAPH_TIMEOUT" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_project_its_builds_and_its_sources_are_chosen_by_one_rule(tmp_path, monkeypatch):
+    monkeypatch.setenv("KZGRAPH_SOURCES", str(tmp_path / "from-environment"))
+    monkeypatch.setenv("KZGRAPH_BUILD", str(tmp_path / "builds"))
+    assert Project.configured().sources == tmp_path / "from-environment"
+    assert sources_folder() == tmp_path / "from-environment"
+    assert build_dir() == (tmp_path / "builds").resolve()
+    given = Settings.load(sources=tmp_path / "given")
+    assert Project.configured(given).sources == tmp_path / "given"
+    assert KZGraph(settings=given).project.sources == tmp_path / "given"
+
+
+def test_without_a_configured_sources_folder_the_documents_are_looked_for_beside_the_project(monkeypatch):
+    monkeypatch.delenv("KZGRAPH_SOURCES", raising=False)
+    project = Project.configured(Settings.load(project=ROOT))
+    assert project.sources == ROOT.parent / "shared" / "seeds"

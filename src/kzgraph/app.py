@@ -74,8 +74,7 @@ class KZGraph:
         if isinstance(project, Project):
             self.project = project
         else:
-            folder = Path(project) if project is not None else self.settings.project
-            self.project = Project.locate(folder, build_dir=self.settings.build_dir, sources=self.settings.sources)
+            self.project = Project.configured(self.settings, Path(project) if project is not None else None)
         self._store = store
         self._service: GuardedStore | RemoteGuardedStore | None = None
 

@@ -12,6 +12,9 @@ project is read-only, so its builds go to the user's cache folder (``$XDG_CACHE_
 never into site-packages. The source documents are in ``KZGRAPH_SOURCES`` (``--sources``), else in
 ``../shared/seeds`` beside the project.
 
+:meth:`Project.configured` is that rule applied to :class:`~kzgraph.settings.Settings` (by default read from
+the environment); it is the one place where a project, its builds and its sources folder are chosen.
+
 >>> project = Project.locate(Path(__file__).resolve().parents[2])
 >>> project.ontology_dir.name, project.packaged
 ('ontology', False)
@@ -26,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from kzgraph.errors import UsageError
+from kzgraph.settings import Settings
 
 PACKAGED = Path(__file__).resolve().parent / "_project"
 CHECKOUT = Path(__file__).resolve().parents[2]
@@ -78,6 +82,14 @@ class Project:
             builds = root / "build"
         seeds = Path(sources).expanduser() if sources is not None else root.parent / "shared" / "seeds"
         return cls(root=root, build_root=builds, sources=seeds, packaged=packaged)
+
+    @classmethod
+    def configured(cls, settings: Settings | None = None, given: Path | None = None) -> Project:
+        """The project that ``settings`` name (default: :meth:`Settings.load`, the environment): ``given``,
+        else ``settings.project``, located by :meth:`locate` with the settings' build and sources folders."""
+        settings = settings if settings is not None else Settings.load()
+        return cls.locate(given if given is not None else settings.project, build_dir=settings.build_dir,
+                          sources=settings.sources)
 
     @property
     def ontology_dir(self) -> Path:

@@ -25,6 +25,7 @@ from kzgraph.build import statistics as stats
 from kzgraph.build.derive import derive
 from kzgraph.errors import BuildError, NoBuildError, StoreError
 from kzgraph.project import Project
+from kzgraph.settings import Settings
 from kzgraph.store.loading import DATA_DIR, load_dataset, project_files
 from kzgraph.store.local import KnowledgeGraph, union_graph
 from kzgraph.store.local import open as open_store
@@ -55,8 +56,7 @@ class BuildResult:
 def build_dir() -> Path:
     """Where builds of the default project go: ``$KZGRAPH_BUILD``, else the project's ``build/`` (see
     :class:`kzgraph.project.Project`)."""
-    given = os.environ.get("KZGRAPH_BUILD")
-    return Project.locate(None, build_dir=Path(given) if given else None).build_root
+    return Project.configured().build_root
 
 
 def current_build(folder: Path | None = None) -> Path:
@@ -105,9 +105,8 @@ def build(out: Path | None = None, backend: str = "oxigraph", sources: Path | No
     started = time.perf_counter()
     if project is None:
         beside = data_dir is not None and (data_dir.parent / "ontology").is_dir()
-        given = os.environ.get("KZGRAPH_BUILD")
-        project = Project.locate(data_dir.parent if beside and data_dir else None,
-                                 build_dir=out or (Path(given) if given else None), sources=sources)
+        project = Project.configured(Settings.load(build_dir=out, sources=sources),
+                                     data_dir.parent if beside and data_dir else None)
     out = out or project.build_root
     data_dir = data_dir or project.data_dir
     files = project_files(data_dir=data_dir, ontology_dir=project.ontology_dir)
@@ -122,8 +121,7 @@ def build(out: Path | None = None, backend: str = "oxigraph", sources: Path | No
     if not report.conforms:
         raise BuildError(f"SHACL validation found {len(report.violations)} violation(s)", report=report)
     if check_provenance:
-        sources = sources or (Path(os.environ["KZGRAPH_SOURCES"]) if os.environ.get("KZGRAPH_SOURCES")
-                              else project.sources)
+        sources = sources or project.sources
         if not sources.is_dir():
             raise BuildError(f"sources folder {sources} not found (set KZGRAPH_SOURCES or --sources)")
         problems = provenance.check_graph(union_graph(kg), sources) + imported_register_problems(kg, extra or [])

@@ -22,7 +22,6 @@ The texts are read from a sources folder (``../shared/seeds`` beside the project
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -34,9 +33,9 @@ from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from kzgraph.namespaces import CONCEPT, KZ, PREFIXES
+from kzgraph.project import Project
 
 MAX_CITATION_LINES = 60
-PROJECT_ROOT = Path(__file__).resolve().parents[3]
 
 NUMERIC_TYPES = {XSD.integer, XSD.decimal, XSD.double, XSD.float, XSD.int, XSD.long,
                  XSD.positiveInteger, XSD.nonNegativeInteger}
@@ -87,7 +86,8 @@ class Problem:
 
 
 def sources_folder() -> Path:
-    return Path(os.environ.get("KZGRAPH_SOURCES", PROJECT_ROOT.parent / "shared" / "seeds"))
+    """The sources folder of the configured project (:meth:`kzgraph.project.Project.configured`)."""
+    return Project.configured().sources
 
 
 @lru_cache(maxsize=16)

@@ -8,7 +8,6 @@ http(s) IRIs, and IRIs under the kzgraph base (``https://w3id.org/kzgraph/``) li
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from rdflib.query import Result, ResultRow
 from rdflib.term import Node
 
 from kzgraph.namespaces import BASE, PREFIXES
+from kzgraph.settings import Settings
 from kzgraph.sparql import describe as linked_data
 from kzgraph.sparql.describe import local_path
 from kzgraph.sparql.media_types import NotAcceptable, negotiate
@@ -234,17 +234,15 @@ def render(request: Request, template: str, status_code: int = 200, headers: Map
 
 
 def sources_folder(request: Request) -> Path | None:
-    """The folder of the source documents: the served project's, else the app's settings (``sources``), else
-    ``KZGRAPH_SOURCES``; None when none is configured. The documents are read at run time, never stored."""
+    """The folder of the source documents: the served project's, else the one the app's settings (or the
+    environment) configure; None when none is configured. The documents are read at run time, never stored."""
     kzgraph = getattr(request.app.state, "kzgraph", None)
     project = getattr(kzgraph, "project", None)
     if project is not None and getattr(project, "sources", None) is not None:
         return Path(project.sources)
     settings = getattr(request.app.state, "settings", None)
-    if settings is not None and getattr(settings, "sources", None) is not None:
-        return Path(settings.sources)
-    given = os.environ.get("KZGRAPH_SOURCES")
-    return Path(given) if given else None
+    configured = settings.sources if isinstance(settings, Settings) else Settings.load().sources
+    return Path(configured) if configured is not None else None
 
 
 def cited_passages(request: Request, citations: Iterable[linked_data.Citation], labels: Labels
