@@ -6,7 +6,7 @@ import pytest
 from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import isomorphic
 
-from kzgraph.build.pipeline import DUMP_NAME, BuildError, build, open_build, union_graph
+from kzgraph.build.pipeline import DUMP_NAME, STORE_NAME, BuildError, build, open_build, union_graph
 from kzgraph.namespaces import KZ
 from kzgraph.store.loading import DATA_DIR, ParseError
 
@@ -17,7 +17,7 @@ CSTO = URIRef("https://w3id.org/kzgraph/id/org/CSTO")
 def test_a_build_publishes_dump_void_and_coverage(small_data, tmp_path):
     result = build(out=tmp_path / "build", data_dir=small_data, coverage_copy=small_data / "COVERAGE.md")
     folder = tmp_path / "build" / "current"
-    assert {p.name for p in folder.iterdir()} == {"kzgraph.nq", "void.ttl", "coverage.md"}
+    assert {p.name for p in folder.iterdir()} == {"kzgraph.nq", "store", "void.ttl", "coverage.md"}
     void = Graph().parse(folder / "void.ttl")
     triples = void.value(URIRef("https://w3id.org/kzgraph/dataset"), URIRef("http://rdfs.org/ns/void#triples"))
     assert int(triples) == result.triples
@@ -35,6 +35,41 @@ def test_the_dump_round_trips_to_the_same_graph(small_data, tmp_path):
         from_file.add((s, p, o))
     assert len(from_file) == len(from_store)
     assert isomorphic(from_file, from_store)
+
+
+def test_the_build_store_holds_the_dump_and_is_read_by_several_processes_at_once(small_data, tmp_path):
+    build(out=tmp_path / "build", data_dir=small_data)
+    first, second = open_build(out=tmp_path / "build"), open_build(out=tmp_path / "build")
+    assert first.read_only and first.location == str(tmp_path / "build" / "current" / STORE_NAME)
+    assert isomorphic(union_graph(first), union_graph(open_build("oxigraph", out=tmp_path / "build")))
+    assert sorted(g.identifier for g in second.dataset.graphs()) == sorted(
+        g.identifier for g in open_build("oxigraph", out=tmp_path / "build").dataset.graphs())
+
+
+def test_the_build_store_is_served_from_a_checkpoint_that_outlives_the_next_build(small_data, tmp_path):
+    from kzgraph.service.guarded import GuardedStore
+
+    build(out=tmp_path / "build", data_dir=small_data)
+    with GuardedStore(open_build(out=tmp_path / "build")) as service:
+        before = [tuple(row) for row in service.query("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")]
+        build(out=tmp_path / "build", data_dir=small_data)
+        assert [tuple(row) for row in service.query("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")] == before
+
+
+def test_a_writable_store_of_the_build_is_its_dump_in_memory(small_data, tmp_path):
+    build(out=tmp_path / "build", data_dir=small_data)
+    kg = open_build(out=tmp_path / "build", writable=True)
+    assert (kg.location, kg.read_only) == (None, False)
+
+
+def test_writes_to_the_read_only_build_store_are_refused_and_say_how_to_write(small_data, tmp_path):
+    from kzgraph.errors import NotServable
+    from kzgraph.service.guarded import GuardedStore
+
+    build(out=tmp_path / "build", data_dir=small_data)
+    with GuardedStore(open_build(out=tmp_path / "build")) as service, \
+            pytest.raises(NotServable, match=r"read-only.*--update-token"):
+        service.update("INSERT DATA { GRAPH <http://example.org/g> { <http://a> <http://b> 1 } }")
 
 
 def test_shortcuts_are_derived_from_memberships(small_data, tmp_path):

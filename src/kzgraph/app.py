@@ -103,7 +103,8 @@ class KZGraph:
         if self._store is None:
             from kzgraph.build.pipeline import open_build
 
-            self._store = open_build(self.settings.store, out=self.project.build_root)
+            self._store = open_build(self.settings.store, out=self.project.build_root,
+                                     writable=self.settings.update_token is not None)
         return self._store
 
     @property

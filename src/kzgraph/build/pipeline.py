@@ -4,6 +4,8 @@
 leaves the previous good build (``build/current`` of the project) untouched. A build holds:
 
 * ``kzgraph.nq`` – the whole dataset as N-Quads, one named graph per source file plus ``graph/derived``;
+* ``store/`` – the same dataset as a persistent Oxigraph store, which ``kzgraph query`` and ``kzgraph serve``
+  open read-only (any number of processes at once) instead of loading the dump;
 * ``void.ttl`` – a VoID description with statistics (triples, entities, class and property partitions);
 * ``coverage.md`` – entities per class, facts per source document and the explained warnings
   (``kzgraph build --update-coverage`` also copies it to the project's data/COVERAGE.md, which is committed
@@ -20,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
+
 from kzgraph.build import provenance
 from kzgraph.build import statistics as stats
 from kzgraph.build.derive import derive
@@ -31,10 +35,12 @@ from kzgraph.store.local import KnowledgeGraph, union_graph
 from kzgraph.store.local import open as open_store
 from kzgraph.validation.validator import DEFAULT_ENGINE, Report, shapes_graph, validate_store
 
-__all__ = ["COVERAGE_NAME", "DUMP_NAME", "VOID_NAME", "BuildError", "BuildResult", "NoBuildError", "assemble",
-           "build", "build_dir", "current_build", "open_build", "union_graph"]
+__all__ = ["COVERAGE_NAME", "DUMP_NAME", "STORE_NAME", "VOID_NAME", "BuildError", "BuildResult", "NoBuildError",
+           "assemble", "build", "build_dir", "current_build", "open_build", "union_graph", "write_store"]
 
 DUMP_NAME = "kzgraph.nq"
+STORE_NAME = "store"
+"""The build as a persistent Oxigraph store, beside its dump: opened read-only, it serves at once."""
 VOID_NAME = "void.ttl"
 COVERAGE_NAME = "coverage.md"
 
@@ -133,6 +139,7 @@ def build(out: Path | None = None, backend: str = "oxigraph", sources: Path | No
     staging.mkdir(parents=True)
     try:
         kg.dataset.serialize(destination=staging / DUMP_NAME, format="nquads")
+        write_store(staging / DUMP_NAME, staging / STORE_NAME)
         summary = stats.summarise(kg)
         stats.void_graph(summary, current_build(out) / DUMP_NAME).serialize(staging / VOID_NAME, format="turtle")
         coverage = stats.coverage_markdown(summary, report)
@@ -145,6 +152,15 @@ def build(out: Path | None = None, backend: str = "oxigraph", sources: Path | No
         coverage_copy.write_text(coverage, encoding="utf-8")
     return BuildResult(current_build(out), summary.triples, files, report, time.perf_counter() - started,
                        summary.classes)
+
+
+def write_store(dump: Path, folder: Path) -> None:
+    """Write the build as a persistent Oxigraph store in ``folder``, from its dump, with Oxigraph's bulk
+    loader (what ``kzgraph load`` runs); the named graphs all hold triples, so the dump has every one."""
+    store = ox.Store(str(folder))
+    store.bulk_load(path=str(dump), format=ox.RdfFormat.N_QUADS)
+    store.flush()
+    del store  # releases the store's lock before the build is published
 
 
 def imported_register_problems(kg: KnowledgeGraph, extra: list[Path]) -> list[str]:
@@ -182,12 +198,14 @@ def _progress() -> Any:
                     transient=True)
 
 
-def open_build(store: str | Path | None = None, out: Path | None = None) -> Any:
-    """Open the last successful build without rebuilding: its dump loaded into the chosen store.
+def open_build(store: str | Path | None = None, out: Path | None = None, *, writable: bool = False) -> Any:
+    """Open the last successful build without rebuilding.
 
-    ``store`` is None (Oxigraph in memory), ``"memory"`` (rdflib), the path of a persistent Oxigraph
-    store, which is filled from the dump only when it is empty, or the http(s) URL of a remote SPARQL 1.1
-    store, which is queried as it is (``kzgraph push`` fills it) and must hold kzgraph's graphs.
+    ``store`` is None (the build's own persistent store, opened read-only; or, when ``writable`` or for a
+    build without one, its dump loaded into Oxigraph in memory), ``"oxigraph"`` (the dump in Oxigraph in
+    memory), ``"memory"`` (the dump in rdflib's store), the path of a persistent Oxigraph store, which is
+    filled from the dump only when it is empty, or the http(s) URL of a remote SPARQL 1.1 store, which is
+    queried as it is (``kzgraph push`` fills it) and must hold kzgraph's graphs.
     """
     from kzgraph.store.remote import is_remote  # the remote store module imports this one
 
@@ -197,6 +215,8 @@ def open_build(store: str | Path | None = None, out: Path | None = None) -> Any:
             raise StoreError(f"{store} holds no kzgraph graphs; upload the build with `kzgraph push {store}`")
         return kg
     dump = current_build(out) / DUMP_NAME
+    if store is None and not writable and dump.is_file() and (dump.parent / STORE_NAME).is_dir():
+        return open_store(dump.parent / STORE_NAME, read_only=True)
     if not dump.is_file():
         if store is not None and store not in ("memory", "oxigraph") and Path(store).is_dir():
             return open_store(store)  # a store filled by `kzgraph load`, served as it is

@@ -106,9 +106,13 @@ def _oxigraph_store(kg: KnowledgeGraph) -> ox.Store | None:
 
 def _scratch_folder(kg: KnowledgeGraph) -> Path:
     """Where the checkpoints go: beside a persistent store (the same file system, so that a checkpoint
-    hard-links the store's files instead of copying them), else the system's temporary folder."""
+    hard-links the store's files instead of copying them), else the system's temporary folder. A build's
+    read-only store lies in the build folder that the next build replaces: its checkpoints go beside that
+    folder, so that a server keeps answering from them while the project is built again."""
     if kg.location:
         parent = Path(kg.location).resolve().parent
+        if getattr(kg, "read_only", False):
+            parent = parent.parent
         for stale in parent.glob(".kzgraph-serving-*-*"):  # left by a server that was killed
             pid = stale.name.split("-")[2]
             if pid.isdigit() and not Path(f"/proc/{pid}").exists() and Path("/proc/self").exists():
@@ -154,7 +158,8 @@ class GuardedStore:
                 self._folder = _scratch_folder(self.kg)
                 if self._inner is not None:
                     if self.kg.location:
-                        recover(self._inner, journal_path(self.kg.location))
+                        if not getattr(self.kg, "read_only", False):
+                            recover(self._inner, journal_path(self.kg.location))
                         self._serving = self._inner
                     else:
                         self._serving = ox.Store(str(self._folder / "serving"))
@@ -197,7 +202,8 @@ class GuardedStore:
     def _write_snapshot(self, generation: int) -> Snapshot:
         assert self._folder is not None, "started"
         if self._serving is not None:
-            snapshot = checkpoint(self._serving, self._folder / f"generation-{generation}", generation)
+            snapshot = checkpoint(self._serving, self._folder / f"generation-{generation}", generation,
+                                  read_only=getattr(self.kg, "read_only", False))
             # a worker may still be answering from the last two
             shutil.rmtree(self._folder / f"generation-{generation - 3}", ignore_errors=True)
             return snapshot
@@ -303,6 +309,10 @@ class GuardedStore:
 
     def write(self, write: Write) -> Delta:
         """Perform a write in a writer process, validate it there, and commit it here if it is valid."""
+        if getattr(self.kg, "read_only", False):
+            raise NotServable(f"the store at {self.kg.location} is open read-only (a build's store): serve a "
+                              "writable copy (`kzgraph serve --update-token …` loads the build into memory, or "
+                              "`kzgraph load` it into a store of its own and serve that with --store)")
         write = replace(write, prefixes=self.config.prefixes, allowed_services=self.config.allowed_services)
         pool = self._pool_started()
         with self._write_lock:

@@ -102,10 +102,12 @@ def write_snapshot(dataset: Dataset, path: Path, generation: int) -> Snapshot:
     return Snapshot(str(path), tuple(sorted(graphs)), generation)
 
 
-def checkpoint(store: ox.Store, path: Path, generation: int) -> Snapshot:
+def checkpoint(store: ox.Store, path: Path, generation: int, *, read_only: bool = False) -> Snapshot:
     """A consistent, read-only copy of a persistent Oxigraph store at ``path`` (RocksDB's checkpoint: its files
-    hard-linked where the file system allows it, so about as fast whatever the size of the store)."""
-    store.flush()
+    hard-linked where the file system allows it, so about as fast whatever the size of the store). A store
+    opened read-only has nothing to flush."""
+    if not read_only:
+        store.flush()
     store.backup(str(path))
     return Snapshot(str(path), tuple(sorted(named_graph_iris(store))), generation, store=True)
 

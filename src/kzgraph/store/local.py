@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
+from oxrdflib import OxigraphStore
 from rdflib import Dataset, Graph, URIRef
 from rdflib.query import Result
 
@@ -31,10 +33,11 @@ BACKENDS = ("oxigraph", "memory")
 class KnowledgeGraph:
     """A kzgraph dataset on one backend, queried with SPARQL 1.1 over the union of its named graphs."""
 
-    def __init__(self, dataset: Dataset, backend: str, location: str | None = None):
+    def __init__(self, dataset: Dataset, backend: str, location: str | None = None, *, read_only: bool = False):
         self.dataset = dataset
         self.backend = backend
         self.location = location
+        self.read_only = read_only
         for prefix, namespace in PREFIXES.items():
             dataset.bind(prefix, namespace)
 
@@ -73,14 +76,16 @@ class KnowledgeGraph:
 
 
 def open(store: str | Path | None = None, *, dump: Path | None = None, credentials: Any = None,
-         timeout: float | None = None) -> Any:
+         timeout: float | None = None, read_only: bool = False) -> Any:
     """Open a kzgraph store.
 
     ``store`` is a backend name (``"oxigraph"``, the default, or ``"memory"``), the path of a persistent
     Oxigraph store, or the http(s) URL of a remote SPARQL 1.1 store. When ``dump`` is given and a local
     store is empty, the dump (N-Quads) is loaded into it; a remote store is never loaded from a dump.
     ``credentials`` (:class:`kzgraph.store.remote.Credentials`, by default from the ``KZGRAPH_STORE_*``
-    environment variables) and ``timeout`` (seconds) apply to remote stores only.
+    environment variables) and ``timeout`` (seconds) apply to remote stores only. ``read_only`` opens a
+    persistent store without its write lock, so that any number of processes read it at once (nothing may
+    write it meanwhile: a build's store is never written once published).
     """
     store = "oxigraph" if store is None else store
     from kzgraph.store import remote
@@ -100,12 +105,15 @@ def open(store: str | Path | None = None, *, dump: Path | None = None, credentia
         path = Path(store)
         if path.exists() and not path.is_dir():
             raise StoreError(f"{path} is a file, not an Oxigraph store folder")
-        dataset = Dataset(store="Oxigraph", default_union=True)
         try:
-            dataset.open(str(path), create=False)
+            if read_only:
+                dataset = Dataset(store=OxigraphStore(store=ox.Store.read_only(str(path))), default_union=True)
+            else:
+                dataset = Dataset(store="Oxigraph", default_union=True)
+                dataset.open(str(path), create=False)
         except Exception as error:  # pyoxigraph reports locks and corrupt stores as OSError
             raise StoreError(f"cannot open the Oxigraph store at {path}: {error}") from None
-        graph = KnowledgeGraph(dataset, "oxigraph-disk", str(path))
+        graph = KnowledgeGraph(dataset, "oxigraph-disk", str(path), read_only=read_only)
     if dump is not None and graph.is_empty():
         graph.load(dump)
     return graph
