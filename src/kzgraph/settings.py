@@ -47,7 +47,8 @@ class Settings:
     store: str | None = setting(
         None, "Store to query: a persistent Oxigraph store path, 'memory' for rdflib, or the http(s) URL of a "
               "SPARQL 1.1 store (credentials from KZGRAPH_STORE_USER/_PASSWORD/_AUTH or KZGRAPH_STORE_TOKEN); "
-              "default: Oxigraph in memory, loaded from the last build.", env="KZGRAPH_STORE", cli="--store")
+              "default: the last build's own Oxigraph store, read-only (loaded into memory when --update-token allows "
+              "writes).", env="KZGRAPH_STORE", cli="--store")
     timeout: float = setting(30.0, "Seconds a query may run before it is stopped (HTTP 503, exit 1).",
                              env="KZGRAPH_TIMEOUT", cli="--timeout", minimum=0.01)
     max_rows: int | None = setting(10_000, "Rows (or triples) of a result before it is cut; 0: no limit.",
