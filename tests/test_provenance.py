@@ -9,7 +9,15 @@ import pytest
 from rdflib import Literal
 from rdflib.namespace import XSD
 
-from kzgraph.build.provenance import MAX_CITATION_LINES, check_graph, date_in, normalise, numbers_in, sources_folder
+from kzgraph.build.provenance import (
+    MAX_CITATION_LINES,
+    check_graph,
+    date_in,
+    name_in,
+    normalise,
+    numbers_in,
+    sources_folder,
+)
 from kzgraph.store.loading import load_files, project_files
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -29,6 +37,7 @@ def test_the_sources_folder_holds_the_five_documents():
     ("39.000 Soldaten", "39000"), ("39 000", "39000"), ("2,5 Mio. Euro", "2.5"), ("1,500 units", "1500"),
     ("87,5 %", "87.5"), ("im Jahre 1993", "1993"), ("zwischen 2020 und 2024", "2024"), ("drei Bataillone", "3"),
     ("1990er Jahre", "1990"),
+    ("von 2010-\n2014", "2010"), ("von 2010-\n2014", "2014"), ("700-\n1.000 Kämpfer", "700"), ("700-\n1.000", "1000"),
 ])
 def test_numbers_are_read_in_german_and_english_notation_and_as_words(text, value):
     assert Decimal(value) in numbers_in(normalise(text))
@@ -47,6 +56,16 @@ def test_dates_need_their_year_month_and_day(text, date, found):
     datatype = {10: XSD.date, 7: XSD.gYearMonth, 4: XSD.gYear}[len(date)]
     text = normalise(text)
     assert date_in(Literal(date, datatype=datatype), text, numbers_in(text)) is found
+
+
+@pytest.mark.parametrize("text, name, found", [
+    ("die Zusammen-\narbeit", "zusammenarbeit", True),
+    ("der OVKS-\nStaaten", "ovks", True),
+    ("Kasachs-\ntans Armee", "kasachstan", True),
+    ("OVKSStaaten", "ovks", False),
+])
+def test_a_word_broken_at_a_line_end_is_joined_and_a_compound_keeps_its_parts(text, name, found):
+    assert name_in(name, normalise(text)) is found
 
 
 def check_fixture(tmp_path, turtle: str):

@@ -102,8 +102,17 @@ def read_lines(path: Path) -> tuple[str, ...]:
 
 
 def normalise(text: str) -> str:
-    """Join the lines of a passage, undo hyphenation at line ends and fold white space and case."""
-    text = re.sub(r"(\w)-\s*\n\s*(\w)", r"\1\2", text)
+    r"""Join the lines of a passage, undo hyphenation at line ends and fold white space and case.
+
+    A word broken at a line end (``Zusammen-`` / ``arbeit``) is joined; a hyphen before a capital stays, as
+    in a compound (``OVKS-`` / ``Staaten``: the OVKS stays a word), and so does one between numbers
+    (``2010-`` / ``2014``: two years, not one number).
+
+    >>> normalise("die Zusammen-\narbeit der OVKS-\nStaaten 2010-\n2014")
+    'die zusammenarbeit der ovks-staaten 2010- 2014'
+    """
+    text = re.sub(r"([^\W\d_])-[ \t]*\n\s*([^\W\d_])",
+                  lambda m: m[1] + m[2] if m[2].islower() else f"{m[1]}-{m[2]}", text)
     return re.sub(r"\s+", " ", text).casefold()
 
 
