@@ -28,7 +28,7 @@ def server(real_graph):
 @pytest.mark.parametrize("words, first", [
     ("Kazakhstan", "id/state/KAZ"), ("kasachstan", "id/state/KAZ"),  # English and German labels, any case
     ("CSTO", "id/org/CSTO"), ("OVKS", "id/org/CSTO"), ("ODKB", "id/org/CSTO"),  # acronyms in three languages
-    ("SOZ", "id/org/SCO"),
+    ("SOZ", "id/org/SCO"), ("kasachisch", "id/state/KAZ"),  # a hidden label: the German adjective
 ])
 def test_a_name_label_or_acronym_finds_its_resource_first(server, words, first):
     answer = get(server + "/search", params={"q": words})

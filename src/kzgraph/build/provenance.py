@@ -40,7 +40,8 @@ MAX_CITATION_LINES = 60
 NUMERIC_TYPES = {XSD.integer, XSD.decimal, XSD.double, XSD.float, XSD.int, XSD.long,
                  XSD.positiveInteger, XSD.nonNegativeInteger}
 DATE_TYPES = {XSD.date, XSD.gYear, XSD.gYearMonth, XSD.dateTime}
-NAME_PROPERTIES = (RDFS.label, SKOS.prefLabel, SKOS.altLabel, KZ.acronym, KZ.germanName, KZ.designation)
+NAME_PROPERTIES = (RDFS.label, SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel, KZ.acronym, KZ.germanName,
+                   KZ.designation)
 NOT_FOLLOWED = {KZ.citation, RDF.type}
 
 MONTHS = {
@@ -239,7 +240,13 @@ def fact_nodes(graph: Graph) -> set[Node]:
 
 
 def name_in(name: str, text: str) -> bool:
-    """Long names match inside words (German inflects: Kasachstans); short ones (UN, EU) only as words."""
+    """Long names match inside words (German inflects: Kasachstans); short ones (UN, EU) only as words. A
+    hyphen and a space are the same (Sankt-Petersburg, Sankt Petersburg).
+
+    >>> name_in("sri lanka", "in sri-lanka"), name_in("un", "unter"), name_in("kasachstan", "kasachstans")
+    (True, False, True)
+    """
+    name, text = name.replace("-", " "), text.replace("-", " ")
     if len(name) > 4:
         return name in text
     return re.search(r"(?<!\w)" + re.escape(name) + r"(?!\w)", text) is not None

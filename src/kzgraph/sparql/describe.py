@@ -544,12 +544,14 @@ def _first(details: dict[URIRef, list[Node]], properties: tuple[URIRef, ...]) ->
 
 # --- Search by label -------------------------------------------------------------------------------------
 
-#: The properties a search looks in: labels in any language, alternative labels, acronyms, German names.
-SEARCH_PROPERTIES = (RDFS.label, SKOS.prefLabel, SKOS.altLabel, DCTERMS.title, KZ.acronym, KZ.germanName)
+#: The properties a search looks in: labels in any language, alternative and hidden labels (a state's German
+#: adjective), acronyms, German names.
+SEARCH_PROPERTIES = (RDFS.label, SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel, DCTERMS.title, KZ.acronym,
+                     KZ.germanName)
 SEARCH_LIMIT = 50
 #: Among equally good matches, which property matched decides: names and acronyms before a fact's German name.
 SEARCH_RANK = {KZ.acronym: 0, RDFS.label: 1, SKOS.prefLabel: 1, DCTERMS.title: 1, SKOS.altLabel: 2,
-               KZ.germanName: 3}
+               SKOS.hiddenLabel: 3, KZ.germanName: 3}
 
 SEARCH = """
 SELECT ?resource ?text ?property (SAMPLE(?type) AS ?kind) WHERE {
