@@ -63,6 +63,10 @@ def test_dates_need_their_year_month_and_day(text, date, found):
     ("der OVKS-\nStaaten", "ovks", True),
     ("Kasachs-\ntans Armee", "kasachstan", True),
     ("OVKSStaaten", "ovks", False),
+    ("in Sankt-Petersburg", "sankt petersburg", True),
+    ("des Rats der Verteidigungsminister", "rat der verteidigungsminister", True),
+    ("der Eurasischen Wirtschaftsgemeinschaft", "eurasische wirtschaftsgemeinschaft", True),
+    ("der Ratgeber der Verteidigungsminister", "rat der verteidigungsminister", False),
 ])
 def test_a_word_broken_at_a_line_end_is_joined_and_a_compound_keeps_its_parts(text, name, found):
     assert name_in(name, normalise(text)) is found

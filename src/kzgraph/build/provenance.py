@@ -241,14 +241,22 @@ def fact_nodes(graph: Graph) -> set[Node]:
 
 def name_in(name: str, text: str) -> bool:
     """Long names match inside words (German inflects: Kasachstans); short ones (UN, EU) only as words. A
-    hyphen and a space are the same (Sankt-Petersburg, Sankt Petersburg).
+    hyphen and a space are the same (Sankt-Petersburg, Sankt Petersburg). Each word of a name of several words
+    may carry an inflection ending of up to three letters (Rat der …, des Rats der …; Eurasische …, der
+    Eurasischen …).
 
     >>> name_in("sri lanka", "in sri-lanka"), name_in("un", "unter"), name_in("kasachstan", "kasachstans")
     (True, False, True)
+    >>> name_in("rat der verteidigungsminister", "des rats der verteidigungsminister")
+    True
     """
     name, text = name.replace("-", " "), text.replace("-", " ")
     if len(name) > 4:
-        return name in text
+        words = name.split()
+        if name in text or len(words) < 2:
+            return name in text
+        inflected = r"\s+".join(re.escape(word) + r"\w{0,3}" for word in words)
+        return re.search(inflected, text) is not None
     return re.search(r"(?<!\w)" + re.escape(name) + r"(?!\w)", text) is not None
 
 
