@@ -100,6 +100,9 @@ def open(store: str | Path | None = None, *, dump: Path | None = None, credentia
         path = Path(store)
         if path.exists() and not path.is_dir():
             raise StoreError(f"{path} is a file, not an Oxigraph store folder")
+        from kzgraph.store import folders
+
+        folders.recover(path)  # a load killed while its copy replaced the store
         dataset = Dataset(store="Oxigraph", default_union=True)
         try:
             dataset.open(str(path), create=False)
