@@ -17,6 +17,7 @@ bulk loader call :func:`recover` before they open a store.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -89,8 +90,8 @@ def recover(location: Path) -> bool:
         completed = True
     if old.exists():
         shutil.rmtree(old, ignore_errors=True)
-    for stale in location.parent.glob(f".{location.name}.loading-*"):
-        pid = stale.name.rsplit("-", 1)[1]
-        if pid.isdigit() and int(pid) != os.getpid() and not _process_alive(int(pid)):
+    for stale in location.parent.glob(f".{location.name}.loading-*"):  # and Oxigraph's .tmp of a checkpoint
+        pid = re.match(r"\d+", stale.name[len(f".{location.name}.loading-"):])
+        if pid and int(pid.group()) != os.getpid() and not _process_alive(int(pid.group())):
             shutil.rmtree(stale, ignore_errors=True)
     return completed
