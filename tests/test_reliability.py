@@ -593,3 +593,17 @@ def test_hostile_inputs_never_get_a_500_or_a_hang(hostile_endpoint, text, accept
             answer = client.get(f"{hostile_endpoint}/sparql", params={"query": text, **params},
                                 headers={"Accept": accept})
     assert answer.status_code < 500 or answer.status_code == 503, (answer.status_code, answer.text[:300])
+
+
+def test_answers_longer_than_a_pipe_buffer_are_read_whole_one_after_another():
+    """A worker's reply is awaited on the event loop, which makes the pipe non-blocking: a reply longer than the
+    pipe's buffer (64 KiB) was then read in part and taken for a dead worker (503), now and then."""
+    kg = open_store("oxigraph")
+    for i in range(1500):
+        kg.graph(URIRef(GRAPH)).add((URIRef(f"http://example.org/long/{i}"), URIRef("http://example.org/p"),
+                                     Literal(f"value {i} " * 5)))
+    with serving(create_app(kg, workers=1)) as url, httpx.Client(timeout=60) as client:
+        answers = [client.get(f"{url}/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o }"},
+                              headers={"Accept": "application/sparql-results+json"}) for _ in range(12)]
+    assert [a.status_code for a in answers] == [200] * 12, [a.text[:200] for a in answers if a.status_code != 200]
+    assert all(len(a.content) > 200_000 and len(a.json()["results"]["bindings"]) == 1500 for a in answers)

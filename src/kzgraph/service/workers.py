@@ -468,6 +468,9 @@ class WorkerPool:
                 await asyncio.wait_for(ready, timeout)
             finally:
                 loop.remove_reader(connection.fileno())
+                # the event loop made the pipe non-blocking: a reply longer than the pipe's buffer (64 KiB) would
+                # be read in part and taken for a dead worker (EAGAIN), here or in a later blocking call
+                os.set_blocking(connection.fileno(), True)
             reply = cast(Reply, connection.recv())
             healthy = True
             self._answered(key, started)
