@@ -29,6 +29,7 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 import pytest
+from benchmarks.processes import alive, process_tree
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rdflib import Literal, URIRef
@@ -98,31 +99,6 @@ def graph_batches(port: int) -> dict[str, int]:
                                         "GROUP BY ?b"})
     answer.raise_for_status()
     return {line.split(",")[0]: int(line.split(",")[1]) for line in answer.text.splitlines()[1:] if line}
-
-
-def descendants(pid: int) -> set[int]:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            children.setdefault(int(fields[1]), []).append(int(entry.name))
-    found, todo = set(), [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.add(child)
-            todo.append(child)
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
@@ -508,7 +484,7 @@ def test_workers_die_with_their_server(tmp_path):
 
     threading.Thread(target=runaway, daemon=True).start()
     time.sleep(1.0)  # the runaway query is running in a worker
-    processes = descendants(server.pid)
+    processes = set(process_tree(server.pid)) - {server.pid}
     assert processes, "the server has worker processes"
     server.send_signal(signal.SIGKILL)
     server.wait()
