@@ -31,6 +31,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 import httpx
@@ -85,6 +86,7 @@ def load(server: str, base: str, clients: int, requests: int) -> dict[str, objec
                                          warm.get(url, params=params, headers=headers), 5)
     times: dict[str, list[float]] = {kind: [] for kind in KINDS}
     errors: dict[str, int] = {kind: 0 for kind in KINDS}
+    failures: Counter[str] = Counter()  # what the errors were: a status, or the client's exception
     lock = threading.Lock()
     barrier = threading.Barrier(clients + 1)
 
@@ -97,13 +99,17 @@ def load(server: str, base: str, clients: int, requests: int) -> dict[str, objec
                 url, params, headers = mix[kind]
                 started = time.perf_counter()
                 try:
-                    ok = http.get(url, params=params, headers=headers).status_code == 200
-                except httpx.HTTPError:
-                    ok = False
+                    status = http.get(url, params=params, headers=headers).status_code
+                    failure = "" if status == 200 else f"HTTP {status}"
+                except httpx.HTTPError as error:
+                    failure = type(error).__name__
+                ok = not failure
                 elapsed = time.perf_counter() - started
                 with lock:
                     times[kind].append(elapsed)
                     errors[kind] += 0 if ok else 1
+                    if failure:
+                        failures[failure] += 1
 
     threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
     for thread in threads:
@@ -116,6 +122,7 @@ def load(server: str, base: str, clients: int, requests: int) -> dict[str, objec
     every = [t for kind in KINDS for t in times[kind]]
     return {"requests": len(every), "seconds": elapsed, "rate": len(every) / elapsed,
             "p50": percentile(every, 0.5), "p99": percentile(every, 0.99), "errors": sum(errors.values()),
+            "failures": dict(failures),
             "kinds": {kind: {"p50": percentile(times[kind], 0.5), "p99": percentile(times[kind], 0.99),
                              "errors": errors[kind], "alone": alone[kind]} for kind in KINDS}}
 
@@ -175,7 +182,7 @@ def report(results: dict[str, dict[str, object]], args: argparse.Namespace, dump
     for key in ("p50", "p99"):
         lines.append(f"| {key} | {number(kz, key) * 1000:.0f} ms | {number(ox, key) * 1000:.0f} ms | "
                      f"{number(kz, key) / number(ox, key):.1f} |")
-    lines.append(f"| errors | {kz['errors']} | {ox['errors']} | |")
+    lines.append(f"| errors | {kz['errors']} {kz['failures'] or ''} | {ox['errors']} {ox['failures'] or ''} | |")
     kz_kinds, ox_kinds = kz["kinds"], ox["kinds"]
     assert isinstance(kz_kinds, dict) and isinstance(ox_kinds, dict)
     for kind in KINDS:
