@@ -151,6 +151,14 @@ def test_a_service_clause_hidden_behind_escaped_quotes_never_reaches_the_network
     assert len(canary.requests) == before and "LEAK" not in answer.text
 
 
+def test_a_service_clause_behind_a_less_than_that_looks_like_an_iri_never_reaches_the_network(endpoint, canary):
+    """``<1)SERVICE#>`` reads as an IRI, but Oxigraph reads ``?o < 1`` and then SERVICE (the comment hides the
+    ``>``): the token inspection refuses such an IRI rather than guess."""
+    before = len(canary.requests)
+    answer = get(endpoint, "SELECT * WHERE { ?s ?p ?o FILTER(?o<1)SERVICE#>\n<" + canary.url + ">{ ?a ?b ?c } }")
+    assert answer.status_code == 400 and len(canary.requests) == before and "LEAK" not in answer.text
+
+
 @pytest.mark.parametrize("backend", ["oxigraph", "memory"])
 def test_service_reaches_an_endpoint_on_the_allow_list(backend):
     remote_store = open_store("oxigraph")
