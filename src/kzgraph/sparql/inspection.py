@@ -23,6 +23,7 @@ The result of an inspection is a plan: the text to evaluate, its form and the da
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -319,13 +320,13 @@ def _with_using_clauses(text: str, graphs: tuple[str, ...], named: tuple[str, ..
 # tokens of their own; the one ambiguity, ``<`` as less-than or as the start of an IRI, is settled below.
 
 _LEXICAL = re.compile("|".join([
-    r'(?P<long>"""(?:[^"\\]|\\.|"(?!""))*"""' "|" r"'''(?:[^'\\]|\\.|'(?!''))*''')",
-    r'(?P<string>"(?:[^"\\\n\r]|\\.)*"' "|" r"'(?:[^'\\\n\r]|\\.)*')",
+    r'(?P<long>"""(?:[^"\\]|\\[\s\S]?|"(?!""))*(?:"""|\Z)' "|" r"'''(?:[^'\\]|\\[\s\S]?|'(?!''))*(?:'''|\Z))",
+    r'(?P<string>"(?:[^"\\\n\r]|\\[^\n\r]?)*(?:"|(?=[\n\r])|\Z)' "|" r"'(?:[^'\\\n\r]|\\[^\n\r]?)*(?:'|(?=[\n\r])|\Z))",
     r'(?P<iri><[^<>"{}|^`\\\x00-\x20]*>)',
     r"(?P<comment>#[^\n\r]*)",
     r"(?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)",
     r"(?P<var>[?$][\w\u00b7\u0300-\u036f\u203f-\u2040]+)",
-    r"(?P<pname>(?:[^\W\d][\w\-.]*)?:(?:[\w\-.:%]|\\[_~.\-!$&'()*+,;=/?#@%])*)",
+    r"(?P<pname>(?:[^\W\d][\w\-.]{0,127})?:(?:[\w\-.:%]|\\[_~.\-!$&'()*+,;=/?#@%])*)",
     r"(?P<word>[A-Za-z][A-Za-z_]*)",
     r"(?P<punct>[{}();,.])",
 ]))
@@ -363,7 +364,8 @@ class _Reading:
 def _read(text: str, base: str | None, prefixes: Mapping[str, str] | None) -> _Reading:
     """Read a request's tokens in one pass, the IRIs after the PREFIX and BASE declarations before them."""
     tokens = _tokens(text)
-    prefixes = dict(prefixes or {})
+    given = dict(prefixes or {})
+    prefixes = dict(given)
     reading = _Reading()
 
     def iri(index: int, what: str) -> str:
@@ -395,28 +397,149 @@ def _read(text: str, base: str | None, prefixes: Mapping[str, str] | None) -> _R
             prefixes[following.text[:-1]] = iri(i + 2, "PREFIX")
         elif word in _FORMS and reading.form is None:
             reading.form = word
-        elif word == "SERVICE":
-            target = i + 2 if following is not None and following.text.upper() == "SILENT" else i + 1
-            if target < len(tokens) and tokens[target].kind == "var":
-                reading.services.append(tokens[target].text)
-                continue
-            after = tokens[target + 1] if target + 1 < len(tokens) else None
-            end = tokens[target].start + len(tokens[target].text) if target < len(tokens) else len(text)
-            if after is None or after.text != "{" or not _BETWEEN.fullmatch(text, end, after.start):
-                raise QueryRefused(f"the SERVICE clause at character {token.start} is refused: its endpoint could "
-                                   "not be read as an IRI followed by '{'")
-            reading.services.append(iri(target, "SERVICE"))
         elif word in ("FROM", "USING"):
             if following is not None and following.kind == "word" and following.text.upper() == "NAMED":
                 reading.clauses.setdefault(f"{word} NAMED", []).append(iri(i + 2, f"{word} NAMED"))
             else:
                 reading.clauses.setdefault(word, []).append(iri(i + 1, word))
-        elif word == "LOAD":
-            target = i + 2 if following is not None and following.text.upper() == "SILENT" else i + 1
-            reading.loads.append(iri(target, "LOAD") if target < len(tokens) else "")
         elif word == "WITH":
             reading.withs += 1
+    _keywords(text, reading, base, dict(given))
     return reading
+
+
+# Oxigraph reads a keyword wherever its letters stand, even against a name (``SERVICEex:x{``, ``1.0SERVICE``,
+# ``SERVICESILENT<…>``, ``PREFIXa: <…>``): so every occurrence of SERVICE, LOAD, PREFIX and BASE outside strings,
+# IRIs, comments, variables and language tags is read for what may follow it.
+_NOT_CODE = frozenset({"long", "string", "iri", "comment", "lang", "var"})
+_SKIP = re.compile(r"(?:\s|#[^\n\r]*)*")
+_IRI = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
+_VAR = re.compile(r"[?$][\w\u00b7\u0300-\u036f\u203f-\u2040]+")
+_LONGEST = 4096  # characters of a SERVICE or LOAD target, or of a prefix's name, read at most
+_DELIMITERS = re.compile(r"""\\[\s\S]|[\s{}<>"'()\[\],;#]""")  # a backslash escapes the next character
+_STRICT_PNAME = re.compile(r"(?:[^\W\d][\w\-.]*)?:(?:[\w\-.:%]|\\[_~.\-!$&'()*+,;=/?#@%])*")
+
+
+def _skip(text: str, position: int) -> int:
+    """Where the white space and comments from ``position`` end."""
+    found = _SKIP.match(text, position)
+    return found.end() if found is not None else position
+
+
+def _keywords(text: str, reading: _Reading, base: str | None, given: dict[str, str]) -> None:
+    """Find every SERVICE call and LOAD operation Oxigraph could read in the text, and the endpoints or sources
+    they name under every reading of the PREFIX and BASE declarations before them (a target that cannot be
+    read, or that has two readings, is refused)."""
+    spans = [(m.start(), m.end(), m.lastgroup) for m in _LEXICAL.finditer(text) if m.lastgroup in _NOT_CODE]
+    starts = [start for start, _, _ in spans]
+    # where a prefixed name could end (an unescaped delimiter), and its colons: found once, looked up by bisection
+    stops = [m.start() for m in _DELIMITERS.finditer(text) if m.group()[0] != "\\"]
+    colons = [m.start() for m in re.finditer(":", text)]
+
+    def run_end(position: int) -> int:
+        """Where a prefixed name starting at ``position`` could end at the latest."""
+        i = bisect_right(stops, position - 1)
+        return stops[i] if i < len(stops) else len(text)
+
+    def in_code(position: int) -> bool:
+        i = bisect_right(starts, position) - 1
+        return i < 0 or position >= spans[i][1]
+
+    def operation_start(position: int) -> bool:
+        """Whether an update operation may start at ``position``: after nothing, ';' or a prologue's IRI, white
+        space and comments aside."""
+        while position > 0:
+            if text[position - 1].isspace():
+                position -= 1
+                continue
+            i = bisect_right(starts, position - 1) - 1
+            if i >= 0 and spans[i][2] == "comment" and spans[i][0] <= position - 1 < spans[i][1]:
+                position = spans[i][0]
+                continue
+            return text[position - 1] in ";>"
+        return True
+
+    def occurrences(word: str) -> list[int]:
+        return [m.end() for m in re.finditer(word, text, re.IGNORECASE) if in_code(m.start())]
+
+    declared: dict[str, list[tuple[int, str]]] = {}
+    for end in occurrences("prefix"):
+        after = _skip(text, end)
+        stop = run_end(after)
+        # a name longer than _LONGEST is not read: a SERVICE naming its prefix is then refused as unbound
+        if after < stop <= after + _LONGEST and text[stop - 1] == ":" and _STRICT_PNAME.fullmatch(text, after, stop):
+            iri = _IRI.match(text, _skip(text, stop))
+            if iri is not None:
+                declared.setdefault(text[after:stop - 1], []).append((end, iri.group()[1:-1]))
+    bases: list[tuple[int, str]] = []
+    for end in occurrences("base"):
+        iri = _IRI.match(text, _skip(text, end))
+        if iri is not None:
+            bases.append((end, iri.group()[1:-1]))
+
+    def readings(target: str, position: int, what: str) -> list[str]:
+        """The IRIs a target (an IRI or a prefixed name in SPARQL syntax) may stand for at ``position``."""
+        if target.startswith("<"):
+            relative = target[1:-1]
+            if _ABSOLUTE.match(relative):
+                return [relative]
+            candidates = [b for p, b in bases if p < position] + ([base] if base else [])
+            if not candidates:
+                raise QueryRefused(f"{what} <{relative}> at character {position} is refused: a relative IRI with no "
+                                   "base")
+            return sorted({urljoin(b, relative) for b in candidates})
+        if not _STRICT_PNAME.fullmatch(target):
+            raise QueryRefused(f"the {what} at character {position} is refused: its target {target[:80]!r} could not "
+                               "be read as an IRI")
+        name, local = target.split(":", 1)
+        values = [v for p, v in declared.get(name, []) if p < position] + ([given[name]] if name in given else [])
+        if not values:
+            known = ", ".join(sorted(set(given) | set(declared))) or "none"
+            raise QuerySyntaxError(f"prefix '{name}:' is not bound; declare it with PREFIX or use one of: {known}")
+        return sorted({value + re.sub(r"\\(.)", r"\1", local) for value in values})
+
+    def target_at(position: int) -> tuple[int, int] | None:
+        """Where the IRI, variable or prefixed name at a position ends (None: there is none)."""
+        for pattern in (_IRI, _VAR):
+            found = pattern.match(text, position)
+            if found is not None:
+                return position, found.end()
+        end = run_end(position)
+        j = bisect_right(colons, position - 1)
+        if end > position and j < len(colons) and colons[j] < end:
+            return position, end
+        return None
+
+    def target_text(start: int, stop: int, what: str) -> str:
+        if stop - start > _LONGEST:
+            raise QueryRefused(f"the {what} at character {start} is refused: its target is longer than {_LONGEST} "
+                               "characters")
+        return text[start:stop]
+
+    for end in occurrences("service"):
+        after = _skip(text, end)
+        silent = re.match(r"silent", text[after:after + 6], re.IGNORECASE)
+        for start in ([after, _skip(text, after + 6)] if silent else [after]):
+            found = target_at(start)
+            if found is None:
+                continue
+            brace = _skip(text, found[1])
+            if text[brace:brace + 1] != "{":
+                continue  # no group follows: not a SERVICE call
+            target = target_text(*found, "SERVICE")
+            if target[0] in "?$":
+                reading.services.append(target)
+            else:
+                reading.services += readings(target, end, "SERVICE")
+    for end in occurrences("load"):
+        if not operation_start(end - 4):
+            continue  # LOAD starts an operation: at the start, after ';' or after a prologue
+        after = _skip(text, end)
+        silent = re.match(r"silent", text[after:after + 6], re.IGNORECASE)
+        for start in ([after, _skip(text, after + 6)] if silent else [after]):
+            found = target_at(start)
+            if found is not None and text[start] not in "?$":
+                reading.loads += readings(target_text(*found, "LOAD"), end, "LOAD")
 
 
 def _check_read_services(services: list[str], allowed: Iterable[str]) -> None:
