@@ -34,6 +34,7 @@ import time
 from pathlib import Path
 
 import httpx
+from processes import process_tree  # benchmarks/processes.py, beside this script
 
 EX = "http://example.org/bench/"
 GRAPH = "http://example.org/bench/graph"
@@ -87,30 +88,12 @@ def free_port() -> int:
         return port
 
 
-def descendants(pid: int) -> list[int]:
-    """A process and all its descendants (from /proc)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            children.setdefault(int(fields[1]), []).append(int(entry.name))
-    found, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        found.append(current)
-        todo.extend(children.get(current, []))
-    return found
-
-
 def resident_mb(pid: int, field: str = "Rss") -> float:
     """Memory of a process and its descendants: the sum of their resident set sizes (``Rss``, pages shared
     between them counted once per process) or of their proportional set sizes (``Pss``, shared pages divided
     among the processes that share them), in MB."""
     total = 0
-    for each in descendants(pid):
+    for each in process_tree(pid):
         try:
             for line in Path(f"/proc/{each}/smaps_rollup").read_text().splitlines():
                 if line.startswith(f"{field}:"):

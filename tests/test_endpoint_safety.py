@@ -151,6 +151,35 @@ def test_a_service_clause_hidden_behind_escaped_quotes_never_reaches_the_network
     assert len(canary.requests) == before and "LEAK" not in answer.text
 
 
+def test_a_service_clause_behind_a_less_than_that_looks_like_an_iri_never_reaches_the_network(endpoint, canary):
+    """``<1)SERVICE#>`` reads as an IRI, but Oxigraph reads ``?o < 1`` and then SERVICE (the comment hides the
+    ``>``): the token inspection refuses such an IRI rather than guess."""
+    before = len(canary.requests)
+    answer = get(endpoint, "SELECT * WHERE { ?s ?p ?o FILTER(?o<1)SERVICE#>\n<" + canary.url + ">{ ?a ?b ?c } }")
+    assert answer.status_code == 400 and len(canary.requests) == before and "LEAK" not in answer.text
+
+
+# Oxigraph reads a keyword wherever its letters stand, even against a name or a number (it calls the endpoint
+# of each of these); the guard must read them so too.
+ABUTTING = {
+    "SERVICE against a prefixed name": "PREFIX : <{base}> SELECT * WHERE {{ SERVICE:sparql{{ ?s ?p ?o }} }}",
+    "SERVICE and a prefix in one word": "PREFIX x: <{base}> SELECT * WHERE {{ SERVICEx:sparql{{ ?s ?p ?o }} }}",
+    "SERVICE SILENT in one word": "SELECT * WHERE {{ SERVICESILENT<{url}>{{ ?s ?p ?o }} }}",
+    "SERVICE after a number": "PREFIX : <{base}> SELECT * WHERE {{ ?s ?p 1.0SERVICE:sparql{{ ?a ?b ?c }} }}",
+    "SERVICE after a filter": "SELECT * WHERE {{ ?s ?p ?o FILTER(true)SERVICE<{url}>{{ ?a ?b ?c }} }}",
+    "a prefix declared again in one word": "PREFIX ok: <http://127.0.0.1:9/> PREFIXok: <{base}> SELECT * WHERE "
+                                           "{{ SERVICE ok:sparql {{ ?s ?p ?o }} }}",
+}
+
+
+@pytest.mark.parametrize("name", ABUTTING)
+def test_a_service_keyword_against_other_tokens_never_reaches_the_network(canary, name):
+    with serving(create_app(small_store("oxigraph"), workers=1, allowed_services=("http://127.0.0.1:9/sparql",))) as url:
+        before = len(canary.requests)
+        answer = get(url, ABUTTING[name].format(url=canary.url, base=canary.url.removesuffix("sparql")))
+    assert answer.status_code == 400 and len(canary.requests) == before and "LEAK" not in answer.text
+
+
 @pytest.mark.parametrize("backend", ["oxigraph", "memory"])
 def test_service_reaches_an_endpoint_on_the_allow_list(backend):
     remote_store = open_store("oxigraph")

@@ -63,7 +63,8 @@ def create_app(kg: Any, settings: Settings | None = None, *, void: Path | None =
     app.state.kzgraph = kzgraph
     app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
                        allow_methods=["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"], allow_headers=["*"],
-                       expose_headers=["X-Kzgraph-Truncated", "X-Kzgraph-Row-Limit", "Location"])
+                       expose_headers=["X-Kzgraph-Truncated", "X-Kzgraph-Row-Limit", "X-Kzgraph-Total-Rows",
+                                       "Location"])
     install_error_handlers(app)
     for router in (sparql.router, graph_store.router, metrics.router, pages.router, catalogue.router,
                    linked_data.router):

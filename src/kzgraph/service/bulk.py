@@ -7,13 +7,18 @@ triples, which ``kzgraph serve --store PATH`` then serves (its workers open it r
 ``.nt``, ``.rdf``/``.xml``, ``.jsonld``; any of them gzipped, ``.gz``). Triples go to the unnamed graph or
 to ``graph``; quads keep their graphs. Progress is reported by bytes read, as the loader reads them.
 
-The bulk loader is not atomic: a load that fails or is killed leaves the part it loaded. Load into a new
-store, or into one nobody serves meanwhile.
+A load is all of it or none: the files are loaded into a staging copy beside the store (a checkpoint of the
+store, hard links to its files, when there is one) that replaces the store only once every file is loaded
+(:mod:`kzgraph.store.folders`). A load that fails or is killed leaves the store as it was; a load killed
+while its copy replaces the store is completed when the store is opened next. The store may not be served
+while it is loaded (its lock refuses it), and a server started meanwhile serves the store as it was before.
 """
 
 from __future__ import annotations
 
+import gc
 import gzip
+import shutil
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO, cast
@@ -21,6 +26,7 @@ from typing import IO, cast
 import pyoxigraph as ox
 
 from kzgraph.errors import ParseError, StoreError, UsageError
+from kzgraph.store import folders
 
 __all__ = ["LoadReport", "bulk_load", "rdf_format"]
 
@@ -73,10 +79,30 @@ def bulk_load(sources: Iterable[Path], location: Path, *, graph: str | None = No
         rdf_format(source)
     if location.exists() and not location.is_dir():
         raise StoreError(f"{location} is a file, not an Oxigraph store folder")
+    folders.recover(location)
+    staging = folders.staging_path(location)
+    shutil.rmtree(staging, ignore_errors=True)
     try:
-        store = ox.Store(str(location))
-    except OSError as error:  # locked by a server, or not a store
-        raise StoreError(f"cannot open the Oxigraph store at {location} for writing: {error}") from None
+        if location.exists():
+            try:
+                current = ox.Store(str(location))
+            except OSError as error:  # locked by a server, or not a store
+                raise StoreError(f"cannot open the Oxigraph store at {location} for writing: {error}") from None
+            current.backup(str(staging))
+            del current
+        store = ox.Store(str(staging))
+        report = _load(store, sources, location, graph, progress)
+        store.flush()
+        del store
+        gc.collect()  # the staging store closed before it is moved
+        folders.replace(staging, location)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return report
+
+
+def _load(store: ox.Store, sources: list[Path], location: Path, graph: str | None,
+          progress: Callable[[Path, int], None] | None) -> LoadReport:
     report = LoadReport()
     target = ox.NamedNode(graph) if graph else None
     for source in sources:
@@ -100,5 +126,4 @@ def bulk_load(sources: Iterable[Path], location: Path, *, graph: str | None = No
         except OSError as error:
             raise StoreError(f"loading {source} into {location}: {error}") from None
         report.files.append(source)
-    store.flush()
     return report

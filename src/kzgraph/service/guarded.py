@@ -402,11 +402,11 @@ class RemoteGuardedStore:
     def query(self, sparql: str, *, base: str | None = None, default_graphs: Iterable[str] | None = None,
               named_graphs: Iterable[str] | None = None) -> LimitedResult:
         """Inspect a query as :meth:`GuardedStore.query` does, then have the remote store evaluate it."""
-        from kzgraph.sparql.inspection import inspect_query
+        from kzgraph.sparql.inspection import inspect_query_text
         from kzgraph.store.remote import RemoteTimeout
 
         _check_length(sparql, self.limits)
-        plan = inspect_query(sparql, graphs=self.engine.graphs(), allowed_services=self.allowed_services,
+        plan = inspect_query_text(sparql, graphs=self.engine.graphs(), allowed_services=self.allowed_services,
                              base=base, prefixes=self.prefixes, default_graphs=default_graphs,
                              named_graphs=named_graphs)
         try:

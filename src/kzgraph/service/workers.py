@@ -35,7 +35,7 @@ from typing import Literal, TypedDict, cast
 from kzgraph import errors
 from kzgraph.errors import Overloaded, QueryTimeout, Unavailable, WorkerCrashed
 from kzgraph.sparql.evaluation import Answer, Engine, OxigraphEngine, Snapshot, Triple, load_engine, mentions
-from kzgraph.sparql.inspection import QueryDataset, QueryPlan, inspect_query
+from kzgraph.sparql.inspection import QueryDataset, QueryPlan, inspect_query, inspect_query_text
 from kzgraph.sparql.serialization import ResultTooLarge, Written, serialize_result
 
 PR_SET_PDEATHSIG = 1  # prctl(2)
@@ -129,7 +129,8 @@ def die_with(server_pid: int | None) -> None:
     threading.Thread(target=watch, daemon=True, name="kzgraph-server-watch").start()
 
 
-#: Text that takes a query to the full inspection (rdflib's parser): a SERVICE clause may be in it, or a
+#: Text that takes a query to the inspection (on its tokens, :func:`inspect_query_text`, for Oxigraph; rdflib's
+#: parser for rdflib's engine): a SERVICE clause may be in it, or a
 #: codepoint escape may hide one or a FROM. Anything else is parsed by Oxigraph alone, which never reaches
 #: outside the store: it reads no file and fetches no graph. A FROM clause is inspected too (refused for a
 #: graph the store does not hold, as it always was); the protocol's default-graph-uri and named-graph-uri
@@ -144,17 +145,19 @@ _PLANS: OrderedDict[tuple[str, str | None, tuple[str, ...] | None, tuple[str, ..
 
 
 def _plan(engine: Engine, config: WorkerConfig, request: QueryRequest) -> QueryPlan:
-    """A query inspected by rdflib's parser (SERVICE allow-list), cached by its text and dataset."""
+    """A query inspected (SERVICE allow-list, FROM graphs), cached by its text and dataset."""
     default, named = request.get("default_graphs"), request.get("named_graphs")
     key = (request["query"], request.get("base"), None if default is None else tuple(default),
            None if named is None else tuple(named))
     plan = _PLANS.get(key)
     if plan is None:
         held = engine.graphs() | frozenset(default or ()) | frozenset(named or ())  # unknown graphs are empty
+        # Oxigraph parses what it evaluates without a depth limit: its queries are inspected on their tokens
+        inspect = inspect_query_text if isinstance(engine, OxigraphEngine) else inspect_query
         try:
-            plan = inspect_query(request["query"], graphs=held, allowed_services=config.allowed_services,
-                                 base=request.get("base"), prefixes=config.prefixes, default_graphs=default,
-                                 named_graphs=named)
+            plan = inspect(request["query"], graphs=held, allowed_services=config.allowed_services,
+                           base=request.get("base"), prefixes=config.prefixes, default_graphs=default,
+                           named_graphs=named)
         except RecursionError:
             raise errors.QueryRefused("the query is nested too deeply for the inspection of its SERVICE "
                                       "clauses; write it without SERVICE, or less deeply nested") from None
@@ -468,6 +471,9 @@ class WorkerPool:
                 await asyncio.wait_for(ready, timeout)
             finally:
                 loop.remove_reader(connection.fileno())
+                # the event loop made the pipe non-blocking: a reply longer than the pipe's buffer (64 KiB) would
+                # be read in part and taken for a dead worker (EAGAIN), here or in a later blocking call
+                os.set_blocking(connection.fileno(), True)
             reply = cast(Reply, connection.recv())
             healthy = True
             self._answered(key, started)

@@ -40,7 +40,7 @@ from rdflib import Dataset, URIRef
 from kzgraph import errors
 from kzgraph.errors import GraphNotFound, PayloadError, UnsupportedMediaType, WriteRejected
 from kzgraph.sparql.evaluation import Snapshot, named_graph_iris, oxigraph_store, rdflib_quads
-from kzgraph.sparql.inspection import inspect_update
+from kzgraph.sparql.inspection import describe_update_error, inspect_update
 from kzgraph.store.local import KnowledgeGraph
 
 if TYPE_CHECKING:  # validation and derivation are imported by the writer process only, when it writes
@@ -198,8 +198,9 @@ def perform(snapshot: Snapshot, write: Write) -> WriterReply:
         store, delta = candidate(snapshot, write)
     except (PayloadError, GraphNotFound, errors.QuerySyntaxError, errors.QueryRefused) as error:
         return ("error", portable(error))
-    except SyntaxError as error:  # Oxigraph's parser, on what rdflib's let through
-        return ("error", errors.QuerySyntaxError(f"SPARQL update syntax error: {error}"))
+    except SyntaxError as error:  # Oxigraph's parser, in rdflib's words where they are affordable
+        return ("error", describe_update_error(write.text or "", write.prefixes)
+                or errors.QuerySyntaxError(f"SPARQL update syntax error: {error}"))
     except MemoryError:
         return ("error", errors.WorkerCrashed("the write needed more memory than a writer may use"))
     except Exception as error:  # evaluation errors of the update

@@ -343,7 +343,9 @@ class RdflibEngine:
         union = plan.dataset.is_service_default
         rdflib.plugins.sparql.SPARQL_DEFAULT_GRAPH_UNION = union
         target = self.dataset if union else self._view(plan)
-        return answer_of(target.query(plan.algebra, base=plan.base), max_rows)
+        # rdflib evaluates its own algebra; a plan of the lexical inspection (none) gives it the text
+        return answer_of(target.query(plan.algebra if plan.algebra is not None else plan.text, base=plan.base),
+                         max_rows)
 
     def graph_triples(self, name: str | None) -> list[Triple] | None:
         if name is None:

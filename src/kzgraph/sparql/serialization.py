@@ -7,12 +7,17 @@ N-Triples, RDF/XML and JSON-LD. rdflib writes all of them except TSV, which pyox
 A result cut at the endpoint's row limit carries ``"truncated": true`` as an extra top-level member of its
 SPARQL JSON form (the JSON results format, §3, lets a document carry members it does not define); every
 format also gets the ``X-Kzgraph-Truncated`` response header (see :mod:`kzgraph.endpoint.routes.sparql`).
+
+The real total of a cut result is given where it is cheap: after the cut the writer keeps counting the rows
+(or triples) that the engine still yields, without writing them, up to :data:`COUNT_BOUND` more rows and
+:data:`COUNT_SECONDS` seconds; past either bound the total is "at least" the rows counted (:class:`Total`).
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import cast
@@ -80,10 +85,11 @@ def serialize_result(result: Result, media: str) -> bytes:
 # written here, from pyoxigraph terms, since pyoxigraph writes only a whole result and an answer may be cut at
 # the row limit: each term by its pyoxigraph form (N-Triples syntax for TSV).
 #
-# A cut answer says so in its body wherever the format has room: ``"truncated": true`` in SPARQL JSON, a
-# ``<link href="urn:kzgraph:truncated"/>`` in the head of SPARQL XML and an XML comment, a ``#`` comment at the
-# end of Turtle and N-Triples, an XML comment after RDF/XML; CSV, TSV and JSON-LD have no room for it. Every
-# format also gets the ``X-Kzgraph-Truncated`` header.
+# A cut answer says so in its body wherever the format has room, with its total (see the module docstring):
+# ``"truncated": true, "totalRows": N, "totalExact": true`` in SPARQL JSON, ``<link href="urn:kzgraph:truncated"/>``
+# and ``<link href="urn:kzgraph:total-rows:N"/>`` in the head of SPARQL XML and an XML comment, a ``#`` comment
+# at the end of Turtle and N-Triples, an XML comment after RDF/XML; CSV, TSV and JSON-LD have no room for it.
+# Every format also gets the ``X-Kzgraph-Truncated`` and ``X-Kzgraph-Total-Rows`` headers.
 
 TRUNCATED_LINK = "urn:kzgraph:truncated"
 XML_RESULTS = "application/sparql-results+xml"
@@ -103,16 +109,50 @@ class ResultTooLarge(QueryError):
     """An answer longer than the endpoint's byte limit for results (the server never holds more)."""
 
 
+#: After a cut, at most this many more rows are counted for the total, for at most as many seconds.
+COUNT_BOUND = 1_000_000
+COUNT_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class Total:
+    """The rows (or triples) of a whole result: ``rows`` exactly, or at least ``rows`` (``exact`` False)."""
+
+    rows: int
+    exact: bool
+
+    def header(self) -> str:
+        """The ``X-Kzgraph-Total-Rows`` value: ``12345``, or ``>=1010000`` for a lower bound."""
+        return str(self.rows) if self.exact else f">={self.rows}"
+
+    def words(self) -> str:
+        return f"{self.rows}" if self.exact else f"at least {self.rows}"
+
+
+def count_rest(rest: Iterable[object], counted: int, bound: int = COUNT_BOUND,
+               seconds: float = COUNT_SECONDS) -> Total:
+    """The total of a result of which ``counted`` rows were seen, counting what ``rest`` still yields (nothing
+    is written) up to ``bound`` more rows and ``seconds`` seconds."""
+    deadline = time.monotonic() + seconds
+    more = 0
+    for _ in rest:
+        more += 1
+        if more >= bound or (more % 1024 == 0 and time.monotonic() > deadline):
+            return Total(counted + more, False)
+    return Total(counted + more, True)
+
+
 @dataclass
 class Written:
-    """An answer written in a media type: its form, the body, how many rows or triples it holds and whether
-    the row limit cut it."""
+    """An answer written in a media type: its form, the body, how many rows or triples it holds, whether the
+    row limit cut it and, if it did, the real total as far as it was counted (None: not counted)."""
 
     form: str
     media: str
     body: bytes
     count: int = 0
     truncated: bool = False
+    total: Total | None = None
 
 
 def _json_term(term: OxTerm) -> dict[str, object]:
@@ -200,6 +240,7 @@ def write_solutions(variables: list[str], rows: Iterable[Sequence[OxTerm | None]
     budget = _Budget(max_bytes)
     parts: list[str] = []
     count, truncated = 0, False
+    rows = iter(rows)
     if media == JSON:
         bindings: list[dict[str, object]] = []
         for row in rows:
@@ -212,10 +253,13 @@ def write_solutions(variables: list[str], rows: Iterable[Sequence[OxTerm | None]
             bindings.append(binding)
             count += 1
         document: dict[str, object] = {"head": {"vars": variables}, "results": {"bindings": bindings}}
-        if truncated:
+        total = count_rest(rows, count + 1) if truncated else None
+        if total is not None:
             document["truncated"] = True
+            document["totalRows"] = total.rows
+            document["totalExact"] = total.exact
         body = json.dumps(document, ensure_ascii=False)
-        return Written("SELECT", media, _encoded(body), count, truncated)
+        return Written("SELECT", media, _encoded(body), count, truncated, total)
     if media in (CSV, TSV):
         value = _csv_value if media == CSV else _tsv_value
         end = "\r\n" if media == CSV else "\n"
@@ -229,7 +273,8 @@ def write_solutions(variables: list[str], rows: Iterable[Sequence[OxTerm | None]
             budget.add(len(line))
             parts.append(line)
             count += 1
-        return Written("SELECT", media, _encoded("".join(parts)), count, truncated)
+        total = count_rest(rows, count + 1) if truncated else None
+        return Written("SELECT", media, _encoded("".join(parts)), count, truncated, total)
     # SPARQL 1.1 Query Results XML
     for row in rows:
         if max_rows is not None and count >= max_rows:
@@ -242,12 +287,20 @@ def write_solutions(variables: list[str], rows: Iterable[Sequence[OxTerm | None]
         parts.append(line)
         count += 1
     head = "".join(f'<variable name="{name}"/>' for name in variables)
-    if truncated:
-        head += f'<link href="{TRUNCATED_LINK}"/>'
-    note = f"<!-- truncated: the first {count} rows of a longer result (the row limit) -->\n" if truncated else ""
+    total = count_rest(rows, count + 1) if truncated else None
+    note = ""
+    if total is not None:
+        head += f'<link href="{TRUNCATED_LINK}"/><link href="{total_link(total)}"/>'
+        note = f"<!-- truncated: the first {count} rows of {total.words()} (the row limit) -->\n"
     text = ('<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n'
             f"<head>{head}</head>\n{note}<results>\n" + "".join(parts) + "</results>\n</sparql>\n")
-    return Written("SELECT", media, _encoded(text), count, truncated)
+    return Written("SELECT", media, _encoded(text), count, truncated, total)
+
+
+def total_link(total: Total) -> str:
+    """The link in the head of a cut SPARQL XML result that gives its total: ``urn:kzgraph:total-rows:N``, or
+    ``urn:kzgraph:total-rows-at-least:N``."""
+    return f"urn:kzgraph:total-rows:{total.rows}" if total.exact else f"urn:kzgraph:total-rows-at-least:{total.rows}"
 
 
 def write_boolean(answer: bool, media: str) -> Written:
@@ -263,8 +316,10 @@ def write_boolean(answer: bool, media: str) -> Written:
 def write_triples(form: str, triples: Iterable[ox.Triple], media: str, max_rows: int | None,
                   max_bytes: int | None = None, prefixes: dict[str, str] | None = None) -> Written:
     """CONSTRUCT or DESCRIBE triples in an RDF syntax, cut after ``max_rows`` triples."""
+    triples = iter(triples)
     taken = list(itertools.islice(triples, None if max_rows is None else max_rows + 1))
     truncated = max_rows is not None and len(taken) > max_rows
+    total = count_rest(triples, len(taken)) if truncated else None
     if truncated:
         taken = taken[:max_rows]
     prefixes = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()} if prefixes is None else prefixes
@@ -275,8 +330,8 @@ def write_triples(form: str, triples: Iterable[ox.Triple], media: str, max_rows:
                                 prefixes=prefixes if rdf_format != ox.RdfFormat.N_TRIPLES else None) or b""
         except UnicodeEncodeError as error:
             raise QueryError(f"the answer holds a string that is not valid Unicode ({error.reason})") from None
-        if truncated:
-            note = f"the first {len(taken)} triples of a longer result (the row limit)"
+        if total is not None:
+            note = f"the first {len(taken)} triples of {total.words()} (the row limit)"
             comment = f"<!-- truncated: {note} -->\n" if media == "application/rdf+xml" else f"# truncated: {note}\n"
             body += comment.encode()
     else:  # JSON-LD, compacted by rdflib with kzgraph's prefixes
@@ -287,4 +342,4 @@ def write_triples(form: str, triples: Iterable[ox.Triple], media: str, max_rows:
             graph.add(cast(tuple[Node, Node, Node], from_ox(triple)))
         body = serialize_graph(graph, media)
     _Budget(max_bytes).add(len(body))
-    return Written(form, media, body, len(taken), truncated)
+    return Written(form, media, body, len(taken), truncated, total)

@@ -105,6 +105,10 @@ def open(store: str | Path | None = None, *, dump: Path | None = None, credentia
         path = Path(store)
         if path.exists() and not path.is_dir():
             raise StoreError(f"{path} is a file, not an Oxigraph store folder")
+        if not read_only:
+            from kzgraph.store import folders
+
+            folders.recover(path)  # a load killed while its copy replaced the store
         try:
             if read_only:
                 dataset = Dataset(store=OxigraphStore(store=ox.Store.read_only(str(path))), default_union=True)

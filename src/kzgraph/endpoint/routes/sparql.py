@@ -6,7 +6,8 @@ description and the VoID description of the dataset.
   graphs of the store only). Results by content negotiation (Accept with q-values, or ``format=``): SELECT
   as SPARQL JSON, XML, CSV or TSV; ASK as JSON or XML; CONSTRUCT and DESCRIBE as Turtle, N-Triples,
   RDF/XML or JSON-LD; 406 when nothing acceptable is offered. A result cut at the row limit carries the
-  header ``X-Kzgraph-Truncated: true`` (and ``"truncated": true`` in SPARQL JSON).
+  header ``X-Kzgraph-Truncated: true`` and its real total where it is cheap to count, ``X-Kzgraph-Total-Rows``
+  (see :mod:`kzgraph.sparql.serialization`; in the body too where the format has room).
 * Update (§2.2): ``POST`` form-encoded (``update=…``) or with an ``application/sparql-update`` body,
   ``using-graph-uri`` / ``using-named-graph-uri`` as USING / USING NAMED; only with the endpoint's bearer
   token; 422 with the SHACL report when the result would not validate.
@@ -132,6 +133,8 @@ async def run_query(request: Request, text: str, default_graphs: list[str], name
     if written.truncated:
         headers["X-Kzgraph-Truncated"] = "true"
         headers["X-Kzgraph-Row-Limit"] = str(settings(request).max_rows)
+        if written.total is not None:
+            headers["X-Kzgraph-Total-Rows"] = written.total.header()
     return Response(written.body, media_type=content_type(written.media), headers=headers)
 
 

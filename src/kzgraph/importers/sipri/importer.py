@@ -3,8 +3,11 @@
 ``store_import(csv, folder)`` writes ``folder/sipri.nq`` (every triple in the named graph
 ``https://w3id.org/kzgraph/graph/import/sipri``) and ``folder/sipri.manifest.json`` (the CSV's SHA-256,
 its generation time, rows, triples, seconds, and the report of the links to curated transfers). Both are
-written to staging files first and moved into place with ``os.replace`` only when the whole conversion has
-succeeded, so an error leaves the previous import as it was.
+written to staging files first and moved into place only when the whole conversion has succeeded, so an
+error leaves the previous import as it was. The two moves are one commit: a record of them
+(``.sipri.commit``) is written first, so that a process killed between them leaves the record, and the next
+reader of the folder (:func:`read_manifest`, :func:`store_import`) completes them (:func:`complete`): the
+data and its manifest are always of the same import.
 
 Importing the same file again, with the same name tables and curated data, rewrites nothing and reports
 ``unchanged``; a different export replaces the import (``replaced``); an export generated before the one
@@ -33,6 +36,7 @@ from kzgraph.importers.sipri.tables import ActorTable, tables_sha256
 
 DATA_NAME = "sipri.nq"
 MANIFEST_NAME = "sipri.manifest.json"
+COMMIT_NAME = ".sipri.commit"
 #: Raised whenever the conversion changes what it writes, so that an import of the same file is redone.
 FORMAT_VERSION = 1
 
@@ -66,8 +70,40 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _staged(path: Path) -> Path:
+    return path.with_name(f".{path.name}.staged")
+
+
+def _sync_folder(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def complete(folder: Path) -> bool:
+    """Complete an import that a killed process committed but did not finish moving into place (True), and
+    remove the staging files of one that it never committed."""
+    folder = Path(folder)
+    commit = folder / COMMIT_NAME
+    staged = [_staged(folder / DATA_NAME), _staged(folder / MANIFEST_NAME)]
+    if commit.is_file():
+        for path in staged:
+            if path.is_file():
+                os.replace(path, path.with_name(path.name[1:-len(".staged")]))
+        _sync_folder(folder)
+        commit.unlink()
+        return True
+    for path in [*staged, folder / f"{COMMIT_NAME}.partial"]:
+        path.unlink(missing_ok=True)
+    return False
+
+
 def read_manifest(folder: Path) -> dict[str, Any] | None:
     """The manifest of the import in ``folder``, or None when there is none (or it cannot be read)."""
+    if (Path(folder) / COMMIT_NAME).is_file():
+        complete(folder)
     try:
         manifest = json.loads((Path(folder) / MANIFEST_NAME).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -84,7 +120,7 @@ def _result(status: str, folder: Path, manifest: dict[str, Any], seconds: float)
 
 def _write_atomically(path: Path, chunks: Iterable[str], staging_paths: list[Path]) -> str:
     """Write chunks to a staging file beside ``path`` (not yet moved into place); return its SHA-256."""
-    staging = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    staging = _staged(path)
     staging_paths.append(staging)
     digest = hashlib.sha256()
     with staging.open("wb") as stream:
@@ -132,6 +168,7 @@ def store_import(csv_path: str | Path, folder: str | Path, curated_graph: Graph 
                              f"imported in {folder} ({before:%Y-%m-%d %H:%M}); import it with allow_older to go back")
     conversion = convert(register, curated, progress)
     folder.mkdir(parents=True, exist_ok=True)
+    complete(folder)
     staging: list[Path] = []
     try:
         data_sha = _write_atomically(data_path, conversion.nquads(), staging)
@@ -150,8 +187,16 @@ def store_import(csv_path: str | Path, folder: str | Path, curated_graph: Graph 
             "matches": conversion.matches.to_dict(),
         }
         _write_atomically(manifest_path, [json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"], staging)
+        commit = folder / COMMIT_NAME
+        with (folder / f"{COMMIT_NAME}.partial").open("wb") as record:
+            record.write(b"sipri.nq sipri.manifest.json\n")
+            os.fsync(record.fileno())
+        os.replace(folder / f"{COMMIT_NAME}.partial", commit)
+        _sync_folder(folder)
         os.replace(staging[0], data_path)
         os.replace(staging[1], manifest_path)
+        _sync_folder(folder)
+        commit.unlink()
     finally:
         for path in staging:
             path.unlink(missing_ok=True)
