@@ -258,3 +258,32 @@ def test_the_server_streams_an_answer_many_times_larger_than_the_memory_it_takes
     finally:
         process.kill()
         process.wait()
+
+
+TYPED = """# title: Subjects and objects of a property
+# description: Every subject with an object of a property.
+# param: p iri — the property
+SELECT ?s ?o
+WHERE {
+  ?s ?p ?o
+}
+"""
+
+
+def test_a_named_query_cut_at_the_row_limit_says_so_and_its_download_does_not_cut(real_graph, tmp_path):
+    from kzgraph.endpoint.routes.catalogue import get_catalogue
+    from kzgraph.sparql.catalogue import load_catalogue
+
+    (tmp_path / "typed.rq").write_text(TYPED, encoding="utf-8")
+    catalogue = load_catalogue(tmp_path)
+    rdf_type = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+    expected = len(list(real_graph.query(catalogue["typed"].bind({"p": rdf_type}))))
+    app = create_app(real_graph, max_rows=ROW_LIMIT)
+    app.dependency_overrides[get_catalogue] = lambda: catalogue
+    with serving(app) as url:
+        cut = httpx.get(url + "/queries/typed", params={"p": rdf_type, "format": "csv"}, timeout=300)
+        assert cut.headers["x-kzgraph-truncated"] == "true" and cut.headers["x-kzgraph-row-limit"] == str(ROW_LIMIT)
+        assert len(cut.text.splitlines()) == ROW_LIMIT + 1
+        assert httpx.get(url + "/queries/typed", params={"p": rdf_type}, timeout=300).json()["truncated"] is True
+        _, body = download(url, "/queries/typed/download", p=rdf_type, format="tsv")
+    assert len(body.decode().splitlines()) - 1 == expected > ROW_LIMIT

@@ -129,4 +129,10 @@ def run_named_query(request: Request, name: str, kg: Annotated[Queryable, Depend
             shown.count = count_rows(kg, sparql)
         return render(request, "named_query.html", headers=VARY, named=named, error=None, values=values,
                       sparql=sparql, table=shown)
-    return Response(serialize_result(result, media), media_type=media, headers=VARY)
+    headers = dict(VARY)
+    if getattr(result, "truncated", False):  # cut at the row limit: said as /sparql says it
+        limit = getattr(getattr(request.app.state, "settings", None), "max_rows", None)
+        headers["X-Kzgraph-Truncated"] = "true"
+        if limit is not None:
+            headers["X-Kzgraph-Row-Limit"] = str(limit)
+    return Response(serialize_result(result, media), media_type=media, headers=headers)
