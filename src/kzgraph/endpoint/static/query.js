@@ -132,6 +132,10 @@
   function followDownloads() {
     var current = yasgui.getTab(), query = current && current.getQuery();
     if (!downloads || !query) { return; }
+    var yasqe = current.getYasqe(), form = yasqe && yasqe.getQueryType ? yasqe.getQueryType() : "SELECT";
+    var graphs = form === "CONSTRUCT" || form === "DESCRIBE";
+    downloads.querySelector(".for-results").hidden = graphs;
+    downloads.querySelector(".for-graphs").hidden = !graphs;
     Array.prototype.forEach.call(downloads.querySelectorAll("a.download"), function (link) {
       link.href = config.root + "/sparql/download?" +
         new URLSearchParams({ query: query, format: link.getAttribute("data-format") }).toString();
