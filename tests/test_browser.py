@@ -3,7 +3,10 @@ WebDriver protocol, against uvicorn serving the real build. Screenshots are kept
 
 from __future__ import annotations
 
+import csv
+import io
 import os
+import time
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -33,8 +36,14 @@ def site(real_graph):
 
 
 @pytest.fixture(scope="module")
-def chromium(tmp_path_factory):
-    with webdriver.browser(tmp_path_factory.mktemp("chromium-profile")) as session:
+def downloaded(tmp_path_factory) -> Path:
+    """Where the browser's downloads go."""
+    return tmp_path_factory.mktemp("downloads")
+
+
+@pytest.fixture(scope="module")
+def chromium(tmp_path_factory, downloaded):
+    with webdriver.browser(tmp_path_factory.mktemp("chromium-profile"), downloads=downloaded) as session:
         yield session
 
 
@@ -138,3 +147,36 @@ def test_a_shared_link_opens_the_query_and_runs_it(site, chromium, real_graph):
                       "document.querySelectorAll('#editor .yasr table tbody tr').length > 0")
     assert chromium.run("return window.kzgraphEditor.getTab().getQuery()") == leases
     assert len(editor_rows(chromium)) == len(list(real_graph.query(leases)))
+
+
+def test_a_cut_result_says_so_and_the_download_link_under_the_editor_gives_every_row(chromium, shots, downloaded,
+                                                                                     real_graph):
+    everything = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
+    [(total,)] = list(real_graph.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {everything} }}"))
+    with serving(create_app(real_graph, max_rows=1000)) as site:  # a small limit: the editor shows fewer rows
+        chromium.open(site + "/")
+        chromium.wait_for("return !!window.kzgraphEditor && !!document.querySelector('#editor .CodeMirror')")
+        chromium.run("window.kzgraphEditor.getTab().getYasqe().setValue(arguments[0])", everything)
+        chromium.click("#editor .yasqe_queryButton")
+        cut = chromium.wait_for("const n = document.querySelector('#editor .kz-cut'); return n && n.innerText")
+        assert "row limit of 1000 rows" in cut and "download every row" in cut
+        chromium.screenshot(shots / "query-cut.png")
+        link = chromium.run("return document.querySelector('#editor-downloads a[data-format=csv]').href")
+        assert link.startswith(site + "/sparql/download?") and "format=csv" in link
+        before = set(downloaded.iterdir())
+        chromium.click("#editor-downloads a[data-format=csv]")
+        deadline = time.monotonic() + 300
+        while True:  # the browser writes the file under a temporary name, then renames it
+            done = [f for f in set(downloaded.iterdir()) - before if f.suffix == ".csv"]
+            if done or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert [f.name for f in done] == ["query.csv"]
+        rows = list(csv.reader(io.StringIO(done[0].read_text(encoding="utf-8"))))
+        assert rows[0] == ["s", "p", "o"] and len(rows) - 1 == int(total) > 1000
+        chromium.run("window.kzgraphEditor.getTab().getYasqe().setValue(arguments[0])",
+                     "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
+        shown = chromium.wait_for("const v = Array.from(document.querySelectorAll('#editor-downloads a'))"
+                                  ".filter(a => a.offsetParent !== null).map(a => a.innerText);"
+                                  "return v.includes('Turtle') && v")
+        assert shown == ["Turtle", "N-Triples"], "a graph downloads as Turtle or N-Triples"

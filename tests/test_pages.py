@@ -127,12 +127,22 @@ def test_every_catalogue_example_fills_the_form_and_runs_or_opens_the_named_quer
     assert result_cells(ran), f"the example {first.name} answers rows on the real data"
 
 
-def test_results_link_to_their_download_from_the_sparql_endpoint(server):
+def test_results_link_to_the_download_of_every_row(server):
     document = html(get(server + "/", params={"query": MEMBERSHIPS}, headers=BROWSER))
-    downloads = [a.get("href") for a in document.xpath(".//a") if a.get("href", "").startswith("/sparql?")]
+    downloads = [a.get("href") for a in document.xpath(".//*[@id='downloads']//a")]
+    assert all(link.startswith("/sparql/download?") for link in downloads)
     formats = [parse_qs(urlsplit(link).query)["format"][0] for link in downloads]
-    assert formats == ["json", "xml", "csv", "tsv"]
-    assert parse_qs(urlsplit(downloads[2]).query)["query"] == [MEMBERSHIPS]
+    assert formats == ["csv", "tsv", "json", "xml"]
+    assert parse_qs(urlsplit(downloads[0]).query)["query"] == [MEMBERSHIPS]
+
+
+def test_a_graph_downloads_whole_as_turtle_or_n_triples_and_the_page_says_the_other_syntaxes_are_cut(server):
+    construct = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 3"
+    document = html(get(server + "/", params={"query": construct}, headers=BROWSER))
+    links = {a.text: a.get("href") for a in document.xpath(".//*[@id='downloads']//a")}
+    assert links["Turtle"].startswith("/sparql/download?") and links["N-Triples"].startswith("/sparql/download?")
+    assert links["JSON-LD"].startswith("/sparql?") and "cut at its row limit" in \
+        document.xpath("string(.//*[@id='downloads'])")
 
 
 TRICKY = '<script>alert("x")</script> & "quoted"'
@@ -201,3 +211,56 @@ def test_a_long_result_is_paged(server, real_graph):
     links = [row.xpath(".//td[1]//@title | .//td[1]//span/@title")[:1] or [row.xpath("string(td[1])").strip()]
              for row in page2.xpath(".//table[@class='results']//tr[td]")]
     assert [link[0] for link in links] == [row[0] for row in expected[1000:2000]]
+
+
+def test_the_download_link_of_a_cut_result_gives_every_row(real_graph):
+    [(count,)] = list(real_graph.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"))
+    with serving(create_app(real_graph, max_rows=100)) as url:
+        document = html(get(url + "/", params={"query": EVERYTHING}, headers=BROWSER))
+        assert "give all of them" in document.xpath("string(.//*[@id='result-cut'])")
+        [csv_link] = [a.get("href") for a in document.xpath(".//*[@id='downloads']//a") if a.text == "CSV"]
+        with httpx.stream("GET", url + csv_link, timeout=300) as answer:
+            lines = b"".join(answer.iter_bytes()).decode().splitlines()
+    assert answer.status_code == 200 and len(lines) - 1 == int(count) > 100
+
+
+TYPED = """# title: Resources of a type
+# description: Every subject with an object of a property, for the paging of a long named query.
+# param: p iri — the property
+SELECT ?s ?o
+WHERE {
+  ?s ?p ?o FILTER(isIRI(?s))
+}
+ORDER BY ?s ?o
+"""
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
+def test_a_named_query_page_pages_through_its_rows_keeping_its_parameters(real_graph, tmp_path):
+    from kzgraph.endpoint.routes.catalogue import get_catalogue
+
+    (tmp_path / "typed.rq").write_text(TYPED, encoding="utf-8")
+    catalogue = load_catalogue(tmp_path)
+    expected = [[str(v) for v in row] for row in real_graph.query(catalogue["typed"].bind({"p": RDF_TYPE}))]
+    limit = 1500
+    assert len(expected) > limit
+    app = create_app(real_graph, max_rows=limit)
+    app.dependency_overrides[get_catalogue] = lambda: catalogue
+    with serving(app) as url:
+        first = html(get(url + "/queries/typed", params={"p": RDF_TYPE}, headers=BROWSER))
+        assert first.xpath("string(.//*[@id='result-count'])") == (
+            f"{limit} rows (the row limit; {len(expected)} in all); the first 1000 are shown.")
+        assert f"the query has {len(expected)} rows in all" in first.xpath("string(.//*[@id='result-cut'])")
+        [second] = [a.get("href") for a in first.xpath(".//p[@class='pager']/a") if a.text == "2"]
+        assert parse_qs(urlsplit(second).query) == {"p": [RDF_TYPE], "page": ["2"]}
+        assert [a.get("rel") for a in first.xpath(".//p[@class='pager']/a[@rel]")] == ["next"]
+        page2 = html(get(url + "/queries/typed" + second, headers=BROWSER))
+        assert page2.xpath("string(.//*[@id='result-count'])").endswith(f"rows 1001–{limit} are shown.")
+        shown = [row.xpath(".//td[1]//@title | .//td[1]//span/@title")[:1] or [row.xpath("string(td[1])").strip()]
+                 for row in page2.xpath(".//table[@class='results']//tr[td]")]
+        assert [s[0] for s in shown] == [row[0] for row in expected[1000:limit]]
+        [download] = [a.get("href") for a in first.xpath(".//*[@id='downloads']//a") if a.text == "CSV"]
+        assert parse_qs(urlsplit(download).query) == {"p": [RDF_TYPE], "format": ["csv"]}
+        with httpx.stream("GET", url + download, timeout=300) as answer:
+            lines = b"".join(answer.iter_bytes()).decode().splitlines()
+        assert len(lines) - 1 == len(expected), "the download gives every row, past the row limit"

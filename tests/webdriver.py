@@ -84,8 +84,9 @@ class Browser:
 
 
 @contextlib.contextmanager
-def browser(profile: Path) -> Iterator[Browser]:
-    """A headless chromium with an empty profile in ``profile``, through chromedriver on a free port."""
+def browser(profile: Path, downloads: Path | None = None) -> Iterator[Browser]:
+    """A headless chromium with an empty profile in ``profile``, through chromedriver on a free port; files it
+    downloads go to ``downloads`` (without asking)."""
     port = free_port()
     driver = subprocess.Popen([CHROMEDRIVER, f"--port={port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
@@ -96,7 +97,10 @@ def browser(profile: Path) -> Iterator[Browser]:
                     if client.get(url + "/status").json()["value"]["ready"]:
                         break
                 time.sleep(0.1)
-            options = {"binary": CHROMIUM, "args": [*FLAGS, f"--user-data-dir={profile}"]}
+            options: dict[str, Any] = {"binary": CHROMIUM, "args": [*FLAGS, f"--user-data-dir={profile}"]}
+            if downloads is not None:
+                options["prefs"] = {"download.default_directory": str(downloads), "download.prompt_for_download": False,
+                                    "download.directory_upgrade": True, "safebrowsing.enabled": False}
             answer = client.post(url + "/session", json={"capabilities": {"alwaysMatch": {
                 "browserName": "chrome", "goog:chromeOptions": options}}}).json()["value"]
             if "sessionId" not in answer:

@@ -29,7 +29,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 
 from kzgraph.endpoint.http import error_response
-from kzgraph.endpoint.routes import catalogue, graph_store, linked_data, metrics, pages, sparql
+from kzgraph.endpoint.routes import catalogue, downloads, graph_store, linked_data, metrics, pages, sparql
 from kzgraph.errors import KzgraphError, WriteRejected
 from kzgraph.service.guarded import GuardedStore, RemoteGuardedStore, guard
 from kzgraph.settings import Settings
@@ -64,10 +64,10 @@ def create_app(kg: Any, settings: Settings | None = None, *, void: Path | None =
     app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
                        allow_methods=["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"], allow_headers=["*"],
                        expose_headers=["X-Kzgraph-Truncated", "X-Kzgraph-Row-Limit", "X-Kzgraph-Total-Rows",
-                                       "Location"])
+                                       "Location", *downloads.HEADERS])
     install_error_handlers(app)
     for router in (sparql.router, graph_store.router, metrics.router, pages.router, catalogue.router,
-                   linked_data.router):
+                   linked_data.router, downloads.router):
         app.include_router(router)
     return app
 

@@ -8,10 +8,11 @@ http(s) IRIs, and IRIs under the kzgraph base (``https://w3id.org/kzgraph/``) li
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import jinja2
 from fastapi import Request
@@ -22,9 +23,11 @@ from rdflib.namespace import RDF, RDFS, SKOS, XSD, NamespaceManager
 from rdflib.query import Result, ResultRow
 from rdflib.term import Node
 
+from kzgraph.errors import KzgraphError
 from kzgraph.namespaces import BASE, PREFIXES
 from kzgraph.settings import Settings
 from kzgraph.sparql import describe as linked_data
+from kzgraph.sparql import queries as query_module
 from kzgraph.sparql.describe import local_path
 from kzgraph.sparql.media_types import NotAcceptable, negotiate
 
@@ -218,6 +221,41 @@ def table(result: Result, root: str = "", limit: int = TABLE_LIMIT, offset: int 
             shown.append([None if v is None else term(v, root=root) for v in values])
     return Table(result.type, columns, shown, total, offset=offset, cut=bool(getattr(result, "truncated", False)),
                  page_size=limit)
+
+
+PROLOGUE = re.compile(r"\A(?:\s+|#[^\n]*\n|(?i:PREFIX)\s+[^\s:]*:\s*<[^>]*>|(?i:BASE)\s*<[^>]*>)*")
+SELECT = re.compile(r"\A(?i:SELECT)\b")
+
+
+def count_query(sparql: str) -> str | None:
+    """A query that counts the rows of a SELECT query (its prologue kept, the query as a subquery), or None
+    for other forms and for a SELECT with a VALUES block after it, which cannot stand as a subquery."""
+    prologue = PROLOGUE.match(sparql)
+    body = sparql[prologue.end() if prologue else 0:]
+    if not SELECT.match(body) or re.search(r"}\s*(?i:VALUES)\b[^}]*}\s*\Z", body):
+        return None
+    return f"{sparql[:len(sparql) - len(body)]}SELECT (COUNT(*) AS ?kzgraphRows) WHERE {{\n{body}\n}}"
+
+
+def count_rows(kg: Any, sparql: str) -> int | None:
+    """The real number of rows of a SELECT query that the row limit cut, where a count query answers (within
+    the same limits as any query), else None."""
+    counting = count_query(sparql)
+    if counting is None:
+        return None
+    try:
+        rows = list(query_module.run(kg, counting))
+        return int(cast(Any, rows[0])[0]) if rows else None
+    except (KzgraphError, ValueError, TypeError, IndexError):
+        return None
+
+
+def page_number(request: Request) -> int:
+    """The page of a result table asked for (``?page=``, from 1; anything else is the first)."""
+    try:
+        return max(int(request.query_params.get("page", "1")), 1)
+    except ValueError:
+        return 1
 
 
 def root_of(request: Request) -> str:

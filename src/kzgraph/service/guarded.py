@@ -26,7 +26,7 @@ import shutil
 import tempfile
 import threading
 import weakref
-from collections.abc import Iterable
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, cast
@@ -35,6 +35,7 @@ import pyoxigraph as ox
 
 from kzgraph.errors import (
     GraphNotFound,
+    KzgraphError,
     NotServable,
     Overloaded,
     PayloadError,
@@ -48,19 +49,27 @@ from kzgraph.errors import (
 )
 from kzgraph.service import prestart
 from kzgraph.service import writes as writes_module
-from kzgraph.service.workers import QueryRequest, Reply, Request, WorkerConfig, WorkerPool, context
+from kzgraph.service.workers import (
+    QueryRequest,
+    Reply,
+    Request,
+    StreamMessage,
+    WorkerConfig,
+    WorkerPool,
+    context,
+)
 from kzgraph.service.writes import Delta, Write, WriterReply, apply_delta, apply_quads, commit, journal_path, recover
 from kzgraph.settings import Settings
 from kzgraph.sparql.evaluation import Answer, LimitedResult, Snapshot, Triple, checkpoint, write_snapshot
-from kzgraph.sparql.serialization import Written, serialize_result
+from kzgraph.sparql.serialization import Written, serialize_result, stream_tail
 
 if TYPE_CHECKING:
     from kzgraph.store.local import KnowledgeGraph
     from kzgraph.store.remote import RemoteKnowledgeGraph
 
-__all__ = ["GraphNotFound", "GuardedStore", "Limits", "NotServable", "Overloaded", "PayloadError", "QueryTimeout",
-           "QueryTooLong", "RemoteGuardedStore", "Unavailable", "WorkerCrashed", "WriteRejected", "WriteTimeout",
-           "guard"]
+__all__ = ["AnswerStream", "GraphNotFound", "GuardedStore", "Limits", "NotServable", "Overloaded", "PayloadError",
+           "QueryTimeout", "QueryTooLong", "RemoteGuardedStore", "Unavailable", "WorkerCrashed", "WriteRejected",
+           "WriteTimeout", "guard"]
 
 
 @dataclass(frozen=True)
@@ -273,6 +282,19 @@ class GuardedStore:
                 "named_graphs": None if named_graphs is None else list(named_graphs),
                 "media": dict(media), "max_bytes": self.limits.max_result_bytes}
 
+    async def astream(self, sparql: str, media: dict[str, str], *, base: str | None = None,
+                      default_graphs: Iterable[str] | None = None,
+                      named_graphs: Iterable[str] | None = None) -> AnswerStream:
+        """A query's whole answer, streamed from a worker in the media type negotiated for its form (``media``,
+        among :data:`~kzgraph.sparql.serialization.STREAM_TYPES`): no row limit, but the byte limit
+        (``max_result_bytes``) and the time limit (``timeout``, for the whole answer) end it early, which
+        :attr:`AnswerStream.cut` then says. An error before the first row is raised here."""
+        request = self._written_request(sparql, media, base, default_graphs, named_graphs)
+        request["max_rows"] = None
+        pool = self._pool_started()
+        wait = self.limits.wait if self.limits.wait is not None else self.limits.timeout
+        return await AnswerStream(pool.astream(("stream", request), self.limits.timeout, wait)).open()
+
     def graph_names(self) -> list[str]:
         """The names of the store's named graphs, empty ones included (those of the current snapshot)."""
         self.start()
@@ -361,6 +383,53 @@ class GuardedStore:
                 process.kill()
             process.join(5)
             connection.close()
+
+
+class AnswerStream:
+    """An answer streamed from a worker (:meth:`GuardedStore.astream`): its form and media type, its pieces
+    (:meth:`chunks`), then how many rows or triples it held and, if a limit ended it early, why (:attr:`cut`)
+    and the end that says so in the body (:meth:`tail`)."""
+
+    def __init__(self, pieces: AsyncGenerator[StreamMessage, None]):
+        self._pieces = pieces
+        self.form = self.media = ""
+        self.count = 0
+        self.cut: str | None = None
+        self.ended = False
+
+    async def open(self) -> AnswerStream:
+        """Read the first piece: the form and media type, or the error that stops the query (raised)."""
+        try:
+            kind, value = await anext(self._pieces)
+        except BaseException:
+            await self._pieces.aclose()
+            raise
+        if kind == "error":
+            await self._pieces.aclose()
+            raise cast(KzgraphError, value)
+        self.form, self.media = cast(tuple[str, str], value)
+        return self
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        """The bytes of the answer as they come; a time limit or a worker that dies ends them (:attr:`cut`)."""
+        try:
+            async for kind, value in self._pieces:
+                if kind == "chunk":
+                    yield cast(bytes, value)
+                elif kind == "end":
+                    self.count, self.cut = cast(tuple[int, str | None], value)
+                    self.ended = True
+        except (QueryTimeout, WorkerCrashed) as error:
+            self.cut = str(error)
+            self.ended = True
+
+    def tail(self) -> bytes | None:
+        """The end of the answer, which says where it was cut (None: CSV and TSV, which cannot say it)."""
+        return stream_tail(self.form, self.media, self.cut)
+
+    async def aclose(self) -> None:
+        """Stop reading: a worker still writing is stopped and replaced."""
+        await self._pieces.aclose()
 
 
 class RemoteGuardedStore:

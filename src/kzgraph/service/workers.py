@@ -26,17 +26,20 @@ import sys
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import AsyncGenerator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.context import ForkServerContext, SpawnContext
-from typing import Literal, TypedDict, cast
+from typing import Any, Literal, TypedDict, cast
+
+import pyoxigraph as ox
+from oxrdflib._converter import to_ox
 
 from kzgraph import errors
 from kzgraph.errors import Overloaded, QueryTimeout, Unavailable, WorkerCrashed
 from kzgraph.sparql.evaluation import Answer, Engine, OxigraphEngine, Snapshot, Triple, load_engine, mentions
 from kzgraph.sparql.inspection import QueryDataset, QueryPlan, inspect_query, inspect_query_text
-from kzgraph.sparql.serialization import ResultTooLarge, Written, serialize_result
+from kzgraph.sparql.serialization import ResultTooLarge, StreamWriter, Written, serialize_result
 
 PR_SET_PDEATHSIG = 1  # prctl(2)
 
@@ -58,9 +61,10 @@ class QueryRequest(TypedDict, total=False):
 
 
 #: A request to a worker: evaluate a query (an :class:`Answer`), evaluate and write it (``write``: the bytes
-#: of the answer, :class:`Written`), or give the triples of a graph (None: the unnamed graph).
+#: of the answer, :class:`Written`), stream it (``stream``: the pieces of the answer, without a row limit; see
+#: :func:`stream`), or give the triples of a graph (None: the unnamed graph).
 Request = (tuple[Literal["query"], QueryRequest] | tuple[Literal["write"], QueryRequest]
-           | tuple[Literal["graph"], str | None])
+           | tuple[Literal["stream"], QueryRequest] | tuple[Literal["graph"], str | None])
 #: A worker's or writer's reply: ``("ok", value)``, or ``("error", the kzgraph error to raise in the server)``.
 Reply = (tuple[Literal["ok"], Answer | Written | list[Triple] | None]
          | tuple[Literal["error"], errors.KzgraphError])
@@ -256,6 +260,131 @@ def _answer(engine: Engine, config: WorkerConfig, request: QueryRequest, write: 
         return ("error", errors.QueryError(f"query failed: {error}"))
 
 
+#: Bytes of a streamed answer a worker sends in one piece, and triples written in one batch.
+STREAM_CHUNK = 64 * 1024
+STREAM_BATCH = 256
+#: A piece of a streamed answer: ``("start", (form, media))``, ``("chunk", bytes)``, ``("end", (count, cut))``
+#: with ``cut`` the words that say why the answer stops early (None: it is whole), or ``("error", error)``
+#: instead of ``start`` for a query that is not answered at all.
+StreamMessage = tuple[str, Any]
+
+
+def _failure(error: BaseException, request: QueryRequest, config: WorkerConfig) -> errors.KzgraphError:
+    """The kzgraph error to send the server for an error of evaluation (as :func:`_answer` words them)."""
+    if isinstance(error, errors.KzgraphError):
+        return portable(error)
+    if isinstance(error, RecursionError):
+        return errors.QueryRefused("the query is nested too deeply to evaluate")
+    if isinstance(error, SyntaxError):  # Oxigraph's parser
+        return syntax_error(error, request["query"], config)
+    if isinstance(error, MemoryError):
+        return WorkerCrashed("the query needed more memory than a query worker may use")
+    return errors.QueryError(f"query failed: {error}")
+
+
+OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+
+
+def _lazy(engine: Engine, config: WorkerConfig, request: QueryRequest
+          ) -> tuple[str, list[str], bool | Iterator[Sequence[OxTerm | None]] | Iterator[ox.Triple]]:
+    """A query's form, variables and answer (a boolean, or solutions or triples as pyoxigraph terms, read lazily
+    from Oxigraph, from a whole answer on rdflib's engine)."""
+    if isinstance(engine, OxigraphEngine):
+        if not needs_inspection(request["query"]):
+            text, base, dataset = request["query"], request.get("base"), _dataset(request)
+        else:
+            plan = _plan(engine, config, request)
+            text, base = plan.text, plan.base
+            dataset = None if plan.dataset.is_service_default else plan.dataset
+        form, answer = engine.lazy(text, base=base, dataset=dataset)
+        if isinstance(answer, ox.QueryBoolean):
+            return form, [], bool(answer)
+        if isinstance(answer, ox.QuerySolutions):
+            return form, [v.value for v in answer.variables], (tuple(solution) for solution in answer)
+        return form, [], iter(answer)
+    whole = engine.evaluate(_plan(engine, config, request), None)
+    if whole.form == "ASK":
+        return whole.form, [], bool(whole.boolean)
+    if whole.form == "SELECT":
+        return whole.form, list(whole.variables or []), (
+            tuple(None if v is None else cast(OxTerm, to_ox(v)) for v in row) for row in whole.rows or [])
+    return whole.form, [], (ox.Triple(*(cast(Any, to_ox(t)) for t in triple)) for triple in whole.triples or [])
+
+
+def stream(engine: Engine, config: WorkerConfig, request: QueryRequest, send: Callable[[StreamMessage], None]) -> None:
+    """Evaluate a query and send its answer in pieces of about :data:`STREAM_CHUNK` bytes, in the media type
+    negotiated for its form (:class:`~kzgraph.sparql.serialization.StreamWriter`), every row: no row limit, but
+    the byte limit (``max_bytes``) ends it after the last whole row within it, which the end says."""
+    try:
+        form, variables, answer = _lazy(engine, config, request)
+        media = request.get("media", {})
+        if form not in media:
+            raise errors.NotAcceptable(f"a {form} query has no download in the media types the request accepts "
+                                       f"({', '.join(sorted(set(media.values()))) or 'nothing'})")
+        writer = StreamWriter(form, media[form], variables, prefixes=config.prefixes or None)
+    except Exception as error:  # every error goes to the server as a kzgraph error
+        send(("error", _failure(error, request, config)))
+        return
+    send(("start", (form, media[form])))
+    limit, size, count, cut = request.get("max_bytes"), 0, 0, None
+    pending: list[bytes] = []
+    buffered = 0
+
+    def add(piece: bytes) -> bool:
+        nonlocal size, buffered
+        if limit is not None and size + len(piece) > limit:
+            return False
+        size += len(piece)
+        pending.append(piece)
+        buffered += len(piece)
+        if buffered >= STREAM_CHUNK:
+            flush()
+        return True
+
+    def flush() -> None:
+        nonlocal buffered
+        if pending:
+            send(("chunk", b"".join(pending)))
+            pending.clear()
+            buffered = 0
+
+    def too_large() -> str:
+        return (f"the answer reached {limit} bytes, this endpoint's limit for one answer, after {count} "
+                f"{'rows' if form == 'SELECT' else 'triples'}; add a LIMIT, select fewer values or page with OFFSET")
+
+    try:
+        if isinstance(answer, bool):
+            add(writer.boolean(answer))
+            count = 1
+        elif form == "SELECT":
+            if not add(writer.head()):
+                cut = too_large()
+            else:
+                for row in cast(Iterator[Sequence[OxTerm | None]], answer):
+                    if not add(writer.row(row)):
+                        cut = too_large()
+                        break
+                    count += 1
+        else:
+            triples = cast(Iterator[ox.Triple], answer)
+            while cut is None:
+                batch = list(itertools.islice(triples, STREAM_BATCH))
+                if not batch:
+                    break
+                if add(writer.triples(batch)):
+                    count += len(batch)
+                    continue
+                for triple in batch:  # the batch goes over the limit: as many of its triples as fit
+                    if not add(writer.triples([triple])):
+                        cut = too_large()
+                        break
+                    count += 1
+    except Exception as error:  # an error while reading the answer ends it, said at its end
+        cut = f"the evaluation stopped after {count} rows: {_failure(error, request, config)}"
+    flush()
+    send(("end", (count, cut)))
+
+
 def serve(connection: Connection, config: WorkerConfig, snapshot: Snapshot) -> None:
     """A worker's life: load the snapshot, then answer requests until the connection closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server stops its workers itself
@@ -276,6 +405,8 @@ def serve(connection: Connection, config: WorkerConfig, snapshot: Snapshot) -> N
         assert engine is not None
         if kind in ("query", "write"):
             connection.send(_answer(engine, config, payload, write=kind == "write"))
+        elif kind == "stream":
+            stream(engine, config, payload, connection.send)
         elif kind == "graph":
             connection.send(("ok", engine.graph_triples(payload)))
 
@@ -490,6 +621,84 @@ class WorkerPool:
                 self._idle.put(worker)
             else:  # stopped mid-query (time limit, a cancelled request) or dead: replaced off the event loop
                 threading.Thread(target=self._recycle, args=(worker,), daemon=True).start()
+
+    def _ready(self, worker: QueryWorker) -> QueryWorker:
+        """The worker, or a fresh one in its place, ready with the current snapshot (blocking)."""
+        for attempt in (1, 2):  # a fresh worker may have missed a snapshot that a later write replaced
+            try:
+                worker.ensure(self._snapshot, self.startup_timeout)
+                return worker
+            except (TimeoutError, EOFError, OSError):
+                worker, code = self._replace(worker)
+                if attempt == 2:
+                    self._idle.put(worker)
+                    raise WorkerCrashed(f"a query worker did not start (exit code {code}); try again") from None
+        return worker
+
+    async def astream(self, message: Request, timeout: float | None,
+                      wait: float | None) -> AsyncGenerator[StreamMessage, None]:
+        """Send a ``stream`` request to a worker and yield the pieces of its answer as they come (see
+        :func:`stream`), the server holding one piece at a time; the worker's pipe gives back-pressure.
+
+        A stream takes a place in the slow lane (at most ``size - 1`` workers stream at once, so one is always
+        left to other queries), waiting at most ``wait`` seconds for it and for a worker (:class:`Overloaded`).
+        ``timeout`` bounds the whole stream: past it the worker is killed and replaced and
+        :class:`QueryTimeout` raised, as it is when the stream is closed before its end (the worker is stopped).
+        """
+        import asyncio
+
+        if self._closed:
+            raise Unavailable("the endpoint is shutting down")
+        laned = self.size > 1
+        if laned and not await asyncio.to_thread(self._slow_slots.acquire, True, wait):
+            raise Overloaded(f"downloads share {self.slow_lane} of the {self.size} query workers, which stayed busy "
+                             f"for {wait:g} s; try again later")
+        try:
+            try:
+                worker = await asyncio.to_thread(self._idle.get, True, wait)
+            except queue.Empty:
+                raise Overloaded(f"all {self.size} query workers stayed busy for {wait:g} s; try again later") from None
+            worker = await asyncio.to_thread(self._ready, worker)
+            loop = asyncio.get_running_loop()
+            deadline = None if timeout is None else loop.time() + timeout
+            connection, healthy = worker.connection, False
+            try:
+                connection.send(message)
+                while True:
+                    ready: asyncio.Future[None] = loop.create_future()
+
+                    def readable(ready: asyncio.Future[None] = ready) -> None:
+                        if not ready.done():
+                            ready.set_result(None)
+
+                    loop.add_reader(connection.fileno(), readable)
+                    try:
+                        await asyncio.wait_for(ready, None if deadline is None else max(deadline - loop.time(), 0))
+                    finally:
+                        loop.remove_reader(connection.fileno())
+                    # uvloop leaves a watched descriptor non-blocking; a piece longer than the pipe's buffer is
+                    # read whole only in blocking mode
+                    os.set_blocking(connection.fileno(), True)
+                    piece = cast(StreamMessage, connection.recv())
+                    if piece[0] in ("end", "error"):
+                        healthy = True
+                    yield piece
+                    if healthy:
+                        return
+            except TimeoutError:
+                raise self._timed_out(None, timeout) from None
+            except (EOFError, OSError):
+                limit = self.config.memory_limit_mb
+                hint = f" (more than the {limit} MB a query worker may use?)" if limit else ""
+                raise WorkerCrashed(f"the query worker stopped while writing the answer{hint}") from None
+            finally:
+                if healthy and not self._closed:
+                    self._idle.put(worker)
+                else:  # stopped mid-answer (time limit, a client gone) or dead: replaced off the event loop
+                    threading.Thread(target=self._recycle, args=(worker,), daemon=True).start()
+        finally:
+            if laned:
+                self._slow_slots.release()
 
     def _recycle(self, worker: QueryWorker) -> None:
         fresh, _ = self._replace(worker)

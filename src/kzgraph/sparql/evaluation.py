@@ -228,6 +228,17 @@ class OxigraphEngine:
     def graphs(self) -> frozenset[str]:
         return self._graphs
 
+    def lazy(self, text: str, *, base: str | None, dataset: QueryDataset | None
+             ) -> tuple[str, ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples]:
+        """A query's form and its answer as Oxigraph gives it: solutions and triples evaluated as they are read
+        (a download streams them row by row); the dataset as :meth:`run` takes it."""
+        answer = self._query(text, base, dataset)
+        if isinstance(answer, ox.QueryBoolean):
+            return "ASK", answer
+        if isinstance(answer, ox.QueryTriples):
+            return ("DESCRIBE" if _is_describe(text) else "CONSTRUCT"), answer
+        return "SELECT", answer
+
     def evaluate(self, plan: QueryPlan, max_rows: int | None) -> Answer:
         dataset = None if plan.dataset.is_service_default else plan.dataset
         return self.evaluate_text(plan.text, base=plan.base, dataset=dataset, max_rows=max_rows)

@@ -343,3 +343,100 @@ def write_triples(form: str, triples: Iterable[ox.Triple], media: str, max_rows:
         body = serialize_graph(graph, media)
     _Budget(max_bytes).add(len(body))
     return Written(form, media, body, len(taken), truncated, total)
+
+
+# -- answers written piece by piece, for full downloads ------------------------------------------------------
+#
+# A download streams an answer from the worker that evaluates it, without a row limit but within the byte and
+# time limits: the worker writes the head and the rows (or triples) in pieces (:class:`StreamWriter`) and the
+# server adds the end (:func:`stream_tail`), which says where the answer was cut when a limit stopped it: in
+# SPARQL JSON as ``"truncated": true`` and ``"cut"``, in XML, Turtle and N-Triples as a comment. CSV and TSV
+# have no room to say it, so a cut download in them is left unfinished (see kzgraph.endpoint.routes.downloads).
+
+#: The media types a download streams, by query form.
+STREAM_TYPES: dict[str, tuple[str, ...]] = {
+    "SELECT": (JSON, XML_RESULTS, CSV, TSV),
+    "ASK": (JSON, XML_RESULTS),
+    "CONSTRUCT": ("text/turtle", "application/n-triples"),
+    "DESCRIBE": ("text/turtle", "application/n-triples"),
+}
+
+
+class StreamWriter:
+    """The pieces of an answer in a streamed media type (:data:`STREAM_TYPES`): :meth:`head`, then one
+    :meth:`row` per solution or :meth:`triples` per batch of triples; :func:`stream_tail` ends it."""
+
+    def __init__(self, form: str, media: str, variables: Sequence[str] = (),
+                 prefixes: dict[str, str] | None = None):
+        if media not in STREAM_TYPES.get(form, ()):
+            raise QueryError(f"a {form} answer is not streamed as {media}")
+        self.form, self.media, self.variables = form, media, list(variables)
+        self.prefixes = {p: str(n) for p, n in PREFIXES.items()} if prefixes is None else prefixes
+        self._first = True
+
+    def head(self) -> bytes:
+        """What comes before the first row: the variables (SPARQL JSON and XML, the header line of CSV and TSV)."""
+        if self.form != "SELECT":
+            return b""
+        if self.media == JSON:
+            return _encoded('{"head": {"vars": ' + json.dumps(self.variables, ensure_ascii=False)
+                            + '}, "results": {"bindings": [\n')
+        if self.media == XML_RESULTS:
+            head = "".join(f'<variable name="{name}"/>' for name in self.variables)
+            return _encoded('<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n'
+                            f"<head>{head}</head>\n<results>\n")
+        if self.media == CSV:
+            return _encoded(",".join(self.variables) + "\r\n")
+        return _encoded("\t".join("?" + v for v in self.variables) + "\n")
+
+    def row(self, row: Sequence[OxTerm | None]) -> bytes:
+        """One solution (pyoxigraph terms, None where unbound)."""
+        if self.media == JSON:
+            binding = {name: _json_term(value) for name, value in zip(self.variables, row, strict=False)
+                       if value is not None}
+            text = ("" if self._first else ",\n") + json.dumps(binding, ensure_ascii=False)
+            self._first = False
+            return _encoded(text)
+        if self.media == XML_RESULTS:
+            cells = "".join(f'<binding name="{name}">{_xml_term(value)}</binding>'
+                            for name, value in zip(self.variables, row, strict=False) if value is not None)
+            return _encoded(f"<result>{cells}</result>\n")
+        if self.media == CSV:
+            return _encoded(",".join(_csv_value(v) for v in row) + "\r\n")
+        return _encoded("\t".join(_tsv_value(v) for v in row) + "\n")
+
+    def triples(self, batch: Sequence[ox.Triple]) -> bytes:
+        """A batch of triples: Turtle with the prefixes declared once, before the first batch."""
+        if not batch:
+            return b""
+        turtle = self.media == "text/turtle"
+        try:
+            body = ox.serialize(batch, format=ox.RdfFormat.TURTLE if turtle else ox.RdfFormat.N_TRIPLES,
+                                prefixes=self.prefixes if turtle else None) or b""
+        except UnicodeEncodeError as error:
+            raise QueryError(f"the answer holds a string that is not valid Unicode ({error.reason})") from None
+        if turtle and not self._first:  # the prefixes were declared by the first batch
+            while body.startswith(b"@prefix "):
+                body = body[body.index(b"\n") + 1:]
+        self._first = False
+        return body
+
+    def boolean(self, answer: bool) -> bytes:
+        """An ASK answer, whole."""
+        return write_boolean(answer, self.media).body
+
+
+def stream_tail(form: str, media: str, cut: str | None) -> bytes | None:
+    """The end of a streamed answer; ``cut`` says why it stops early (a limit), if it does. None: the format
+    has no room to say it (CSV and TSV cut early)."""
+    if form == "ASK":
+        return b""
+    if media == JSON:
+        return b"\n]}" + (b', "truncated": true, "cut": ' + _encoded(json.dumps(cut, ensure_ascii=False))
+                          if cut else b"") + b"}\n"
+    if media == XML_RESULTS:
+        note = f"<!-- truncated: {escape(cut).replace('--', '- -')} -->\n" if cut else ""
+        return _encoded(f"</results>\n{note}</sparql>\n")
+    if media in (CSV, TSV):
+        return None if cut else b""
+    return _encoded(f"# truncated: {cut}\n") if cut else b""

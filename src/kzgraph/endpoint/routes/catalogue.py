@@ -8,12 +8,15 @@
 * ``GET /queries/{name}?param=value…`` runs a named query with its parameters bound by
   :meth:`kzgraph.sparql.catalogue.NamedQuery.bind` (a ``VALUES`` block, never text spliced into the query) and
   answers with content negotiation as the SPARQL endpoint does: SPARQL 1.1 Query Results JSON, XML, CSV
-  or TSV, or an HTML table for browsers.
+  or TSV, or an HTML table for browsers, a thousand rows a page (``&page=2`` …), with the total and, where
+  the row limit cut the result, the real count where a count query answers; every row is one download away
+  (``/queries/{name}/download``, :mod:`kzgraph.endpoint.routes.downloads`).
 
-Query-string keys: ``format`` is reserved for the answer's format, every other key names a parameter of
-the query. A parameter given twice, a key that is no parameter of the query, or a value that does not fit
-the parameter's type is answered 400 with the parameter's name; an empty value counts as not given (the
-default applies). No catalogue parameter may be called like a reserved key (the tests check this).
+Query-string keys: ``format`` is reserved for the answer's format and ``page`` for the page of the table,
+every other key names a parameter of the query. A parameter given twice, a key that is no parameter of the
+query, or a value that does not fit the parameter's type is answered 400 with the parameter's name; an empty
+value counts as not given (the default applies). No catalogue parameter may be called like a reserved key
+(the tests check this).
 
 The store is ``request.app.state.kg`` (:func:`kzgraph.endpoint.http.get_store`), the catalogue ``queries/``
 (:func:`get_catalogue`; override either with ``app.dependency_overrides``).
@@ -27,7 +30,17 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from kzgraph.endpoint.http import get_service
-from kzgraph.endpoint.templating import HTML, VARY, media_for, render, root_of, table
+from kzgraph.endpoint.templating import (
+    HTML,
+    TABLE_LIMIT,
+    VARY,
+    count_rows,
+    media_for,
+    page_number,
+    render,
+    root_of,
+    table,
+)
 from kzgraph.errors import KzgraphError, UnknownQueryName
 from kzgraph.sparql import queries as query_module
 from kzgraph.sparql.catalogue import CatalogueError, NamedQuery, catalogue_records, load_catalogue
@@ -37,8 +50,8 @@ from kzgraph.sparql.serialization import serialize_result
 
 router = APIRouter(tags=["named queries"])
 
-#: Query-string keys that are not query parameters.
-RESERVED = frozenset({"format"})
+#: Query-string keys that are not query parameters: the answer's format, the page of the result table.
+RESERVED = frozenset({"format", "page"})
 LIST_TYPES = ("application/json", HTML)
 RUN_TYPES = (*RESULT_TYPES, HTML)
 
@@ -111,6 +124,15 @@ def run_named_query(request: Request, name: str, kg: Annotated[Queryable, Depend
                           error=str(error), values=values, sparql=None, table=None)
         return PlainTextResponse(str(error), status_code=error.http_status, headers={**VARY, **error.headers})
     if media == HTML:
+        shown = table(result, root=root_of(request), offset=(page_number(request) - 1) * TABLE_LIMIT)
+        if shown.cut and shown.kind == "SELECT":
+            shown.count = count_rows(kg, sparql)
         return render(request, "named_query.html", headers=VARY, named=named, error=None, values=values,
-                      sparql=sparql, table=table(result, root=root_of(request)))
-    return Response(serialize_result(result, media), media_type=media, headers=VARY)
+                      sparql=sparql, table=shown)
+    headers = dict(VARY)
+    if getattr(result, "truncated", False):  # cut at the row limit: said as /sparql says it
+        limit = getattr(getattr(request.app.state, "settings", None), "max_rows", None)
+        headers["X-Kzgraph-Truncated"] = "true"
+        if limit is not None:
+            headers["X-Kzgraph-Row-Limit"] = str(limit)
+    return Response(serialize_result(result, media), media_type=media, headers=headers)

@@ -16,10 +16,9 @@ server and loads nothing from elsewhere: its scripts and styles are the package'
 
 from __future__ import annotations
 
-import re
 import struct
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, Request
@@ -29,7 +28,18 @@ from rdflib import URIRef
 from kzgraph.endpoint.http import get_service, get_store, media_type
 from kzgraph.endpoint.routes.catalogue import get_catalogue
 from kzgraph.endpoint.routes.sparql import FORM_TYPE
-from kzgraph.endpoint.templating import TABLE_LIMIT, best_label, curie, render, root_of, table, term, wants_html
+from kzgraph.endpoint.templating import (
+    TABLE_LIMIT,
+    best_label,
+    count_rows,
+    curie,
+    page_number,
+    render,
+    root_of,
+    table,
+    term,
+    wants_html,
+)
 from kzgraph.errors import KzgraphError
 from kzgraph.namespaces import BASE, PREFIXES
 from kzgraph.sparql import describe as linked_data
@@ -115,33 +125,6 @@ def vocabulary(store: Any) -> dict[str, list[str]]:
     return {kind: sorted(terms) for kind, terms in found.items()}
 
 
-PROLOGUE = re.compile(r"\A(?:\s+|#[^\n]*\n|(?i:PREFIX)\s+[^\s:]*:\s*<[^>]*>|(?i:BASE)\s*<[^>]*>)*")
-SELECT = re.compile(r"\A(?i:SELECT)\b")
-
-
-def count_query(sparql: str) -> str | None:
-    """A query that counts the rows of a SELECT query (its prologue kept, the query as a subquery), or None
-    for other forms and for a SELECT with a VALUES block after it, which cannot stand as a subquery."""
-    prologue = PROLOGUE.match(sparql)
-    body = sparql[prologue.end() if prologue else 0:]
-    if not SELECT.match(body) or re.search(r"}\s*(?i:VALUES)\b[^}]*}\s*\Z", body):
-        return None
-    return f"{sparql[:len(sparql) - len(body)]}SELECT (COUNT(*) AS ?kzgraphRows) WHERE {{\n{body}\n}}"
-
-
-def count_rows(kg: Any, sparql: str) -> int | None:
-    """The real number of rows of a SELECT query that the row limit cut, where a count query answers (within
-    the same limits as any query), else None."""
-    counting = count_query(sparql)
-    if counting is None:
-        return None
-    try:
-        rows = list(query_module.run(kg, counting))
-        return int(cast(Any, rows[0])[0]) if rows else None
-    except (KzgraphError, ValueError, TypeError, IndexError):
-        return None
-
-
 def page(request: Request, kg: Any, catalogue: dict[str, NamedQuery], sparql: str | None, status: int = 200,
          error: str | None = None, store: Any = None) -> Response:
     """The query page, with the answer to ``sparql`` (run through the query service ``kg``) when one is given,
@@ -150,12 +133,8 @@ def page(request: Request, kg: Any, catalogue: dict[str, NamedQuery], sparql: st
     result = None
     if error is None and sparql and sparql.strip():
         try:
-            number = int(request.query_params.get("page", "1"))
-        except ValueError:
-            number = 1
-        try:
             result = table(query_module.run(kg, sparql), root=root_of(request),
-                           offset=max(number - 1, 0) * TABLE_LIMIT)
+                           offset=(page_number(request) - 1) * TABLE_LIMIT)
             if result.cut and result.kind == "SELECT":
                 result.count = count_rows(kg, sparql)
         except KzgraphError as failure:

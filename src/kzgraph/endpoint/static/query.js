@@ -114,20 +114,42 @@
     var yasqe = tab.getYasqe();
     if (!yasqe || yasqe.__kzWatched) { return; }
     yasqe.__kzWatched = true;
+    yasqe.on("change", function () { followDownloads(); });
     yasqe.on("queryResponse", function (_yasqe, response) {
       var old = editor.querySelector(".kz-cut"); if (old) { old.remove(); }
       var headers = response && response.headers;
       if (headers && headers.get && headers.get("X-Kzgraph-Truncated")) {
         var note = document.createElement("p"); note.className = "kz-cut";
         note.textContent = "The result was cut at the endpoint's row limit of " + headers.get("X-Kzgraph-Row-Limit") +
-          " rows: add LIMIT and OFFSET to page through it, or count it with SELECT (COUNT(*) AS ?n).";
+          " rows: download every row below, add LIMIT and OFFSET to page through it, or count it with " +
+          "SELECT (COUNT(*) AS ?n).";
         var yasr = editor.querySelector(".yasr"); if (yasr) { yasr.parentNode.insertBefore(note, yasr); }
       }
     });
   }
+  // The downloads of every row follow the query in the editor.
+  var downloads = document.getElementById("editor-downloads");
+  function followDownloads() {
+    var current = yasgui.getTab(), query = current && current.getQuery();
+    if (!downloads || !query) { return; }
+    var yasqe = current.getYasqe(), form = yasqe && yasqe.getQueryType ? yasqe.getQueryType() : "SELECT";
+    var graphs = form === "CONSTRUCT" || form === "DESCRIBE";
+    downloads.querySelector(".for-results").hidden = graphs;
+    downloads.querySelector(".for-graphs").hidden = !graphs;
+    Array.prototype.forEach.call(downloads.querySelectorAll("a.download"), function (link) {
+      link.href = config.root + "/sparql/download?" +
+        new URLSearchParams({ query: query, format: link.getAttribute("data-format") }).toString();
+    });
+  }
+  if (downloads) {
+    downloads.hidden = false;
+    downloads.addEventListener("mousedown", followDownloads);
+    downloads.addEventListener("focusin", followDownloads);
+  }
   var tab = yasgui.getTab();
   watch(tab);
-  yasgui.on("tabChange", function () { watch(yasgui.getTab()); });
+  yasgui.on("tabChange", function () { watch(yasgui.getTab()); followDownloads(); });
+  yasgui.on("query", function () { followDownloads(); });
   // A shared link (the share button's #query=…) opens its query in a tab and runs it; else the page's query.
   var shared = new URLSearchParams(window.location.hash.slice(1)).get("query");
   if (shared) {
@@ -137,6 +159,7 @@
     tab.setQuery(config.query);
     if (config.run) { tab.query(); }
   }
+  followDownloads();
 
   // The catalogue's examples fill the editor and run, without leaving the page.
   Array.prototype.forEach.call(document.querySelectorAll("a.example"), function (link, i) {
