@@ -403,11 +403,15 @@ class WorkerPool:
             if slow:
                 self._slow_slots.release()
 
-    def _call(self, message: Request, timeout: float | None, wait: float | None, key: str | None) -> Reply:
-        try:
-            worker = self._idle.get(timeout=wait)
-        except queue.Empty:
-            raise Overloaded(f"all {self.size} query workers stayed busy for {wait:g} s; try again later") from None
+    def _call(self, message: Request, timeout: float | None, wait: float | None, key: str | None,
+              worker: QueryWorker | None = None) -> Reply:
+        """:meth:`call` on an idle worker, or on ``worker``, already taken from the idle ones."""
+        if worker is None:
+            try:
+                worker = self._idle.get(timeout=wait)
+            except queue.Empty:
+                raise Overloaded(f"all {self.size} query workers stayed busy for {wait:g} s; try again "
+                                 "later") from None
         try:
             for attempt in (1, 2):  # a fresh worker may have missed a snapshot that a later write replaced
                 try:
@@ -451,8 +455,9 @@ class WorkerPool:
         except queue.Empty:
             return await asyncio.to_thread(self.call, message, timeout, wait, key)
         if worker.generation != self._snapshot.generation:
-            self._idle.put(worker)
-            return await asyncio.to_thread(self.call, message, timeout, wait, key)
+            # not ready yet, or holding an older snapshot: this worker (not the next idle one, which would
+            # leave this one never readied and every later request here in a thread) gets ready in a thread
+            return await asyncio.to_thread(self._call, message, timeout, wait, key, worker)
         loop = asyncio.get_running_loop()
         ready: asyncio.Future[None] = loop.create_future()
 
