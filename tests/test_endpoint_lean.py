@@ -180,3 +180,26 @@ def test_every_worker_gets_ready_for_queries_awaited_on_the_event_loop(persisten
         assert all(b"true" in body for body in asyncio.run(lookups()))
         workers = list(guarded._pool._idle.queue)
         assert len(workers) == 2 and {worker.generation for worker in workers} == {guarded._snapshot.generation}
+
+
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+def test_answers_longer_than_a_pipe_buffer_arrive_whole_on_either_event_loop(persistent, loop):
+    """uvloop leaves a watched pipe non-blocking; every answer still arrives whole, however long, and the
+    workers still answer blocking calls afterwards."""
+    import asyncio
+    import json
+
+    factory = asyncio.new_event_loop
+    if loop == "uvloop":
+        uvloop = pytest.importorskip("uvloop")
+        factory = uvloop.new_event_loop
+    query = "SELECT ?a ?b WHERE { ?a ?p ?x . ?b ?q ?y }"  # 1,600 rows, about 150 KB of SPARQL JSON
+    with GuardedStore(persistent, Limits(workers=2)) as guarded:
+        async def answers() -> list[bytes]:
+            return [(await guarded.aquery_written(query, {"SELECT": "application/sparql-results+json"})).body
+                    for _ in range(4)]
+
+        with asyncio.Runner(loop_factory=factory) as runner:
+            bodies = runner.run(answers())
+        assert all(len(body) > 65536 and len(json.loads(body)["results"]["bindings"]) == 1600 for body in bodies)
+        assert len(list(guarded.query(query))) == 1600

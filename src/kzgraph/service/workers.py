@@ -473,6 +473,9 @@ class WorkerPool:
                 await asyncio.wait_for(ready, timeout)
             finally:
                 loop.remove_reader(connection.fileno())
+                # uvloop (libuv) leaves a watched descriptor non-blocking: a reply longer than the pipe's
+                # buffer would then fail half-read, and so would a later blocking call on this worker
+                os.set_blocking(connection.fileno(), True)
             reply = cast(Reply, connection.recv())
             healthy = True
             self._answered(key, started)
