@@ -203,3 +203,48 @@ def test_answers_longer_than_a_pipe_buffer_arrive_whole_on_either_event_loop(per
             bodies = runner.run(answers())
         assert all(len(body) > 65536 and len(json.loads(body)["results"]["bindings"]) == 1600 for body in bodies)
         assert len(list(guarded.query(query))) == 1600
+
+
+def test_concurrent_queries_await_a_worker_on_the_event_loop_and_all_get_their_answer(persistent):
+    """More requests than workers: each awaits the next worker to come back, and gets its own answer."""
+    import asyncio
+
+    with GuardedStore(persistent, Limits(workers=2)) as guarded:
+        async def lookup(i: int) -> bytes:
+            query = f"SELECT ?s WHERE {{ ?s <http://example.org/value> {i} }}"
+            return (await guarded.aquery_written(query, {"SELECT": "text/csv"})).body
+
+        async def all_of_them() -> list[bytes]:
+            return await asyncio.gather(*(lookup(i) for i in range(40)))
+
+        bodies = asyncio.run(all_of_them())
+        assert [body.decode().split()[1] for body in bodies] == [f"http://example.org/item/{i}" for i in range(40)]
+        assert guarded.busy == 0
+
+
+def test_a_query_awaiting_a_busy_worker_gives_up_after_the_wait_and_a_cancelled_one_takes_no_worker(persistent):
+    import asyncio
+
+    from kzgraph.errors import Overloaded
+
+    with GuardedStore(persistent, Limits(workers=1, timeout=3, wait=0.3)) as guarded:
+        ask = {"ASK": "application/sparql-results+json", "SELECT": "application/sparql-results+json"}
+
+        async def scenario() -> tuple[BaseException | None, bytes]:
+            runaway = asyncio.create_task(guarded.aquery_written(RUNAWAY, ask))  # holds the only worker 3 s
+            await asyncio.sleep(0.2)
+            cancelled = asyncio.create_task(guarded.aquery_written("ASK { ?s ?p 1 }", ask))
+            await asyncio.sleep(0.05)
+            cancelled.cancel()
+            refused: BaseException | None = None
+            try:
+                await guarded.aquery_written("ASK { ?s ?p 2 }", ask)
+            except Overloaded as error:
+                refused = error
+            with pytest.raises(Exception, match="time limit"):
+                await runaway
+            return refused, (await guarded.aquery_written("ASK { ?s ?p 3 }", ask)).body
+
+        refused, body = asyncio.run(scenario())
+        assert isinstance(refused, Overloaded) and "busy" in str(refused)
+        assert b"true" in body
