@@ -335,7 +335,9 @@ class WorkerPool:
         self.startup_timeout = startup_timeout
         self._context = context()
         self._snapshot = snapshot
-        self._idle: queue.Queue[QueryWorker] = queue.Queue()
+        # the worker that answered last answers next (LIFO): a lone client keeps one warm process busy rather
+        # than waking each worker in turn
+        self._idle: queue.LifoQueue[QueryWorker] = queue.LifoQueue()
         # requests awaiting an idle worker on an event loop (acall), woken one at a time as workers come back
         self._waiters: deque[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = deque()
         self._waiters_lock = threading.Lock()
