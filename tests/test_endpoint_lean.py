@@ -169,13 +169,16 @@ def test_the_python_api_refuses_an_answer_over_the_byte_limit_too():
 
 def test_every_worker_gets_ready_for_queries_awaited_on_the_event_loop(persistent):
     """A protocol query awaits an idle, ready worker on the event loop; a worker not yet ready is readied in a
-    thread, itself: no worker stays unready, sending every request it is handed to a thread."""
+    thread, itself: no worker that was taken stays unready, sending every request it is handed to a thread."""
     import asyncio
 
     with GuardedStore(persistent, Limits(workers=2)) as guarded:
+        async def ask() -> bytes:
+            return (await guarded.aquery_written("ASK { ?s ?p 3 }", {"ASK": "application/sparql-results+json"})).body
+
         async def lookups() -> list[bytes]:
-            return [(await guarded.aquery_written("ASK { ?s ?p 3 }", {"ASK": "application/sparql-results+json"})).body
-                    for _ in range(6)]
+            both = list(await asyncio.gather(ask(), ask()))  # two at once: each worker is taken
+            return both + [await ask() for _ in range(6)]
 
         assert all(b"true" in body for body in asyncio.run(lookups()))
         workers = list(guarded._pool._idle.queue)
