@@ -75,7 +75,8 @@ def test_every_error_survives_pickling_with_its_class_message_and_status():
     made = [errors.ParseError("data/x.ttl", 3, "bad token"),
             errors.ProtocolError(406, "not acceptable", {"Vary": "Accept"}),
             errors.BuildError("failed", problems=["p"]), errors.WriteRejected("rejected", [{"severity": "Violation"}]),
-            errors.QueryTimeout("stopped"), errors.UnknownQueryName("no query named 'x'")]
+            errors.QueryTimeout("stopped"), errors.UnknownQueryName("no query named 'x'"),
+            errors.NotAcceptable("no image/png here")]
     for error in made:
         back = pickle.loads(pickle.dumps(error))
         assert (type(back), str(back), back.http_status, back.headers) == (

@@ -173,6 +173,13 @@ def test_the_format_is_negotiated_by_accept(server, accept, media):
     assert "Accept" in answer.headers["vary"]
 
 
+@pytest.mark.parametrize("path", ["/id/state/KAZ", "/queries", "/queries/csto-members-timeline"])
+def test_a_format_nobody_offers_gets_406_that_names_the_offer_and_varies_by_accept(server, path):
+    answer = get(server + path, headers={"accept": "image/png"})
+    assert answer.status_code == 406 and "Accept" in answer.headers["vary"]
+    assert "image/png" in answer.text
+
+
 def test_the_format_parameter_wins_over_accept_and_an_unoffered_format_is_406(server):
     answer = get(server + "/id/state/KAZ", params={"format": "nt"}, headers=BROWSER)
     assert answer.headers["content-type"].startswith("application/n-triples")

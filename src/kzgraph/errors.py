@@ -50,9 +50,12 @@ class UnknownName(UsageError):
 
 
 class NotAcceptable(UsageError):
-    """None of the media types the client accepts can be served (HTTP 406)."""
+    """None of the media types the client accepts can be served (HTTP 406; the answer varies by Accept)."""
 
     http_status = 406
+
+    def __init__(self, message: str, *, headers: dict[str, str] | None = None):
+        super().__init__(message, headers={"Vary": "Accept", **(headers or {})})
 
 
 # -- prerequisites -------------------------------------------------------------------------------------

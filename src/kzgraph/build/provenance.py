@@ -55,6 +55,7 @@ NUMBER_WORDS = {
     "vier": 4, "fünf": 5, "sechs": 6, "sieben": 7, "acht": 8, "neun": 9, "zehn": 10, "elf": 11, "zwölf": 12,
     "dreizehn": 13, "vierzehn": 14, "fünfzehn": 15, "sechzehn": 16, "siebzehn": 17, "achtzehn": 18,
     "neunzehn": 19, "zwanzig": 20, "dreißig": 30, "vierzig": 40, "fünfzig": 50, "hundert": 100,
+    "hunderte": 100, "hunderten": 100, "tausende": 1000, "tausenden": 1000, "hundreds": 100, "thousands": 1000,
     "tausend": 1000, "einhundert": 100, "zweihundert": 200, "dreihundert": 300, "halb": Decimal("0.5"),
     "hälfte": Decimal("0.5"), "doppelt": 2, "zweimal": 2, "dreimal": 3, "million": 1, "milliarde": 1,
     "erste": 1, "ersten": 1, "zweite": 2, "zweiten": 2, "dritte": 3, "dritten": 3, "vierte": 4, "vierten": 4,

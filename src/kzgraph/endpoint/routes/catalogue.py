@@ -45,7 +45,7 @@ from kzgraph.errors import KzgraphError, UnknownQueryName
 from kzgraph.sparql import queries as query_module
 from kzgraph.sparql.catalogue import CatalogueError, NamedQuery, catalogue_records, load_catalogue
 from kzgraph.sparql.describe import Queryable
-from kzgraph.sparql.media_types import RESULT_TYPES, NotAcceptable
+from kzgraph.sparql.media_types import RESULT_TYPES
 from kzgraph.sparql.serialization import serialize_result
 
 router = APIRouter(tags=["named queries"])
@@ -73,10 +73,7 @@ def listing(catalogue: dict[str, NamedQuery], request: Request) -> list[dict[str
 @router.get("/queries")
 def list_queries(request: Request, catalogue: Annotated[dict[str, NamedQuery], Depends(get_catalogue)]) -> Response:
     """The named queries: name, title, description, parameters and the URL to run each."""
-    try:
-        media = media_for(request, LIST_TYPES)
-    except NotAcceptable as error:
-        return PlainTextResponse(str(error), status_code=406, headers=VARY)
+    media = media_for(request, LIST_TYPES)  # 406 (NotAcceptable) when nothing acceptable is offered
     records = listing(catalogue, request)
     if media == HTML:
         return render(request, "queries.html", headers=VARY, queries=records)
@@ -103,10 +100,7 @@ def parameters(request: Request, named: NamedQuery) -> dict[str, str]:
 def run_named_query(request: Request, name: str, kg: Annotated[Queryable, Depends(get_service)],
                     catalogue: Annotated[dict[str, NamedQuery], Depends(get_catalogue)]) -> Response:
     """Run a named query with parameters from the query string; answered like the SPARQL endpoint."""
-    try:
-        media = media_for(request, RUN_TYPES)
-    except NotAcceptable as error:
-        return PlainTextResponse(str(error), status_code=406, headers=VARY)
+    media = media_for(request, RUN_TYPES)  # 406 (NotAcceptable) when nothing acceptable is offered
     named = catalogue.get(name)
     if named is None:
         missing = UnknownQueryName(f"no query named {name!r} in the catalogue (see /queries)")

@@ -51,7 +51,7 @@ from kzgraph.endpoint.templating import (
 from kzgraph.namespaces import BASE
 from kzgraph.sparql import describe as linked_data
 from kzgraph.sparql.describe import Description, NotAnIri, Queryable
-from kzgraph.sparql.media_types import GRAPH_TYPES, NotAcceptable
+from kzgraph.sparql.media_types import GRAPH_TYPES
 from kzgraph.sparql.serialization import serialize_graph
 
 router = APIRouter(tags=["linked data"])
@@ -318,10 +318,7 @@ def ontology_version(request: Request, path: str, kg: Store) -> Response:
 
 
 def _resource(request: Request, iri: str, kg: Queryable) -> Response:
-    try:
-        media = media_for(request, OFFERED)
-    except NotAcceptable as error:
-        return PlainTextResponse(str(error), status_code=406, headers=VARY)
+    media = media_for(request, OFFERED)  # 406 (NotAcceptable) when nothing acceptable is offered
     try:
         if media != HTML:  # tools get the CBD alone: no incoming links, labels or citations to gather
             graph = linked_data.cbd(kg, URIRef(iri))
@@ -400,10 +397,7 @@ def vocabulary(request: Request) -> Response:
 @router.get("/ontology")
 def ontology(request: Request, kg: Store) -> Response:
     """The ontology ``https://w3id.org/kzgraph/ontology#`` with every term ``…/ontology#Term``."""
-    try:
-        media = media_for(request, OFFERED)
-    except NotAcceptable as error:
-        return PlainTextResponse(str(error), status_code=406, headers=VARY)
+    media = media_for(request, OFFERED)  # 406 (NotAcceptable) when nothing acceptable is offered
     description = linked_data.describe_ontology(kg)
     if media != HTML:
         return rdf(description.graph, media)
@@ -422,10 +416,7 @@ def ontology(request: Request, kg: Store) -> Response:
 def named_graph(request: Request, path: str, kg: Store) -> Response:
     """A named graph (one per source file, and ``graph/derived``): its triples, or a page listing its subjects."""
     iri = linked_data.iri_of_path("graph/" + path)
-    try:
-        media = media_for(request, OFFERED)
-    except NotAcceptable as error:
-        return PlainTextResponse(str(error), status_code=406, headers=VARY)
+    media = media_for(request, OFFERED)  # 406 (NotAcceptable) when nothing acceptable is offered
     try:
         description = linked_data.describe_graph(kg, iri)
     except NotAnIri as error:
@@ -455,10 +446,7 @@ def dataset_part(request: Request, path: str, kg: Store) -> Response:
 
 
 def _void_resource(request: Request, kg: Queryable, iri: str) -> Response:
-    try:
-        media = media_for(request, OFFERED)
-    except NotAcceptable as error:
-        return PlainTextResponse(str(error), status_code=406, headers=VARY)
+    media = media_for(request, OFFERED)  # 406 (NotAcceptable) when nothing acceptable is offered
     void = linked_data.bind_prefixes(served_void(request))
     whole = iri == stats.DATASET  # the dataset's page and RDF are the whole VoID description
     try:
