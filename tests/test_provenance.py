@@ -37,6 +37,7 @@ def test_the_sources_folder_holds_the_five_documents():
     ("39.000 Soldaten", "39000"), ("39 000", "39000"), ("2,5 Mio. Euro", "2.5"), ("1,500 units", "1500"),
     ("87,5 %", "87.5"), ("im Jahre 1993", "1993"), ("zwischen 2020 und 2024", "2024"), ("drei Bataillone", "3"),
     ("1990er Jahre", "1990"),
+    ("Vierzehntes Kriterium", "14"), ("sechszehn Kriterien", "16"), ("mit hunderten Pistolen", "100"),
     ("von 2010-\n2014", "2010"), ("von 2010-\n2014", "2014"), ("700-\n1.000 Kämpfer", "700"), ("700-\n1.000", "1000"),
 ])
 def test_numbers_are_read_in_german_and_english_notation_and_as_words(text, value):
