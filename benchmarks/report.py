@@ -62,13 +62,17 @@ def ratio(value: float | None, base: float | None) -> str:
     return f" ({value / base:.2f}×)" if value is not None and base and value is not base else ""
 
 
-def markdown(results: list[Measurement], elapsed: float, load_before: str) -> str:
-    lines = [f"Run of {time.strftime('%Y-%m-%d %H:%M')} ({elapsed / 60:.1f} minutes in all).", "",
-             f"Machine: {machine()}; load average {load_before} before the run, {load_average()} after "
-             "(1, 5, 15 minutes).", "", f"Command: `{command()}`", ""]
-    for result in results:
-        lines += table(result) + targets(result) + operations(result)
-    return "\n".join(lines)
+def header() -> str:
+    return "\n".join([f"Run of {time.strftime('%Y-%m-%d %H:%M')} UTC.", "", f"Machine: {machine()}; load average "
+                      f"{load_average()} at the start (1, 5, 15 minutes).", "", f"Command: `{command()}`", ""])
+
+
+def section(result: Measurement) -> str:
+    return "\n".join(table(result) + targets(result) + operations(result))
+
+
+def footer(elapsed: float) -> str:
+    return f"The run took {elapsed / 60:.1f} minutes; load average {load_average()} at its end."
 
 
 def table(result: Measurement) -> list[str]:

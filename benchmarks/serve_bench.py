@@ -10,7 +10,8 @@ memory store in process, rdflib-endpoint — and is measured, the systems interl
   sampled every 0.2 s) while loading and while serving, and the sum after the queries;
 * the fixed lookup, join, OPTIONAL and aggregate queries (synthetic graphs) or every catalogue query with
   its defaults (real graph), SPARQL JSON through the protocol (in process for the in-process baselines):
-  p50 and p95 of ``--repeat`` runs after a warm-up (fewer when a run takes longer than ``--budget``/repeat);
+  p50 and p95 of ``--repeat`` runs after a warm-up (fewer when they would take longer than ``--budget``; a
+  query whose warm-up alone takes longer is timed by that run only);
 * throughput of concurrent point lookups (``--clients`` threads × ``--requests``, keep-alive);
 * on the real graph, kzgraph's validation, metrics and exports (project_ops.py).
 
@@ -142,8 +143,8 @@ def ask(systems: list[System], text: str, repeat: int, budget: float, timeout: f
     for system in live:
         try:
             seconds, figures.rows[system.key] = system.query(text, timeout)
-            runs[system.key] = max(1, min(repeat, int(budget / max(seconds, 1e-6))))
-            figures.times[system.key] = []
+            runs[system.key] = min(repeat, int(budget / max(seconds, 1e-6)))
+            figures.times[system.key] = [] if runs[system.key] else [seconds]  # over the budget: this run only
         except Failed as failure:
             figures.failures[system.key] = str(failure)
             if isinstance(failure, TimedOut):
@@ -203,7 +204,8 @@ def main() -> None:
     sizes = [int(size) for size in args.sizes.split(",") if size.strip()]
     limits = Limits(args.load_timeout, args.memory_limit, args.query_timeout)
     work = args.keep or Path(tempfile.mkdtemp(prefix="kzgraph-bench-"))
-    started, load_before = time.perf_counter(), report.load_average()
+    started = time.perf_counter()
+    print(report.header(), flush=True)
     results: list[Measurement] = []
     history: dict[str, tuple[int, float, float]] = {}
     try:
@@ -218,12 +220,13 @@ def main() -> None:
             dataset = plan(folder / "data")
             keys = next((names for size, names in reversed(thresholds) if dataset.triples >= size), default_keys)
             results.append(measure(dataset, keys, folder, args, limits, history))
+            print(report.section(results[-1]), flush=True)  # each graph's tables as soon as they are measured
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
     if args.json:
         args.json.write_text(json.dumps(report.as_json(results), indent=2))
-    print(report.markdown(results, time.perf_counter() - started, load_before))
+    print(report.footer(time.perf_counter() - started), flush=True)
 
 
 if __name__ == "__main__":
