@@ -8,14 +8,17 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import re
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from processes import run
 from systems import ROOT, python_command
+from timing import timed
 
 EX = "http://example.org/bench/"
 GRAPH = "http://example.org/bench/graph"
@@ -33,6 +36,8 @@ QUERIES = {
 #: The point lookup of the throughput measurement, on each kind of data.
 SYNTHETIC_LOOKUP = QUERIES["point lookup"]
 REAL_LOOKUP = f"SELECT ?p ?o WHERE {{ <{KZ}id/state/KAZ> ?p ?o }}"
+PREPARED = "prepared.json"  # what was prepared in a folder, its size and the seconds it took
+DUMP = Path("build") / "current" / "kzgraph.nq"
 
 
 @dataclass
@@ -83,10 +88,34 @@ def generate(triples: int, path: Path, seed: int = 7) -> int:
 
 
 def synthetic(size: int, folder: Path) -> Dataset:
-    folder.mkdir(parents=True)
+    """The synthetic graph of ``size`` triples in ``folder`` (the one of an earlier run when it is there)."""
     dump = folder / "data.nq"
-    triples = generate(size, dump)
-    return Dataset(f"synthetic, {triples:,} triples", dump, triples, dict(QUERIES), SYNTHETIC_LOOKUP)
+    reused = prepared(folder)
+    if reused is None:
+        folder.mkdir(parents=True, exist_ok=True)
+        seconds, triples = timed(partial(generate, size, dump))
+        reused = {"triples": triples, "steps": {"generation": seconds}}
+        (folder / PREPARED).write_text(json.dumps(reused))
+    triples = int(str(reused["triples"]))
+    dataset = Dataset(f"synthetic, {triples:,} triples", dump, triples, dict(QUERIES), SYNTHETIC_LOOKUP)
+    dataset.prepared = steps(reused)
+    return dataset
+
+
+def prepared(folder: Path) -> dict[str, object] | None:
+    """What an earlier run prepared in ``folder`` (``--data``), with the steps marked as reused; or None."""
+    if not (folder / PREPARED).is_file():
+        return None
+    earlier: dict[str, object] = json.loads((folder / PREPARED).read_text())
+    earlier["reused"] = True
+    return earlier
+
+
+def steps(prepared: dict[str, object]) -> dict[str, float]:
+    named = prepared["steps"]
+    assert isinstance(named, dict)
+    suffix = " (in an earlier run, reused)" if prepared.get("reused") else ""
+    return {f"{step}{suffix}": float(seconds) for step, seconds in named.items()}
 
 
 def default_register() -> Path:
@@ -98,23 +127,28 @@ def default_register() -> Path:
 
 def build_real(folder: Path, register: Path, timeout: float) -> Dataset:
     """The real graph: the register imported and the project built into ``folder/build`` (its source documents
-    from ``KZGRAPH_SOURCES``, else ``shared/seeds`` beside the repository), timed."""
-    if not register.is_file():
-        raise FileNotFoundError(f"--register: no SIPRI trade register at {register}")
-    folder.mkdir(parents=True)
-    sources = os.environ.get("KZGRAPH_SOURCES") or str(register.parents[2] / "seeds")
-    env = {"PYTHONPATH": str(ROOT / "src"), "KZGRAPH_BUILD": str(folder / "build"), "KZGRAPH_SOURCES": sources}
-    steps = {}
-    steps["import"], _ = run(python_command("-m", "kzgraph", "import", "sipri", str(register)),
-                             folder / "import.log", env, timeout)
-    steps["build"], _ = run(python_command("-m", "kzgraph", "build", "--project", str(ROOT)), folder / "build.log",
-                            env, timeout)
-    built = re.search(r"built (\d+) triples", (folder / "build.log").read_text())
-    dump = folder / "build" / "current" / "kzgraph.nq"
-    triples = int(built.group(1)) if built else sum(1 for _ in dump.open("rb"))
-    dataset = Dataset(f"real graph with the SIPRI register, {triples:,} triples", dump, triples,
+    from ``KZGRAPH_SOURCES``, else ``shared/seeds`` beside the repository), timed; the build of an earlier run
+    when it is there."""
+    reused = prepared(folder)
+    if reused is None:
+        if not register.is_file():
+            raise FileNotFoundError(f"--register: no SIPRI trade register at {register}")
+        folder.mkdir(parents=True, exist_ok=True)
+        sources = os.environ.get("KZGRAPH_SOURCES") or str(register.parents[2] / "seeds")
+        env = {"PYTHONPATH": str(ROOT / "src"), "KZGRAPH_BUILD": str(folder / "build"), "KZGRAPH_SOURCES": sources}
+        taken = {}
+        taken["import"], _ = run(python_command("-m", "kzgraph", "import", "sipri", str(register)),
+                                 folder / "import.log", env, timeout)
+        taken["build"], _ = run(python_command("-m", "kzgraph", "build", "--project", str(ROOT)),
+                                folder / "build.log", env, timeout)
+        built = re.search(r"built (\d+) triples", (folder / "build.log").read_text())
+        triples = int(built.group(1)) if built else sum(1 for _ in (folder / DUMP).open("rb"))
+        reused = {"triples": triples, "steps": taken}
+        (folder / PREPARED).write_text(json.dumps(reused))
+    triples = int(str(reused["triples"]))
+    dataset = Dataset(f"real graph with the SIPRI register, {triples:,} triples", folder / DUMP, triples,
                       catalogue_queries(), REAL_LOOKUP, real=True, build=folder / "build")
-    dataset.prepared = steps
+    dataset.prepared = steps(reused)
     return dataset
 
 

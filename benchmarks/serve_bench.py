@@ -188,6 +188,8 @@ def main() -> None:
     parser.add_argument("--memory-limit", type=float, default=8192, help="MB of all of a system's processes.")
     parser.add_argument("--no-operations", action="store_true", help="Skip validation, metrics and exports.")
     parser.add_argument("--json", type=Path, default=None, help="Also write the figures as JSON here.")
+    parser.add_argument("--data", type=Path, default=None,
+                        help="Keep the generated graphs and the real build here, and reuse those already there.")
     parser.add_argument("--keep", type=Path, default=None, help="Work in this folder and keep it (logs, data).")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the servers on the way out
@@ -210,14 +212,16 @@ def main() -> None:
     history: dict[str, tuple[int, float, float]] = {}
     try:
         register = args.register or default_register()
-        plans: list[tuple[Path, Callable[[Path], Dataset]]] = [(work / f"synthetic-{size}", partial(synthetic, size))
-                                                                for size in sizes]
+        data = args.data or work
+        plans: list[tuple[str, Callable[[Path], Dataset]]] = [(f"synthetic-{size}", partial(synthetic, size))
+                                                               for size in sizes]
         if args.real:  # after the synthetic graphs of up to a million triples, its size
             plans.insert(sum(size <= 1_000_000 for size in sizes),
-                         (work / "real", partial(build_real, register=register, timeout=args.load_timeout)))
-        for folder, plan in plans:
-            progress("preparing the data")
-            dataset = plan(folder / "data")
+                         ("real", partial(build_real, register=register, timeout=args.load_timeout)))
+        for name, plan in plans:
+            progress(f"preparing {name}")
+            dataset = plan(data / name / "data")
+            folder = work / name
             keys = next((names for size, names in reversed(thresholds) if dataset.triples >= size), default_keys)
             results.append(measure(dataset, keys, folder, args, limits, history))
             print(report.section(results[-1]), flush=True)  # each graph's tables as soon as they are measured
