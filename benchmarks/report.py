@@ -106,7 +106,7 @@ def table(result: Measurement) -> list[str]:
         rows = figures.rows.get("kzgraph", next(iter(figures.rows.values()), None))
         base_p50 = percentile(figures.times[BASE], 0.5) if figures.times.get(BASE) else None
 
-        row(f"{name} ({rows if rows is not None else '?'} rows), p50 / p95",
+        row(f"{name} ({f'{rows:,}' if rows is not None else '?'} rows), p50 / p95",
             partial(query_cell, name=name, figures=figures, rows=rows, base_p50=base_p50, notes=notes))
 
     def rate(system: System) -> str:
@@ -119,6 +119,10 @@ def table(result: Measurement) -> list[str]:
             base_value, float) else None)
 
     row("concurrent point lookups, requests per second", rate)
+    row("CPU time per point lookup meanwhile, all processes",
+        lambda s: f"{result.cpu_per_request[s.key] * 1e6:,.0f} µs" + ratio(result.cpu_per_request[s.key],
+                                                                           result.cpu_per_request.get(BASE))
+        if s.key in result.cpu_per_request else "—")
     lines += [""] + [f"({number}) {note}" for number, note in enumerate(notes, 1)]
     for system in systems:
         lines += [f"{system.title}: {note}." for note in system.notes]
@@ -205,5 +209,6 @@ def as_json(results: list[Measurement]) -> list[dict[str, object]]:
              "systems": {s.key: {"load": s.load, "load_peak_mb": s.load_peak_mb, "startup": s.startup}
                          for s in result.systems},
              "not_run": result.not_run, "queries": {name: asdict(figures) for name, figures in result.queries.items()},
-             "throughput": result.throughput, "memory_mb": result.memory, "peak_mb": result.peak,
+             "throughput": result.throughput, "cpu_per_request": result.cpu_per_request,
+             "memory_mb": result.memory, "peak_mb": result.peak,
              "operations": [asdict(outcome) for outcome in result.operations]} for result in results]

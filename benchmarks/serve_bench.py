@@ -12,7 +12,8 @@ memory store in process, rdflib-endpoint — and is measured, the systems interl
   its defaults (real graph), SPARQL JSON through the protocol (in process for the in-process baselines):
   p50 and p95 of ``--repeat`` runs after a warm-up (fewer when they would take longer than ``--budget``; a
   query whose warm-up alone takes longer is timed by that run only);
-* throughput of concurrent point lookups (``--clients`` threads × ``--requests``, keep-alive);
+* throughput of concurrent point lookups (``--clients`` threads × ``--requests``, keep-alive), and the CPU
+  time all of a server's processes spent per request meanwhile (less disturbed by a busy machine);
 * on the real graph, kzgraph's validation, metrics and exports (project_ops.py).
 
 Ratios are against the Oxigraph server of the same run. A system that cannot load a size within the
@@ -66,6 +67,7 @@ class Measurement:
     not_run: dict[str, str] = field(default_factory=dict)  # system key → why
     queries: dict[str, QueryFigures] = field(default_factory=dict)
     throughput: dict[str, float | str] = field(default_factory=dict)
+    cpu_per_request: dict[str, float] = field(default_factory=dict)  # seconds, during the throughput run
     memory: dict[str, float] = field(default_factory=dict)
     peak: dict[str, float] = field(default_factory=dict)
     operations: list[project_ops.Outcome] = field(default_factory=list)
@@ -118,7 +120,7 @@ def measure(dataset: Dataset, keys: list[str], work: Path, args: argparse.Namesp
                 try:
                     rate = system.throughput(dataset.lookup, args.clients, args.requests)
                     if rate is not None:
-                        result.throughput[system.key] = rate
+                        result.throughput[system.key], result.cpu_per_request[system.key] = rate
                 except Failed as failure:
                     result.throughput[system.key] = str(failure)
             result.memory[system.key] = system.memory()

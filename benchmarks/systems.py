@@ -62,8 +62,9 @@ class System:
         """The highest sum of RSS of the system's processes since it started serving, MB."""
         raise NotImplementedError
 
-    def throughput(self, text: str, clients: int, requests: int) -> float | None:
-        """Requests per second of concurrent clients; None for a system without HTTP."""
+    def throughput(self, text: str, clients: int, requests: int) -> tuple[float, float] | None:
+        """Requests per second of concurrent clients and the CPU seconds per request of all the system's
+        processes meanwhile; None for a system without HTTP."""
         return None
 
     def close(self) -> None:
@@ -99,9 +100,9 @@ class HttpSystem(System):
         assert self.server is not None
         return self.server.sampler.peak
 
-    def throughput(self, text: str, clients: int, requests: int) -> float | None:
+    def throughput(self, text: str, clients: int, requests: int) -> tuple[float, float] | None:
         assert self.server is not None
-        return throughput(self.server.url, text, clients, requests)
+        return throughput(self.server.url, text, clients, requests, self.server.process.pid)
 
     def close(self) -> None:
         if self.server is not None:

@@ -34,7 +34,8 @@ def test_a_small_graph_measured_on_three_systems_with_ratios(tmp_path: Path) -> 
     assert "| | kzgraph | Oxigraph server | pyoxigraph in process |" in text
     for label in ("load |", "start to first answer |", "point lookup (8 rows), p50 / p95 |",
                   "2-hop join, LIMIT 100 (100 rows), p50 / p95 |", "OPTIONALs (", "aggregate (8 rows), p50 / p95 |",
-                  "concurrent point lookups, requests per second |"):
+                  "concurrent point lookups, requests per second |",
+                  "CPU time per point lookup meanwhile, all processes |"):
         assert f"\n| {label}" in text, label
     lookup = next(line for line in text.splitlines() if line.startswith("| point lookup"))
     cells = [cell.strip() for cell in lookup.strip("|").split("|")]
