@@ -22,6 +22,7 @@ def rdflib_memory() -> PipeSystem:
 class RdflibEndpoint(HttpSystem):
     key: str = "rdflib-endpoint"
     title: str = "rdflib-endpoint"
+    stuck_after_timeout: bool = True  # it evaluates a query on its event loop, which waits for the query
 
     def open(self, dump: Path, folder: Path, limits: Limits) -> None:
         command = shutil.which("rdflib-endpoint") or str(Path(sys.executable).with_name("rdflib-endpoint"))

@@ -149,7 +149,7 @@ def ask(systems: list[System], text: str, repeat: int, budget: float, timeout: f
             figures.times[system.key] = [] if runs[system.key] else [seconds]  # over the budget: this run only
         except Failed as failure:
             figures.failures[system.key] = str(failure)
-            if isinstance(failure, TimedOut):
+            if isinstance(failure, TimedOut) and system.stuck_after_timeout:
                 system.broken = f"answered no more queries after one that ran out of time ({failure})"
     for number in range(repeat):
         for system in live:

@@ -45,6 +45,9 @@ class System:
     startup: float | None = None
     notes: list[str] = field(default_factory=list)
     broken: str | None = None  # why the system answers no more queries
+    #: whether a query that ran out of time leaves the system unable to answer (an engine in one thread,
+    #: stopped; a server busy with it on its only event loop), so that it is asked no more queries
+    stuck_after_timeout: bool = False
 
     def open(self, dump: Path, folder: Path, limits: Limits) -> None:
         """Load ``dump`` (N-Quads) and start; ``folder`` is the system's own, empty."""
@@ -115,6 +118,7 @@ class PipeSystem(System):
     query per line of its input with the seconds it took inside the process and the rows."""
 
     engine: str = ""
+    stuck_after_timeout: bool = True
     log: Path | None = None
     process: subprocess.Popen[str] | None = None
     sampler: MemorySampler | None = None
