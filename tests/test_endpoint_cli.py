@@ -95,6 +95,34 @@ def test_serve_is_read_only_without_a_token(small_build):
         stop(process)
 
 
+@pytest.mark.parametrize(("args", "env", "logged"), [
+    ((), {}, False),
+    (("--access-log",), {}, True),
+    ((), {"KZGRAPH_ACCESS_LOG": "true"}, True),
+    (("--no-access-log",), {"KZGRAPH_ACCESS_LOG": "true"}, False),
+])
+def test_serve_writes_a_line_per_request_only_with_the_access_log_on(small_build, args, env, logged):
+    process, url = serve(small_build, "--workers", "1", *args, env=env)
+    try:
+        wait_for(process, url)
+        assert httpx.get(f"{url}/sparql", params={"query": "ASK { ?s ?p 42 }"}).status_code == 200
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            out, err = process.communicate(timeout=60)
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+    assert ('"GET /sparql?query=' in out + err) is logged
+    assert "Traceback" not in err
+
+
+def test_a_bad_access_log_value_in_the_environment_exits_2(small_build):
+    result = subprocess.run([sys.executable, "-m", "kzgraph", "serve"], capture_output=True, text=True, timeout=120,
+                            env=dict(os.environ, KZGRAPH_BUILD=str(small_build), KZGRAPH_ACCESS_LOG="sometimes"))
+    assert result.returncode == 2 and "KZGRAPH_ACCESS_LOG: 'sometimes' is not a valid value" in result.stderr
+
+
 def test_serve_without_a_build_exits_3(tmp_path):
     result = subprocess.run([sys.executable, "-m", "kzgraph", "serve"], capture_output=True, text=True, timeout=120,
                             env=dict(os.environ, KZGRAPH_BUILD=str(tmp_path)))
@@ -105,7 +133,8 @@ def test_serve_lists_its_options():
     result = subprocess.run([sys.executable, "-m", "kzgraph", "serve", "--help"], capture_output=True, text=True,
                             timeout=120, env=dict(os.environ, COLUMNS="200"))
     for option in ("--timeout", "--store", "--update-token", "--allow-service", "--max-rows", "--max-query-length",
-                   "--max-body", "--workers", "--worker-memory", "--write-timeout"):
+                   "--max-body", "--workers", "--worker-memory", "--write-timeout", "--access-log",
+                   "--no-access-log"):
         assert option in result.stdout
 
 

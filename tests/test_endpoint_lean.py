@@ -165,3 +165,89 @@ def test_the_python_api_refuses_an_answer_over_the_byte_limit_too():
         with pytest.raises(ResultTooLarge):
             guarded.query('SELECT ?s ?big WHERE { ?s ?p ?o BIND(CONCAT(STR(?s), "-padding-padding") AS ?big) }')
         assert len(list(guarded.query("SELECT ?s WHERE { ?s ?p 1 }"))) == 1
+
+
+def test_every_worker_gets_ready_for_queries_awaited_on_the_event_loop(persistent):
+    """A protocol query awaits an idle, ready worker on the event loop; a worker not yet ready is readied in a
+    thread, itself: no worker that was taken stays unready, sending every request it is handed to a thread."""
+    import asyncio
+
+    with GuardedStore(persistent, Limits(workers=2)) as guarded:
+        async def ask() -> bytes:
+            return (await guarded.aquery_written("ASK { ?s ?p 3 }", {"ASK": "application/sparql-results+json"})).body
+
+        async def lookups() -> list[bytes]:
+            both = list(await asyncio.gather(ask(), ask()))  # two at once: each worker is taken
+            return both + [await ask() for _ in range(6)]
+
+        assert all(b"true" in body for body in asyncio.run(lookups()))
+        workers = list(guarded._pool._idle.queue)
+        assert len(workers) == 2 and {worker.generation for worker in workers} == {guarded._snapshot.generation}
+
+
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+def test_answers_longer_than_a_pipe_buffer_arrive_whole_on_either_event_loop(persistent, loop):
+    """uvloop leaves a watched pipe non-blocking; every answer still arrives whole, however long, and the
+    workers still answer blocking calls afterwards."""
+    import asyncio
+    import json
+
+    factory = asyncio.new_event_loop
+    if loop == "uvloop":
+        uvloop = pytest.importorskip("uvloop")
+        factory = uvloop.new_event_loop
+    query = "SELECT ?a ?b WHERE { ?a ?p ?x . ?b ?q ?y }"  # 1,600 rows, about 150 KB of SPARQL JSON
+    with GuardedStore(persistent, Limits(workers=2)) as guarded:
+        async def answers() -> list[bytes]:
+            return [(await guarded.aquery_written(query, {"SELECT": "application/sparql-results+json"})).body
+                    for _ in range(4)]
+
+        with asyncio.Runner(loop_factory=factory) as runner:
+            bodies = runner.run(answers())
+        assert all(len(body) > 65536 and len(json.loads(body)["results"]["bindings"]) == 1600 for body in bodies)
+        assert len(list(guarded.query(query))) == 1600
+
+
+def test_concurrent_queries_await_a_worker_on_the_event_loop_and_all_get_their_answer(persistent):
+    """More requests than workers: each awaits the next worker to come back, and gets its own answer."""
+    import asyncio
+
+    with GuardedStore(persistent, Limits(workers=2)) as guarded:
+        async def lookup(i: int) -> bytes:
+            query = f"SELECT ?s WHERE {{ ?s <http://example.org/value> {i} }}"
+            return (await guarded.aquery_written(query, {"SELECT": "text/csv"})).body
+
+        async def all_of_them() -> list[bytes]:
+            return await asyncio.gather(*(lookup(i) for i in range(40)))
+
+        bodies = asyncio.run(all_of_them())
+        assert [body.decode().split()[1] for body in bodies] == [f"http://example.org/item/{i}" for i in range(40)]
+        assert guarded.busy == 0
+
+
+def test_a_query_awaiting_a_busy_worker_gives_up_after_the_wait_and_a_cancelled_one_takes_no_worker(persistent):
+    import asyncio
+
+    from kzgraph.errors import Overloaded
+
+    with GuardedStore(persistent, Limits(workers=1, timeout=3, wait=0.3)) as guarded:
+        ask = {"ASK": "application/sparql-results+json", "SELECT": "application/sparql-results+json"}
+
+        async def scenario() -> tuple[BaseException | None, bytes]:
+            runaway = asyncio.create_task(guarded.aquery_written(RUNAWAY, ask))  # holds the only worker 3 s
+            await asyncio.sleep(0.2)
+            cancelled = asyncio.create_task(guarded.aquery_written("ASK { ?s ?p 1 }", ask))
+            await asyncio.sleep(0.05)
+            cancelled.cancel()
+            refused: BaseException | None = None
+            try:
+                await guarded.aquery_written("ASK { ?s ?p 2 }", ask)
+            except Overloaded as error:
+                refused = error
+            with pytest.raises(Exception, match="time limit"):
+                await runaway
+            return refused, (await guarded.aquery_written("ASK { ?s ?p 3 }", ask)).body
+
+        refused, body = asyncio.run(scenario())
+        assert isinstance(refused, Overloaded) and "busy" in str(refused)
+        assert b"true" in body

@@ -25,7 +25,19 @@ def test_a_value_comes_from_the_option_else_the_environment_else_the_default():
     assert (settings.timeout, settings.workers, settings.max_rows) == (5.0, 4, 10_000)
 
 
+@pytest.mark.parametrize(("value", "expected"), [("1", True), ("TRUE", True), ("yes", True), ("on", True),
+                                                  ("0", False), ("false", False), ("No", False), ("off", False)])
+def test_a_switch_reads_yes_and_no_from_the_environment(value, expected):
+    assert Settings.load({"KZGRAPH_ACCESS_LOG": value}).access_log is expected
+
+
+def test_a_switch_given_false_wins_over_the_environment():
+    assert Settings.load({"KZGRAPH_ACCESS_LOG": "1"}, access_log=False).access_log is False
+    assert Settings().access_log is False
+
+
 @pytest.mark.parametrize(("environment", "message"), [
+    ({"KZGRAPH_ACCESS_LOG": "maybe"}, "KZGRAPH_ACCESS_LOG: 'maybe' is not a valid value"),
     ({"KZGRAPH_TIMEOUT": "soon"}, "KZGRAPH_TIMEOUT: 'soon' is not a valid value"),
     ({"KZGRAPH_WORKERS": "0"}, "KZGRAPH_WORKERS: '0' is below the smallest value allowed, 1"),
 ])

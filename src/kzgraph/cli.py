@@ -36,7 +36,11 @@ def option(name: str, *flags: str, **overrides: Any) -> Any:
     meta = field.metadata
     default = field.default
     help_text = meta["help"] + ("" if default in (None, ()) else f" [default: {default}]")
-    return typer.Option(None, meta["cli"], *flags, help=help_text, show_default=False, **overrides)
+    flag = meta["cli"]
+    if isinstance(default, bool):  # a switch: --name / --no-name
+        help_text = meta["help"] + f" [default: {'on' if default else 'off'}]"
+        flag = f"{flag}/--no-{flag.removeprefix('--')}"
+    return typer.Option(None, flag, *flags, help=help_text, show_default=False, **overrides)
 
 
 QUERY_FORMATS = ("table", "csv", "json")
@@ -208,6 +212,7 @@ def serve(
     workers: int | None = option("workers"),
     worker_memory: int | None = option("memory_limit_mb"),
     write_timeout: float | None = option("write_timeout"),
+    access_log: bool | None = option("access_log"),
     project: Path | None = option("project"),
 ) -> None:
     """Serve the SPARQL 1.1 endpoint over the last build (docs/endpoint.md)."""
@@ -220,14 +225,28 @@ def serve(
         kg = open_kzgraph(host=host, port=port, timeout=timeout, store=store, update_token=update_token,
                           allowed_services=tuple(allow_service or ()) or None, max_rows=max_rows,
                           max_query_length=max_query_length, max_body_bytes=max_body, workers=workers,
-                          memory_limit_mb=worker_memory, write_timeout=write_timeout, project=project)
+                          memory_limit_mb=worker_memory, write_timeout=write_timeout, access_log=access_log,
+                          project=project)
         if not 1 <= kg.settings.port <= 65535:
             raise UsageError(f"--port {kg.settings.port}: a port is a number from 1 to 65535")
         endpoint = kg.asgi_app()
     mode = "read-write with the update token" if kg.settings.update_token else "read-only"
     store = kg.settings.store or "the last build"
     typer.echo(f"serving {store} at http://{kg.settings.host}:{kg.settings.port}/sparql ({mode})")
-    uvicorn.run(endpoint, host=kg.settings.host, port=kg.settings.port, log_level="info")
+    http, loop = http_stack()
+    uvicorn.run(endpoint, host=kg.settings.host, port=kg.settings.port, log_level="info",
+                access_log=kg.settings.access_log, http=http, loop=loop)
+
+
+def http_stack() -> tuple[str, str]:
+    """uvicorn's fastest HTTP parser and event loop where installed (httptools, written in C, and uvloop,
+    on libuv), else its pure-Python ones (h11, asyncio)."""
+    import importlib.util
+
+    def installed(module: str) -> bool:
+        return importlib.util.find_spec(module) is not None
+
+    return "httptools" if installed("httptools") else "h11", "uvloop" if installed("uvloop") else "asyncio"
 
 
 @app.command()

@@ -11,7 +11,9 @@
 It includes the routers of :mod:`kzgraph.endpoint.routes`: ``/sparql`` and ``/void``, the Graph Store
 Protocol, ``/metrics``, the query page, the catalogue and linked data. Every error kzgraph raises is a
 :class:`kzgraph.errors.KzgraphError` and is answered by one handler with its HTTP status, as plain text
-(a rejected write: JSON with the SHACL report). Cross-origin requests are allowed (CORS). The OpenAPI
+(a rejected write: JSON with the SHACL report). Cross-origin requests are allowed (CORS). ``GET`` and
+``POST /sparql``, the protocol's hot requests, go to their route functions past FastAPI's routing and
+dependency machinery (:mod:`kzgraph.endpoint.lean`), with the same answers. The OpenAPI
 description is at ``/openapi.json``; the interactive documentation pages, which load their assets from a
 CDN, are switched off. See docs/endpoint.md.
 """
@@ -29,6 +31,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 
 from kzgraph.endpoint.http import error_response
+from kzgraph.endpoint.lean import Endpoint, hot_path
 from kzgraph.endpoint.routes import catalogue, graph_store, linked_data, metrics, pages, sparql
 from kzgraph.errors import KzgraphError, WriteRejected
 from kzgraph.service.guarded import GuardedStore, RemoteGuardedStore, guard
@@ -54,20 +57,24 @@ def create_app(kg: Any, settings: Settings | None = None, *, void: Path | None =
         yield
         guarded.close()
 
-    app = FastAPI(title="kzgraph SPARQL endpoint", version="0.1.0", lifespan=lifespan,
-                  docs_url=None, redoc_url=None, swagger_ui_oauth2_redirect_url=None)
+    app = Endpoint(title="kzgraph SPARQL endpoint", version="0.1.0", lifespan=lifespan,
+                   docs_url=None, redoc_url=None, swagger_ui_oauth2_redirect_url=None)
     app.state.kg = guarded
     app.state.store = kg
     app.state.settings = settings
     app.state.void = void
     app.state.kzgraph = kzgraph
-    app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
-                       allow_methods=["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"], allow_headers=["*"],
-                       expose_headers=["X-Kzgraph-Truncated", "X-Kzgraph-Row-Limit", "Location"])
+    cors: dict[str, Any] = {"allow_origins": list(settings.cors_origins),
+                            "allow_methods": ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"],
+                            "allow_headers": ["*"],
+                            "expose_headers": ["X-Kzgraph-Truncated", "X-Kzgraph-Row-Limit", "Location"]}
+    app.add_middleware(CORSMiddleware, **cors)
     install_error_handlers(app)
     for router in (sparql.router, graph_store.router, metrics.router, pages.router, catalogue.router,
                    linked_data.router):
         app.include_router(router)
+    # GET and POST /sparql: the same route functions without FastAPI's routing and dependency machinery
+    app.hot = hot_path(app, {"GET": sparql.sparql_get, "POST": sparql.sparql_post}, error_reply, cors)
     return app
 
 

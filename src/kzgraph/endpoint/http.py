@@ -46,8 +46,22 @@ def get_service(request: Request) -> Any:
         raise HTTPException(503, "no store: set app.state.kg or override kzgraph.endpoint.http.get_service")
     return service
 def endpoint_url(request: Request) -> str:
-    """The URL of the SPARQL endpoint as the client reached this server (the base IRI of its requests)."""
-    return str(request.url_for("sparql_get"))
+    """The URL of the SPARQL endpoint as the client reached this server (the base IRI of its requests).
+
+    Computed once for each way of reaching it (scheme, server, root path and Host header; the last 64 kept
+    in ``app.state``) rather than by looking up the route on every request."""
+    scope = request.scope
+    key = (scope.get("scheme"), scope.get("server"), scope.get("root_path", ""), request.headers.get("host"))
+    state = request.app.state
+    urls: dict[tuple[Any, ...], str] | None = getattr(state, "endpoint_urls", None)
+    if urls is None:
+        urls = state.endpoint_urls = {}
+    url = urls.get(key)
+    if url is None:
+        if len(urls) >= 64:  # the Host header is the client's: keep a few
+            urls.clear()
+        url = urls[key] = str(request.url_for("sparql_get"))
+    return url
 
 
 async def read_body(request: Request) -> bytes:

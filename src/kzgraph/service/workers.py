@@ -14,6 +14,7 @@ platform has one, else by spawning.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import itertools
 import multiprocessing
@@ -25,7 +26,7 @@ import signal
 import sys
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -334,7 +335,12 @@ class WorkerPool:
         self.startup_timeout = startup_timeout
         self._context = context()
         self._snapshot = snapshot
-        self._idle: queue.Queue[QueryWorker] = queue.Queue()
+        # the worker that answered last answers next (LIFO): a lone client keeps one warm process busy rather
+        # than waking each worker in turn
+        self._idle: queue.LifoQueue[QueryWorker] = queue.LifoQueue()
+        # requests awaiting an idle worker on an event loop (acall), woken one at a time as workers come back
+        self._waiters: deque[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = deque()
+        self._waiters_lock = threading.Lock()
         self._closed = False
         # queries that ran long (or out of time) before, by text: they share at most size - 1 workers, so that
         # one worker is always left to every other query however many clients repeat a runaway query
@@ -403,11 +409,15 @@ class WorkerPool:
             if slow:
                 self._slow_slots.release()
 
-    def _call(self, message: Request, timeout: float | None, wait: float | None, key: str | None) -> Reply:
-        try:
-            worker = self._idle.get(timeout=wait)
-        except queue.Empty:
-            raise Overloaded(f"all {self.size} query workers stayed busy for {wait:g} s; try again later") from None
+    def _call(self, message: Request, timeout: float | None, wait: float | None, key: str | None,
+              worker: QueryWorker | None = None) -> Reply:
+        """:meth:`call` on an idle worker, or on ``worker``, already taken from the idle ones."""
+        if worker is None:
+            try:
+                worker = self._idle.get(timeout=wait)
+            except queue.Empty:
+                raise Overloaded(f"all {self.size} query workers stayed busy for {wait:g} s; try again "
+                                 "later") from None
         try:
             for attempt in (1, 2):  # a fresh worker may have missed a snapshot that a later write replaced
                 try:
@@ -435,24 +445,24 @@ class WorkerPool:
             if self._closed:
                 worker.stop()
             else:
-                self._idle.put(worker)
+                self._release(worker)
 
     async def acall(self, message: Request, timeout: float | None, wait: float | None,
                     key: str | None = None) -> Reply:
-        """:meth:`call`, awaited on the event loop: when a worker is idle and holds the current checkpoint and
-        the query is not known to be slow, the request is sent and the reply awaited without a thread (the
-        worker's pipe watched by the loop); otherwise :meth:`call` runs in a thread."""
-        import asyncio
-
+        """:meth:`call`, awaited on the event loop: unless the query is known to be slow, an idle worker is
+        awaited, the request sent and the reply awaited without a thread (the worker's pipe watched by the
+        loop); a worker not yet holding the current checkpoint gets it in a thread, and a slow query takes
+        :meth:`call` in a thread."""
         if self._closed or (key is not None and self.size > 1 and self.is_slow(key)):
             return await asyncio.to_thread(self.call, message, timeout, wait, key)
         try:
             worker = self._idle.get_nowait()
         except queue.Empty:
-            return await asyncio.to_thread(self.call, message, timeout, wait, key)
+            worker = await self._idle_worker(wait)
         if worker.generation != self._snapshot.generation:
-            self._idle.put(worker)
-            return await asyncio.to_thread(self.call, message, timeout, wait, key)
+            # not ready yet, or holding an older snapshot: this worker (not the next idle one, which would
+            # leave this one never readied and every later request here in a thread) gets ready in a thread
+            return await asyncio.to_thread(self._call, message, timeout, wait, key, worker)
         loop = asyncio.get_running_loop()
         ready: asyncio.Future[None] = loop.create_future()
 
@@ -468,6 +478,9 @@ class WorkerPool:
                 await asyncio.wait_for(ready, timeout)
             finally:
                 loop.remove_reader(connection.fileno())
+                # uvloop (libuv) leaves a watched descriptor non-blocking: a reply longer than the pipe's
+                # buffer would then fail half-read, and so would a later blocking call on this worker
+                os.set_blocking(connection.fileno(), True)
             reply = cast(Reply, connection.recv())
             healthy = True
             self._answered(key, started)
@@ -481,7 +494,7 @@ class WorkerPool:
                                 f"memory{hint}") from None
         finally:
             if healthy and not self._closed:
-                self._idle.put(worker)
+                self._release(worker)
             else:  # stopped mid-query (time limit, a cancelled request) or dead: replaced off the event loop
                 threading.Thread(target=self._recycle, args=(worker,), daemon=True).start()
 
@@ -490,11 +503,75 @@ class WorkerPool:
         if self._closed:
             fresh.stop()
         else:
-            self._idle.put(fresh)
+            self._release(fresh)
+
+    def _release(self, worker: QueryWorker) -> None:
+        """Put a worker back among the idle ones, and wake a request awaiting one on an event loop."""
+        self._idle.put(worker)
+        self._wake_next()
+
+    def _wake_next(self) -> None:
+        with self._waiters_lock:
+            while self._waiters:
+                loop, waiter = self._waiters.popleft()
+                if not waiter.done():
+                    try:
+                        loop.call_soon_threadsafe(self._wake, waiter)
+                    except RuntimeError:  # its loop is closed
+                        continue
+                    return
+
+    def _wake(self, waiter: asyncio.Future[None]) -> None:
+        """On the waiter's loop: wake it, or, if it gave up meanwhile (timed out, cancelled), the next one."""
+        if waiter.done():
+            self._wake_next()
+        else:
+            waiter.set_result(None)
+
+    async def _idle_worker(self, wait: float | None) -> QueryWorker:
+        """An idle worker, awaited on the event loop (no thread) for at most ``wait`` seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = None if wait is None else loop.time() + wait
+        while True:
+            if self._closed:
+                raise Unavailable("the endpoint is shutting down")
+            try:
+                return self._idle.get_nowait()
+            except queue.Empty:
+                pass
+            waiter: asyncio.Future[None] = loop.create_future()
+            with self._waiters_lock:
+                self._waiters.append((loop, waiter))
+            try:  # a worker that came back between the look above and the registration
+                worker = self._idle.get_nowait()
+            except queue.Empty:
+                pass
+            else:
+                waiter.cancel()
+                return worker
+            remaining = None if deadline is None else deadline - loop.time()
+            try:
+                if remaining is not None and remaining <= 0:
+                    raise TimeoutError
+                await asyncio.wait_for(waiter, remaining)
+            except TimeoutError:
+                waiter.cancel()
+                raise Overloaded(f"all {self.size} query workers stayed busy for {wait:g} s; try again "
+                                 "later") from None
+            except BaseException:  # cancelled: a wake-up it got goes to the next request waiting
+                if waiter.done() and not waiter.cancelled():
+                    self._wake_next()
+                raise
 
     def close(self) -> None:
         """Stop every worker (those busy now are stopped when their request returns)."""
         self._closed = True
+        with self._waiters_lock:
+            waiting, self._waiters = list(self._waiters), deque()
+        for loop, waiter in waiting:  # requests awaiting a worker learn that none will come
+            if not waiter.done():
+                with contextlib.suppress(RuntimeError):  # its loop is closed
+                    loop.call_soon_threadsafe(self._wake, waiter)
         while True:
             try:
                 self._idle.get_nowait().stop()

@@ -20,6 +20,7 @@ size limit, 415 for a media type or charset not accepted, 503 when a query ran o
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
@@ -90,10 +91,20 @@ def _accept_for(accept: str | None, form: str) -> str | None:
     return ",".join(items)
 
 
-def negotiate_forms(request: Request, form: str | None) -> dict[str, str]:
+def negotiate_forms(request: Request, form: str | None, formats: list[str] | None = None) -> dict[str, str]:
     """The media type to answer each form of query with, negotiated before anything is evaluated; 406 at
-    once when the query's form (read from its text, when it can be) or every form has none."""
-    names = [name.strip() for value in request.query_params.getlist("format") for name in value.split(",")]
+    once when the query's form (read from its text, when it can be) or every form has none.
+
+    ``formats``: the request's ``format`` parameters, if already read. The answer (not to be changed) is
+    computed once for each Accept header, ``format`` parameters and form (the last 256 of them)."""
+    if formats is None:
+        formats = request.query_params.getlist("format")
+    return _negotiated(request.headers.get("accept"), tuple(formats), form)
+
+
+@lru_cache(maxsize=256)
+def _negotiated(accept: str | None, formats: tuple[str, ...], form: str | None) -> dict[str, str]:
+    names = [name.strip() for value in formats for name in value.split(",")]
     names = [name for name in names if name]
     media: dict[str, str] = {}
     for each, offered in OFFERED.items():
@@ -106,27 +117,28 @@ def negotiate_forms(request: Request, form: str | None) -> dict[str, str]:
                 continue
         if chosen is None:
             try:
-                chosen = negotiate(_accept_for(request.headers.get("accept"), each),
-                                   ", ".join(names) if names else None, offered)
+                chosen = negotiate(_accept_for(accept, each), ", ".join(names) if names else None, offered)
             except NotAcceptable:
                 continue
         media[each] = chosen
     if not media or (form is not None and form not in media):
-        what = request.headers.get("accept") if not names else ", ".join(names)
+        what = accept if not names else ", ".join(names)
         forms = OFFERED[form] if form is not None else {t: "" for types in OFFERED.values() for t in types}
         raise NotAcceptable(f"none of the media types asked for ({what}) is offered for "
                             f"{'a ' + form + ' query' if form else 'any query'}; offered: {', '.join(forms)}")
     return media
 
 
-async def run_query(request: Request, text: str, default_graphs: list[str], named_graphs: list[str]) -> Response:
+async def run_query(request: Request, text: str, default_graphs: list[str], named_graphs: list[str],
+                    formats: list[str] | None = None) -> Response:
     kg = guarded_store(request)
-    media = negotiate_forms(request, query_form(text))
+    media = negotiate_forms(request, query_form(text), formats)
+    base = endpoint_url(request)
     if isinstance(kg, GuardedStore):  # awaited on the event loop while a worker is free
-        written = await kg.aquery_written(text, media, base=endpoint_url(request),
-                                          default_graphs=default_graphs or None, named_graphs=named_graphs or None)
+        written = await kg.aquery_written(text, media, base=base, default_graphs=default_graphs or None,
+                                          named_graphs=named_graphs or None)
     else:
-        written = await run_in_threadpool(kg.query_written, text, media, base=endpoint_url(request),
+        written = await run_in_threadpool(kg.query_written, text, media, base=base,
                                           default_graphs=default_graphs or None, named_graphs=named_graphs or None)
     headers = {"Vary": "Accept"}
     if written.truncated:
@@ -154,31 +166,32 @@ async def describe_service(request: Request) -> Response:
     return await graph_response(request, graph)
 
 
-def check_query_string(request: Request) -> None:
-    """Refuse a query string that is not UTF-8 once percent-decoded (400), as a POST body is refused: the
-    parameters are never read with replacement characters."""
+def check_query_string(request: Request) -> dict[str, list[str]]:
+    """The parameters of the query string, refused (400) unless it is UTF-8 once percent-decoded, as a POST
+    body is refused: the parameters are never read with replacement characters."""
     raw: bytes = request.scope.get("query_string", b"")
     try:
-        parse_qs(raw.decode("latin-1"), keep_blank_values=True, encoding="utf-8", errors="strict")
+        parameters = parse_qs(raw.decode("latin-1"), keep_blank_values=True, encoding="utf-8", errors="strict")
         raw.decode("utf-8")
     except UnicodeDecodeError as error:
         raise ProtocolError(400, f"the query string is not UTF-8 (SPARQL 1.1 Protocol §2.1.1): {error}") from None
+    return parameters
 
 
 @router.get("/sparql", name="sparql_get", summary="Query by GET, or the service description")
 async def sparql_get(request: Request) -> Response:
     """``?query=…`` (with ``default-graph-uri``, ``named-graph-uri``, ``format``); without a query, the
     service description."""
-    check_query_string(request)
-    params = request.query_params
+    params = check_query_string(request)
     if "update" in params:
         raise ProtocolError(400, "an update is sent by POST (SPARQL 1.1 Protocol §2.2), not by GET")
-    text = _one(params.getlist("query"), "query")
+    text = _one(params.get("query", []), "query")
     if text is None:
         if wants_html(request, GRAPH_TYPES):  # a browser: a page on the endpoint, not the RDF description
             return endpoint_page(request, settings(request))
         return await describe_service(request)
-    return await run_query(request, text, params.getlist("default-graph-uri"), params.getlist("named-graph-uri"))
+    return await run_query(request, text, params.get("default-graph-uri", []), params.get("named-graph-uri", []),
+                           params.get("format", []))
 
 
 @router.post("/sparql", summary="Query or update by POST")
