@@ -217,8 +217,8 @@ def main() -> None:
         data = args.data or work
         plans: list[tuple[str, Callable[[Path], Dataset]]] = [(f"synthetic-{size}", partial(synthetic, size))
                                                                for size in sizes]
-        if args.real:  # after the synthetic graphs of up to a million triples, its size
-            plans.insert(sum(size <= 1_000_000 for size in sizes),
+        if args.real:  # before the synthetic graphs of a million triples and more
+            plans.insert(sum(size < 1_000_000 for size in sizes),
                          ("real", partial(build_real, register=register, timeout=args.load_timeout)))
         for name, plan in plans:
             progress(f"preparing {name}")
