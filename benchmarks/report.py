@@ -111,6 +111,9 @@ def table(result: Measurement) -> list[str]:
 
     def rate(system: System) -> str:
         value = result.throughput.get(system.key)
+        if value is None and system.broken is not None:
+            notes.append(f"{system.title}, throughput: not run, the system {system.broken}")
+            return f"not run ({len(notes)})"
         if isinstance(value, str):
             notes.append(f"{system.title}, throughput: {value}")
             return f"failed ({len(notes)})"
