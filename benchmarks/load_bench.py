@@ -35,8 +35,13 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
-from serve_bench import OXIGRAPH, Server, free_port, machine, percentile  # beside this script
-from timing import median_seconds  # benchmarks/timing.py, beside this script
+from baseline_oxigraph import OXIGRAPH  # the modules of benchmarks/, beside this script
+from processes import HttpServer, free_port
+from report import machine
+from timing import (
+    median_seconds,  # benchmarks/timing.py, beside this script
+    percentile,
+)
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 BASE = "https://w3id.org/kzgraph/"
@@ -146,15 +151,16 @@ def main() -> None:
         subprocess.run([str(OXIGRAPH), "load", "--location", str(work / "ox"), "--file", str(dump)], check=True,
                        capture_output=True)
         port = free_port()
-        kz = Server("kzgraph", [sys.executable, "-m", "kzgraph", "serve", "--port", str(port), "--workers",
-                                str(args.workers)], f"http://127.0.0.1:{port}/sparql", env)
+        kz = HttpServer("kzgraph", [sys.executable, "-m", "kzgraph", "serve", "--port", str(port), "--workers",
+                                    str(args.workers)], f"http://127.0.0.1:{port}/sparql", work / "kzgraph.log", env)
         try:
             results["kzgraph"] = load("kzgraph", f"http://127.0.0.1:{port}", args.clients, args.requests)
         finally:
             kz.stop()
         port = free_port()
-        ox = Server("oxigraph", [str(OXIGRAPH), "serve-read-only", "--location", str(work / "ox"), "--bind",
-                                 f"127.0.0.1:{port}", "--union-default-graph"], f"http://127.0.0.1:{port}/query")
+        ox = HttpServer("oxigraph", [str(OXIGRAPH), "serve-read-only", "--location", str(work / "ox"), "--bind",
+                                     f"127.0.0.1:{port}", "--union-default-graph"], f"http://127.0.0.1:{port}/query",
+                        work / "oxigraph.log")
         try:
             results["oxigraph"] = load("oxigraph", f"http://127.0.0.1:{port}", args.clients, args.requests)
         finally:

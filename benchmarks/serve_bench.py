@@ -1,313 +1,238 @@
-"""`kzgraph serve` against the Oxigraph server on the same data, side by side in one run.
+"""kzgraph beside its baselines, on the same data, in one run: synthetic graphs and the real graph.
 
-For each size (synthetic graphs of 100 thousand and 1 million triples by default), the benchmark writes the
-data as N-Quads, loads it twice — ``kzgraph load`` and ``oxigraph load`` — and starts both servers on
-127.0.0.1: ``kzgraph serve --store`` (its default two workers) and ``oxigraph serve-read-only
---union-default-graph``. It measures, interleaving the two servers:
+For each synthetic size (``--sizes``) the benchmark writes a synthetic graph as N-Quads; with ``--real`` it
+also imports the SIPRI trade register and builds the project (``kzgraph import sipri``, ``kzgraph build``).
+Each system (``--baselines``; kzgraph always) loads the dump and starts on 127.0.0.1 — kzgraph (``kzgraph
+load``, ``kzgraph serve --store``), the Oxigraph server, raw pyoxigraph in process, Virtuoso, rdflib's
+memory store in process, rdflib-endpoint — and is measured, the systems interleaved:
 
-* load time; start to first answer (process start until ``ASK {}`` answers);
-* resident memory of all of each server's processes (the server, its fork server and workers), after the
-  queries ran;
-* a fixed set of queries (point lookup, 2-hop join, aggregate, OPTIONALs with thousands of rows), SPARQL
-  JSON, p50 and p95 over ``--repeat`` runs after a warm-up;
-* throughput of concurrent point lookups (``--clients`` threads, ``--requests`` each, keep-alive), and the CPU
-  time all of each server's processes spent per request meanwhile (less disturbed by a busy machine).
+* load; start to first answer (``ASK {}``); peak memory of all of a system's processes (sum of RSS,
+  sampled every 0.2 s) while loading and while serving, and the sum after the queries;
+* the fixed lookup, join, OPTIONAL and aggregate queries (synthetic graphs) or every catalogue query with
+  its defaults (real graph), SPARQL JSON through the protocol (in process for the in-process baselines):
+  p50 and p95 of ``--repeat`` runs after a warm-up (fewer when they would take longer than ``--budget``; a
+  query whose warm-up alone takes longer is timed by that run only);
+* throughput of concurrent point lookups (``--clients`` threads × ``--requests``, keep-alive), and the CPU
+  time all of a server's processes spent per request meanwhile (less disturbed by a busy machine);
+* on the real graph, kzgraph's validation, metrics and exports (project_ops.py).
 
-Ratios are kzgraph / Oxigraph (for throughput, kzgraph's requests per second over Oxigraph's).
+Ratios are against the Oxigraph server of the same run. A system that cannot load a size within the
+bounds (``--load-timeout``, ``--memory-limit``), or whose figures at a smaller size of the run extrapolate
+beyond them, is reported with the measured reason. The output is Markdown, for BENCHMARKS.md.
 
-    PYTHONPATH=src .venv/bin/python benchmarks/serve_bench.py [--sizes 100000,1000000] [--json out.json]
+    PYTHONPATH=src python benchmarks/serve_bench.py --sizes 100000 --baselines all --repeat 5
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import random
 import shutil
-import socket
-import subprocess
+import signal
 import sys
 import tempfile
-import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
-import httpx
-from processes import process_tree  # benchmarks/processes.py, beside this script
+import project_ops
+import report
+from baseline_oxigraph import OxigraphServer, pyoxigraph
+from baseline_rdflib import RdflibEndpoint, rdflib_memory
+from baseline_virtuoso import Virtuoso
+from datasets import Dataset, build_real, default_register, synthetic
+from processes import Failed, TimedOut
+from system_kzgraph import Kzgraph
+from systems import Limits, System
 
-EX = "http://example.org/bench/"
-GRAPH = "http://example.org/bench/graph"
-OXIGRAPH = Path(sys.executable).with_name("oxigraph")
-
-QUERIES = {
-    "point lookup": f"SELECT ?p ?o WHERE {{ <{EX}person/42> ?p ?o }}",
-    "2-hop join, LIMIT 100": f"SELECT ?a ?c WHERE {{ ?a <{EX}knows> ?b . ?b <{EX}worksFor> ?c }} LIMIT 100",
-    "aggregate": f"SELECT ?org (COUNT(?p) AS ?n) (AVG(?age) AS ?mean) WHERE {{ ?p <{EX}worksFor> ?org ; "
-                 f"<{EX}age> ?age }} GROUP BY ?org ORDER BY DESC(?n) LIMIT 20",
-    "OPTIONALs, thousands of rows": f"SELECT ?p ?name ?email ?city WHERE {{ ?p a <{EX}Person> ; <{EX}age> 42 ; "
-                                    f"<{EX}name> ?name OPTIONAL {{ ?p <{EX}email> ?email }} "
-                                    f"OPTIONAL {{ ?p <{EX}city> ?city }} }}",
+BASELINES: dict[str, Callable[[], System]] = {
+    "oxigraph": OxigraphServer, "pyoxigraph": pyoxigraph, "virtuoso": Virtuoso, "rdflib": rdflib_memory,
+    "rdflib-endpoint": RdflibEndpoint,
 }
-LOOKUP = "point lookup"
 
 
-def generate(triples: int, path: Path, seed: int = 7) -> int:
-    """A synthetic social graph of about ``triples`` triples as N-Quads in one named graph: people (type,
-    name, age, sometimes an email and a city, two `knows`, an employer) and organisations."""
-    rng = random.Random(seed)
-    people = max(10, round(triples / 6.85))  # 6.85 triples per person on average, organisations aside
-    organisations = max(5, people // 50)
-    written = 0
-    g = f"<{GRAPH}>"
-    with path.open("w", encoding="utf-8") as out:
-        for i in range(organisations):
-            out.write(f'<{EX}org/{i}> <{EX}label> "Organisation {i}" {g} .\n')
-            written += 1
-        for i in range(people):
-            s = f"<{EX}person/{i}>"
-            lines = [f"{s} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{EX}Person> {g} .",
-                     f'{s} <{EX}name> "Person {i}" {g} .',
-                     f'{s} <{EX}age> "{18 + i % 60}"^^<http://www.w3.org/2001/XMLSchema#integer> {g} .',
-                     f"{s} <{EX}worksFor> <{EX}org/{rng.randrange(organisations)}> {g} .",
-                     f"{s} <{EX}knows> <{EX}person/{rng.randrange(people)}> {g} .",
-                     f"{s} <{EX}knows> <{EX}person/{rng.randrange(people)}> {g} ."]
-            if i % 2 == 0:
-                lines.append(f'{s} <{EX}email> "p{i}@example.org" {g} .')
-            if i % 3 == 0:
-                lines.append(f'{s} <{EX}city> "City {i % 100}" {g} .')
-            out.write("\n".join(lines) + "\n")
-            written += len(lines)
-    return written
+@dataclass
+class QueryFigures:
+    rows: dict[str, int] = field(default_factory=dict)
+    times: dict[str, list[float]] = field(default_factory=dict)
+    failures: dict[str, str] = field(default_factory=dict)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+@dataclass
+class Measurement:
+    dataset: Dataset
+    systems: list[System]
+    not_run: dict[str, str] = field(default_factory=dict)  # system key → why
+    queries: dict[str, QueryFigures] = field(default_factory=dict)
+    throughput: dict[str, float | str] = field(default_factory=dict)
+    cpu_per_request: dict[str, float] = field(default_factory=dict)  # seconds, during the throughput run
+    memory: dict[str, float] = field(default_factory=dict)
+    peak: dict[str, float] = field(default_factory=dict)
+    operations: list[project_ops.Outcome] = field(default_factory=list)
+    seconds: float = 0.0
 
 
-def resident_mb(pid: int, field: str = "Rss") -> float:
-    """Memory of a process and its descendants: the sum of their resident set sizes (``Rss``, pages shared
-    between them counted once per process) or of their proportional set sizes (``Pss``, shared pages divided
-    among the processes that share them), in MB."""
-    total = 0
-    for each in process_tree(pid):
-        try:
-            for line in Path(f"/proc/{each}/smaps_rollup").read_text().splitlines():
-                if line.startswith(f"{field}:"):
-                    total += int(line.split()[1])
-        except OSError:
-            continue
-    return total / 1024
+def extrapolated(key: str, dataset: Dataset, history: dict[str, tuple[int, float, float]],
+                 limits: Limits) -> str | None:
+    """Why ``key`` is not run on ``dataset``, when its load time and peak memory at the largest smaller graph
+    of this run, scaled by the number of triples, exceed the bounds; else None."""
+    if key not in history:
+        return None
+    triples, seconds, peak = history[key]
+    factor = dataset.triples / triples
+    if factor <= 1 or (seconds * factor <= limits.load_seconds and peak * factor <= limits.memory_mb):
+        return None
+    return (f"not run: at {triples:,} triples it took {seconds:.1f} s to load and start and {peak:,.0f} MB; "
+            f"scaled to {dataset.triples:,} triples, about {seconds * factor:,.0f} s and {peak * factor:,.0f} MB, "
+            f"beyond the bounds of {limits.load_seconds:.0f} s and {limits.memory_mb:,.0f} MB")
 
 
-class Server:
-    def __init__(self, name: str, command: list[str], url: str, env: dict[str, str] | None = None):
-        self.name, self.url = name, url
-        started = time.perf_counter()
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                        env=dict(os.environ, **(env or {})), start_new_session=True)
-        with httpx.Client(timeout=5) as client:
-            while True:
-                try:
-                    if client.get(url, params={"query": "ASK {}"},
-                                  headers={"Accept": "application/sparql-results+json"}).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if self.process.poll() is not None:
-                    raise RuntimeError(f"{name} stopped with exit code {self.process.returncode}")
-                time.sleep(0.01)
-        self.startup = time.perf_counter() - started
-        self.client = httpx.Client(timeout=300)
-
-    def query(self, text: str) -> httpx.Response:
-        answer = self.client.get(self.url, params={"query": text},
-                                 headers={"Accept": "application/sparql-results+json"})
-        answer.raise_for_status()
-        return answer
-
-    def memory(self, field: str = "Rss") -> float:
-        return resident_mb(self.process.pid, field)
-
-    def stop(self) -> None:
-        self.client.close()
-        os.killpg(self.process.pid, 15)
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, 9)
-            self.process.wait()
-
-
-def cpu_seconds(pid: int) -> float:
-    """CPU time (user and system) used so far by a process and its descendants, in seconds."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for each in process_tree(pid):
-        try:
-            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / ticks
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-def throughput(server: Server, clients: int, requests: int) -> tuple[float, float]:
-    """Requests per second of ``clients`` concurrent clients, and the CPU time the server (all its
-    processes) spent per request meanwhile, in seconds: a figure that a busy machine disturbs less."""
-    text = QUERIES[LOOKUP]
-    barrier = threading.Barrier(clients + 1)
-    errors: list[BaseException] = []
-
-    def client() -> None:
-        with httpx.Client(timeout=120) as http:
-            http.get(server.url, params={"query": "ASK {}"})
-            barrier.wait()
-            try:
-                for _ in range(requests):
-                    http.get(server.url, params={"query": text},
-                             headers={"Accept": "application/sparql-results+json"}).raise_for_status()
-            except BaseException as error:  # reported below
-                errors.append(error)
-
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    barrier.wait()
-    started, cpu = time.perf_counter(), cpu_seconds(server.process.pid)
-    for thread in threads:
-        thread.join()
-    elapsed, cpu = time.perf_counter() - started, cpu_seconds(server.process.pid) - cpu
-    if errors:
-        raise RuntimeError(f"{server.name}: {errors[0]}")
-    return clients * requests / elapsed, cpu / (clients * requests)
-
-
-def measure(size: int, work: Path, args: argparse.Namespace) -> dict[str, object]:
-    folder = work / f"size-{size}"
-    folder.mkdir()
-    dump = folder / "data.nq"
-    triples = generate(size, dump)
-    result: dict[str, object] = {"size": size, "triples": triples, "dump_mb": round(dump.stat().st_size / 2**20, 1)}
-    env = {"PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src"), "KZGRAPH_BUILD": str(folder / "build")}
-
+def measure(dataset: Dataset, keys: list[str], work: Path, args: argparse.Namespace, limits: Limits,
+            history: dict[str, tuple[int, float, float]]) -> Measurement:
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "kzgraph", "load", str(dump), "--store", str(folder / "kz")], check=True,
-                   capture_output=True, env=dict(os.environ, **env))
-    kz_load = time.perf_counter() - started
-    started = time.perf_counter()
-    subprocess.run([str(OXIGRAPH), "load", "--location", str(folder / "ox"), "--file", str(dump)], check=True,
-                   capture_output=True)
-    ox_load = time.perf_counter() - started
-    result["load"] = {"kzgraph": kz_load, "oxigraph": ox_load}
-
-    kz_port, ox_port = free_port(), free_port()
-    kz = Server("kzgraph", [sys.executable, "-m", "kzgraph", "serve", "--store", str(folder / "kz"), "--port",
-                            str(kz_port), "--workers", str(args.workers), "--timeout", "300", "--max-rows",
-                            "1000000"], f"http://127.0.0.1:{kz_port}/sparql", env)
-    ox = Server("oxigraph", [str(OXIGRAPH), "serve-read-only", "--location", str(folder / "ox"), "--bind",
-                             f"127.0.0.1:{ox_port}", "--union-default-graph"], f"http://127.0.0.1:{ox_port}/query")
+    factories: dict[str, Callable[[], System]] = {"kzgraph": lambda: Kzgraph(workers=args.workers), **BASELINES}
+    result = Measurement(dataset, [])
+    for key in keys:
+        reason = None if key == "kzgraph" else extrapolated(key, dataset, history, limits)
+        if reason:
+            result.not_run[key] = reason
+            continue
+        system = factories[key]()
+        folder = work / key
+        folder.mkdir(parents=True)
+        progress(f"{dataset.name}: loading and starting {system.title}")
+        try:
+            system.open(dataset.dump, folder, limits)
+        except Failed as failure:
+            system.close()
+            result.not_run[key] = f"not run: {failure}"
+            continue
+        result.systems.append(system)
+        history[key] = (dataset.triples, (system.load or 0) + (system.startup or 0), system.peak())
     try:
-        result["startup"] = {"kzgraph": kz.startup, "oxigraph": ox.startup}
-        queries: dict[str, object] = {}
-        for name, text in QUERIES.items():
-            rows = {}
-            for server in (kz, ox):  # warm-up, and the same answer from both
-                rows[server.name] = len(server.query(text).json()["results"]["bindings"])
-            if rows["kzgraph"] != rows["oxigraph"]:
-                raise RuntimeError(f"{name}: kzgraph answered {rows['kzgraph']} rows, Oxigraph {rows['oxigraph']}")
-            times: dict[str, list[float]] = {"kzgraph": [], "oxigraph": []}
-            for _ in range(args.repeat):
-                for server in (kz, ox):  # interleaved
-                    started = time.perf_counter()
-                    server.query(text)
-                    times[server.name].append(time.perf_counter() - started)
-            queries[name] = {"rows": rows["kzgraph"],
-                             **{f"{who}_{q}": percentile(values, p) for who, values in times.items()
-                                for q, p in (("p50", 0.5), ("p95", 0.95))}}
-        result["queries"] = queries
-        rates = {server.name: throughput(server, args.clients, args.requests) for server in (kz, ox)}
-        result["throughput"] = {name: rate for name, (rate, _) in rates.items()}
-        result["cpu_per_request"] = {name: cpu for name, (_, cpu) in rates.items()}
-        result["memory_mb"] = {"kzgraph": kz.memory(), "oxigraph": ox.memory()}
-        result["pss_mb"] = {"kzgraph": kz.memory("Pss"), "oxigraph": ox.memory("Pss")}
+        for name, text in dataset.queries.items():
+            progress(f"{dataset.name}: {name}")
+            result.queries[name] = ask(result.systems, text, args.repeat, args.budget, limits.query_seconds)
+        for system in result.systems:
+            if system.broken is None:
+                try:
+                    rate = system.throughput(dataset.lookup, args.clients, args.requests)
+                    if rate is not None:
+                        result.throughput[system.key], result.cpu_per_request[system.key] = rate
+                except Failed as failure:
+                    result.throughput[system.key] = str(failure)
+            result.memory[system.key] = system.memory()
+            result.peak[system.key] = system.peak()
     finally:
-        kz.stop()
-        ox.stop()
+        for system in result.systems:
+            system.close()
+    if dataset.real and dataset.build is not None and not args.no_operations:
+        progress(f"{dataset.name}: validation, metrics, exports")
+        result.operations = project_ops.measure(dataset.build, work / "operations", args.operation_timeout,
+                                                limits.memory_mb)
+    result.seconds = time.perf_counter() - started
     return result
 
 
-def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    memory = next((int(line.split()[1]) // 1024 for line in Path("/proc/meminfo").read_text().splitlines()
-                   if line.startswith("MemTotal")), 0)
-    return (f"{os.cpu_count()} cores ({cpu}), {memory} MB RAM, {platform.system()} {platform.release()}, "
-            f"Python {platform.python_version()}")
+def ask(systems: list[System], text: str, repeat: int, budget: float, timeout: float) -> QueryFigures:
+    """One query on every system still answering: a warm-up (its row count), then up to ``repeat`` runs,
+    interleaved, each system's runs capped so that they take about ``budget`` seconds."""
+    figures = QueryFigures()
+    runs: dict[str, int] = {}
+    live = [system for system in systems if system.broken is None]
+    for system in live:
+        try:
+            seconds, figures.rows[system.key] = system.query(text, timeout)
+            runs[system.key] = min(repeat, int(budget / max(seconds, 1e-6)))
+            figures.times[system.key] = [] if runs[system.key] else [seconds]  # over the budget: this run only
+        except Failed as failure:
+            figures.failures[system.key] = str(failure)
+            if isinstance(failure, TimedOut) and system.stuck_after_timeout:
+                system.broken = f"answered no more queries after one that ran out of time ({failure})"
+    for number in range(repeat):
+        for system in live:
+            if runs.get(system.key, 0) > number and system.key not in figures.failures:
+                try:
+                    figures.times[system.key].append(system.query(text, timeout)[0])
+                except Failed as failure:
+                    figures.failures[system.key] = str(failure)
+    for system in systems:
+        if system.broken is not None and system.key not in figures.failures and system not in live:
+            figures.failures[system.key] = "not run: " + system.broken
+    return figures
 
 
-def markdown(results: list[dict[str, object]], args: argparse.Namespace) -> str:
-    lines = [f"Machine: {machine()}", "",
-             f"Command: `PYTHONPATH=src python benchmarks/serve_bench.py --sizes {args.sizes} --repeat {args.repeat} "
-             f"--clients {args.clients} --requests {args.requests} --workers {args.workers}`", ""]
-    for result in results:
-        load, startup = result["load"], result["startup"]
-        memory, pss, rate = result["memory_mb"], result["pss_mb"], result["throughput"]
-        assert isinstance(load, dict) and isinstance(startup, dict) and isinstance(memory, dict)
-        assert isinstance(pss, dict)
-        assert isinstance(rate, dict)
-        lines += [f"### {result['triples']:,} triples ({result['dump_mb']} MB of N-Quads)", "",
-                  "| | kzgraph | Oxigraph server | ratio |", "|---|---|---|---|",
-                  f"| load (`kzgraph load` / `oxigraph load`) | {load['kzgraph']:.2f} s | {load['oxigraph']:.2f} s "
-                  f"| {load['kzgraph'] / load['oxigraph']:.2f} |",
-                  f"| start to first answer | {startup['kzgraph']:.2f} s | {startup['oxigraph']:.2f} s "
-                  f"| {startup['kzgraph'] / startup['oxigraph']:.1f} |",
-                  f"| resident memory, all processes (sum of RSS) | {memory['kzgraph']:.0f} MB | "
-                  f"{memory['oxigraph']:.0f} MB | {memory['kzgraph'] / memory['oxigraph']:.2f} |",
-                  f"| proportional memory, all processes (sum of PSS) | {pss['kzgraph']:.0f} MB | "
-                  f"{pss['oxigraph']:.0f} MB | {pss['kzgraph'] / pss['oxigraph']:.2f} |"]
-        queries = result["queries"]
-        assert isinstance(queries, dict)
-        for name, figures in queries.items():
-            lines.append(f"| {name} ({figures['rows']} rows), p50 / p95 | {figures['kzgraph_p50'] * 1000:.1f} / "
-                         f"{figures['kzgraph_p95'] * 1000:.1f} ms | {figures['oxigraph_p50'] * 1000:.1f} / "
-                         f"{figures['oxigraph_p95'] * 1000:.1f} ms | "
-                         f"{figures['kzgraph_p50'] / figures['oxigraph_p50']:.2f} |")
-        cpu = result["cpu_per_request"]
-        assert isinstance(cpu, dict)
-        lines += [f"| {args.clients} clients × {args.requests} point lookups | {rate['kzgraph']:.0f} req/s | "
-                  f"{rate['oxigraph']:.0f} req/s | {rate['kzgraph'] / rate['oxigraph']:.2f} |",
-                  f"| CPU time per point lookup meanwhile, all processes | {cpu['kzgraph'] * 1e6:.0f} µs | "
-                  f"{cpu['oxigraph'] * 1e6:.0f} µs | {cpu['kzgraph'] / cpu['oxigraph']:.2f} |", ""]
-    return "\n".join(lines)
+def progress(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="100000,1000000")
-    parser.add_argument("--repeat", type=int, default=20)
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--sizes", default="100000,1000000", help="Synthetic graphs, in triples (comma-separated; "
+                                                                   "empty: none).")
+    parser.add_argument("--real", action="store_true", help="Also build the real graph with the SIPRI register.")
+    parser.add_argument("--register", type=Path, default=None, help="The SIPRI trade register CSV (default: "
+                        "$KZGRAPH_SHARED or shared/ beside the repository, reference/sipri/trade-register.csv).")
+    parser.add_argument("--baselines", default="all",
+                        help=f"all, none, or some of {','.join(BASELINES)} (kzgraph is always measured).")
+    parser.add_argument("--baselines-at", action="append", default=[], metavar="SIZE=LIST",
+                        help="Other baselines for sizes from SIZE triples up, e.g. 10000000=oxigraph.")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--budget", type=float, default=30, help="Seconds of timed runs per query and system.")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--requests", type=int, default=25)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2, help="kzgraph's query workers.")
+    parser.add_argument("--load-timeout", type=float, default=900, help="Seconds to load and start a system.")
+    parser.add_argument("--query-timeout", type=float, default=120, help="Seconds for one query.")
+    parser.add_argument("--operation-timeout", type=float, default=900, help="Seconds for one operation.")
+    parser.add_argument("--memory-limit", type=float, default=8192, help="MB of all of a system's processes.")
+    parser.add_argument("--no-operations", action="store_true", help="Skip validation, metrics and exports.")
     parser.add_argument("--json", type=Path, default=None, help="Also write the figures as JSON here.")
+    parser.add_argument("--data", type=Path, default=None,
+                        help="Keep the generated graphs and the real build here, and reuse those already there.")
+    parser.add_argument("--keep", type=Path, default=None, help="Work in this folder and keep it (logs, data).")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="kzgraph-serve-bench-"))
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the servers on the way out
+
+    def chosen(text: str) -> list[str]:
+        names = list(BASELINES) if text == "all" else [] if text == "none" else text.split(",")
+        unknown = [name for name in names if name not in BASELINES]
+        if unknown:
+            parser.error(f"--baselines: unknown {', '.join(unknown)} (choose from {', '.join(BASELINES)})")
+        return ["kzgraph", *names]
+
+    default_keys = chosen(args.baselines)
+    thresholds = sorted((int(size), chosen(names)) for size, names in (a.split("=", 1) for a in args.baselines_at))
+    sizes = [int(size) for size in args.sizes.split(",") if size.strip()]
+    limits = Limits(args.load_timeout, args.memory_limit, args.query_timeout)
+    work = args.keep or Path(tempfile.mkdtemp(prefix="kzgraph-bench-"))
+    started = time.perf_counter()
+    print(report.header(), flush=True)
+    results: list[Measurement] = []
+    history: dict[str, tuple[int, float, float]] = {}
     try:
-        results = [measure(int(size), work, args) for size in args.sizes.split(",")]
+        register = args.register or default_register()
+        data = args.data or work
+        plans: list[tuple[str, Callable[[Path], Dataset]]] = [(f"synthetic-{size}", partial(synthetic, size))
+                                                               for size in sizes]
+        if args.real:  # before the synthetic graphs of a million triples and more
+            plans.insert(sum(size < 1_000_000 for size in sizes),
+                         ("real", partial(build_real, register=register, timeout=args.load_timeout)))
+        for name, plan in plans:
+            progress(f"preparing {name}")
+            dataset = plan(data / name / "data")
+            folder = work / name
+            keys = next((names for size, names in reversed(thresholds) if dataset.triples >= size), default_keys)
+            results.append(measure(dataset, keys, folder, args, limits, history))
+            print(report.section(results[-1]), flush=True)  # each graph's tables as soon as they are measured
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
     if args.json:
-        args.json.write_text(json.dumps(results, indent=2))
-    print(markdown(results, args))
+        args.json.write_text(json.dumps(report.as_json(results), indent=2))
+    print(report.footer(time.perf_counter() - started), flush=True)
 
 
 if __name__ == "__main__":
