@@ -41,6 +41,7 @@ from kzgraph import errors
 from kzgraph.errors import GraphNotFound, PayloadError, UnsupportedMediaType, WriteRejected
 from kzgraph.sparql.evaluation import Snapshot, named_graph_iris, oxigraph_store, rdflib_quads
 from kzgraph.sparql.inspection import describe_update_error, inspect_update
+from kzgraph.store.folders import sync_folder
 from kzgraph.store.local import KnowledgeGraph
 
 if TYPE_CHECKING:  # validation and derivation are imported by the writer process only, when it writes
@@ -245,13 +246,6 @@ def apply_quads(store: ox.Store, delta: Delta) -> None:
     store.extend(delta.added)
 
 
-def _sync_folder(folder: Path) -> None:
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
 
 def commit(store: ox.Store, delta: Delta, journal: Path) -> None:
     """Apply a delta to a persistent store, all of it or none, whatever kills the process and when: the
@@ -262,11 +256,11 @@ def commit(store: ox.Store, delta: Delta, journal: Path) -> None:
         file.flush()
         os.fsync(file.fileno())
     os.replace(partial, journal)
-    _sync_folder(journal.parent)
+    sync_folder(journal.parent)
     apply_quads(store, delta)
     store.flush()
     journal.unlink()
-    _sync_folder(journal.parent)
+    sync_folder(journal.parent)
 
 
 def recover(store: ox.Store, journal: Path) -> bool:

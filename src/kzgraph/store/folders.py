@@ -21,7 +21,7 @@ import re
 import shutil
 from pathlib import Path
 
-__all__ = ["loaded_path", "old_path", "recover", "replace", "staging_path"]
+__all__ = ["loaded_path", "old_path", "recover", "replace", "staging_path", "sync_folder"]
 
 
 def _sibling(location: Path, suffix: str) -> Path:
@@ -44,7 +44,8 @@ def old_path(location: Path) -> Path:
     return _sibling(location, "old")
 
 
-def _sync(folder: Path) -> None:
+def sync_folder(folder: Path) -> None:
+    """Make a folder's entries durable (renames and new files in it survive a crash): fsync the folder."""
     descriptor = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(descriptor)
@@ -66,9 +67,9 @@ def replace(staging: Path, location: Path) -> None:
     """Put the complete store at ``staging`` in place of ``location`` (steps 1 to 4 of the module docstring)."""
     location = Path(location).resolve()
     loaded = loaded_path(location)
-    _sync(staging)
+    sync_folder(staging)
     os.replace(staging, loaded)
-    _sync(location.parent)
+    sync_folder(location.parent)
     recover(location)
 
 
@@ -86,7 +87,7 @@ def recover(location: Path) -> bool:
                 shutil.rmtree(old)
             os.replace(location, old)
         os.replace(loaded, location)
-        _sync(location.parent)
+        sync_folder(location.parent)
         completed = True
     if old.exists():
         shutil.rmtree(old, ignore_errors=True)

@@ -33,6 +33,7 @@ from kzgraph.importers.sipri.convert import IMPORT_GRAPH, Progress, convert, loa
 from kzgraph.importers.sipri.matching import Curated, MatchReport
 from kzgraph.importers.sipri.register import read_register
 from kzgraph.importers.sipri.tables import ActorTable, tables_sha256
+from kzgraph.store.folders import sync_folder
 
 DATA_NAME = "sipri.nq"
 MANIFEST_NAME = "sipri.manifest.json"
@@ -74,13 +75,6 @@ def _staged(path: Path) -> Path:
     return path.with_name(f".{path.name}.staged")
 
 
-def _sync_folder(folder: Path) -> None:
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
 
 def complete(folder: Path) -> bool:
     """Complete an import that a killed process committed but did not finish moving into place (True), and
@@ -92,7 +86,7 @@ def complete(folder: Path) -> bool:
         for path in staged:
             if path.is_file():
                 os.replace(path, path.with_name(path.name[1:-len(".staged")]))
-        _sync_folder(folder)
+        sync_folder(folder)
         commit.unlink()
         return True
     for path in [*staged, folder / f"{COMMIT_NAME}.partial"]:
@@ -192,10 +186,10 @@ def store_import(csv_path: str | Path, folder: str | Path, curated_graph: Graph 
             record.write(b"sipri.nq sipri.manifest.json\n")
             os.fsync(record.fileno())
         os.replace(folder / f"{COMMIT_NAME}.partial", commit)
-        _sync_folder(folder)
+        sync_folder(folder)
         os.replace(staging[0], data_path)
         os.replace(staging[1], manifest_path)
-        _sync_folder(folder)
+        sync_folder(folder)
         commit.unlink()
     finally:
         for path in staging:
