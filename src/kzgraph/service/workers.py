@@ -193,15 +193,20 @@ def _bounded(answer: Answer, limit: int | None) -> Answer:
     return answer
 
 
+def _oxigraph_input(engine: Engine, config: WorkerConfig, request: QueryRequest
+                    ) -> tuple[str, str | None, QueryDataset | None]:
+    """What Oxigraph evaluates: the text, base and dataset of the request as they are when the query needs no
+    inspection, else those of its inspected plan."""
+    if not needs_inspection(request["query"]):
+        return request["query"], request.get("base"), _dataset(request)
+    plan = _plan(engine, config, request)
+    return plan.text, plan.base, None if plan.dataset.is_service_default else plan.dataset
+
+
 def _evaluate(engine: Engine, config: WorkerConfig, request: QueryRequest, write: bool) -> Answer | Written:
     max_rows = request.get("max_rows")
     if isinstance(engine, OxigraphEngine):
-        if not needs_inspection(request["query"]):
-            text, base, dataset = request["query"], request.get("base"), _dataset(request)
-        else:
-            plan = _plan(engine, config, request)
-            text, base = plan.text, plan.base
-            dataset = None if plan.dataset.is_service_default else plan.dataset
+        text, base, dataset = _oxigraph_input(engine, config, request)
         if write:
             return engine.run(text, base=base, dataset=dataset, media=request.get("media", {}), max_rows=max_rows,
                               max_bytes=request.get("max_bytes"))
@@ -291,12 +296,7 @@ def _lazy(engine: Engine, config: WorkerConfig, request: QueryRequest
     """A query's form, variables and answer (a boolean, or solutions or triples as pyoxigraph terms, read lazily
     from Oxigraph, from a whole answer on rdflib's engine)."""
     if isinstance(engine, OxigraphEngine):
-        if not needs_inspection(request["query"]):
-            text, base, dataset = request["query"], request.get("base"), _dataset(request)
-        else:
-            plan = _plan(engine, config, request)
-            text, base = plan.text, plan.base
-            dataset = None if plan.dataset.is_service_default else plan.dataset
+        text, base, dataset = _oxigraph_input(engine, config, request)
         form, answer = engine.lazy(text, base=base, dataset=dataset)
         if isinstance(answer, ox.QueryBoolean):
             return form, [], bool(answer)
