@@ -166,6 +166,19 @@ def _dataset_of(clauses: list[CompValue] | None) -> QueryDataset:
     return QueryDataset(default, named)
 
 
+
+def _protocol_dataset(default_graphs: Iterable[str] | None, named_graphs: Iterable[str] | None,
+                      graphs: Iterable[str]) -> QueryDataset | None:
+    """The dataset the protocol's ``default-graph-uri`` / ``named-graph-uri`` give, its graphs checked; None
+    when it gives neither (the query's own FROM clauses then decide)."""
+    default = () if default_graphs is None else tuple(default_graphs)
+    named = () if named_graphs is None else tuple(named_graphs)
+    if not (default or named):
+        return None
+    check_graphs(default, graphs, "default-graph-uri")
+    check_graphs(named, graphs, "named-graph-uri")
+    return QueryDataset(default, named)
+
 def inspect_query(text: str, *, graphs: Iterable[str], allowed_services: Iterable[str] = (),
                   base: str | None = None, prefixes: Mapping[str, str] | None = None,
                   default_graphs: Iterable[str] | None = None,
@@ -181,13 +194,8 @@ def inspect_query(text: str, *, graphs: Iterable[str], allowed_services: Iterabl
     parsed = _parse(sparql_parser.Query, text, "query")
     query = _translate(translateQuery, parsed, base, prefixes, "query")
     check_services(query.algebra, allowed_services)
-    default = () if default_graphs is None else tuple(default_graphs)
-    named = () if named_graphs is None else tuple(named_graphs)
-    if default or named:
-        dataset = QueryDataset(default, named)
-        check_graphs(default, graphs, "default-graph-uri")
-        check_graphs(named, graphs, "named-graph-uri")
-    else:
+    dataset = _protocol_dataset(default_graphs, named_graphs, graphs)
+    if dataset is None:
         dataset = _dataset_of(_field(query.algebra, "datasetClause"))
         check_graphs(dataset.default or (), graphs, "FROM")
         check_graphs(dataset.named or (), graphs, "FROM NAMED")
@@ -563,13 +571,8 @@ def inspect_query_text(text: str, *, graphs: Iterable[str], allowed_services: It
     text = expand_escapes(text)
     reading = _read(text, base, prefixes)
     _check_read_services(reading.services, allowed_services)
-    default = () if default_graphs is None else tuple(default_graphs)
-    named = () if named_graphs is None else tuple(named_graphs)
-    if default or named:
-        dataset = QueryDataset(default, named)
-        check_graphs(default, graphs, "default-graph-uri")
-        check_graphs(named, graphs, "named-graph-uri")
-    else:
+    dataset = _protocol_dataset(default_graphs, named_graphs, graphs)
+    if dataset is None:
         from_default, from_named = reading.clauses.get("FROM", []), reading.clauses.get("FROM NAMED", [])
         dataset = QueryDataset(tuple(from_default), tuple(from_named)) if from_default or from_named \
             else QueryDataset()
