@@ -468,3 +468,21 @@ def test_firsts_and_seconds_the_sources_state_are_series_positions_and_ranks(rea
 def test_the_humvees_went_mostly_to_the_peacekeeping_units(real_graph):
     units = values(real_graph, "SELECT ?u WHERE { transfer:usa-kaz-humvee kz:recipientUnit ?u }")
     assert {short(u) for u in units} == {"kazbrig", "kazbat"}
+
+
+def test_every_provision_has_its_own_iri_and_label_that_stay_the_same_from_load_to_load(real_graph):
+    provisions = rows(real_graph, """
+        SELECT ?p ?label WHERE { ?owner kz:provision ?p . ?p a kz:Provision .
+                                 OPTIONAL { ?p rdfs:label ?label FILTER(LANGMATCHES(LANG(?label), "en")) } }""")
+    assert len(provisions) >= 70
+    assert all(p.startswith(f"{ID}provision/") and label for p, label in provisions)
+    again = load_files(project_files())
+    assert {p for p, _ in provisions} == {str(o) for o in again.objects(None, KZ.provision)}
+
+
+def test_a_doctrines_third_task_is_one_query_away(real_graph):
+    answer = rows(real_graph, """
+        SELECT ?description WHERE { provision:kaz-military-doctrine-2022-3 kz:description ?description ;
+                                    kz:namesThreat ?threat .
+                                    doctrine:kaz-military-doctrine-2022 kz:provision provision:kaz-military-doctrine-2022-3 }""")
+    assert len(answer) == 1 and "cyber" in answer[0][0]

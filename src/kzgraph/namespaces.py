@@ -50,4 +50,5 @@ PREFIXES = {
     "lease": Namespace(BASE + "id/lease/"),
     "obs": Namespace(BASE + "id/observation/"),
     "claim": Namespace(BASE + "id/claim/"),
+    "provision": Namespace(BASE + "id/provision/"),
 }

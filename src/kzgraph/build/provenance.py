@@ -192,7 +192,7 @@ def _names(graph: Graph, node: Node) -> set[str]:
 
 def candidate_names(graph: Graph, node: Node) -> set[str]:
     """Names of the node and of the resources it links to (one hop; SKOS concepts and types excluded); a
-    blank node (a provision, a value claim) also goes by the names of the nodes that link to it."""
+    provision or a blank node also goes by the names of the nodes that link to it."""
     names = set(_names(graph, node))
     for p, o in graph.predicate_objects(node):
         if p in NOT_FOLLOWED or isinstance(o, Literal):
@@ -200,8 +200,8 @@ def candidate_names(graph: Graph, node: Node) -> set[str]:
         if (o, RDF.type, SKOS.Concept) in graph:
             continue
         names |= _names(graph, o)
-    if isinstance(node, BNode):
-        # a provision or value claim without an IRI is identified as the node that has it
+    if isinstance(node, BNode) or (node, RDF.type, KZ.Provision) in graph:
+        # a provision, or a node without an IRI, is identified in its passage as the node that has it
         for parent in graph.subjects(None, node):
             names |= candidate_names(graph, parent) if isinstance(parent, URIRef) else _names(graph, parent)
     if (node, RDF.type, KZ.ValueClaim) in graph:
@@ -214,8 +214,10 @@ def candidate_names(graph: Graph, node: Node) -> set[str]:
 
 def linked_names(graph: Graph, value: Node) -> set[str] | None:
     """The names of a linked entity, or None when the value is not checked by name (a literal, a blank
-    node, a SKOS concept, a property or class, or an entity without names)."""
-    if isinstance(value, (Literal, BNode)) or (value, RDF.type, SKOS.Concept) in graph:
+    node, a SKOS concept, a provision, which is part of its owner's content, a property or class, or an
+    entity without names)."""
+    if isinstance(value, (Literal, BNode)) or (value, RDF.type, SKOS.Concept) in graph \
+            or (value, RDF.type, KZ.Provision) in graph:
         return None
     names = {n for n in _names(graph, value) if len(n) >= 2}
     return names or None
