@@ -486,3 +486,92 @@ def test_a_doctrines_third_task_is_one_query_away(real_graph):
                                     kz:namesThreat ?threat .
                                     doctrine:kaz-military-doctrine-2022 kz:provision provision:kaz-military-doctrine-2022-3 }""")
     assert len(answer) == 1 and "cyber" in answer[0][0]
+
+
+# --- the issue's examples of values that stood only in prose ------------------------------------------------
+
+def test_peace_mission_2010_was_held_in_kazakhstan(real_graph):
+    assert values(real_graph, "SELECT ?where WHERE { exercise:peace-mission-2010 kz:place ?where }") == {
+        f"{ID}state/KAZ"}
+
+
+def test_the_first_central_asian_pfp_partner_and_the_last_exercise_of_a_series_are_typed(real_graph):
+    first = rows(real_graph, """
+        SELECT ?partner WHERE { ?m kz:role kzc:role-partner ; kz:organisation ?pfp ; kz:member ?partner ;
+                                   kz:seriesPosition 1 FILTER(?pfp = prog:PfP) }""")
+    assert first == [(f"{ID}state/TKM",)]
+    last = values(real_graph, """
+        SELECT ?exercise WHERE { ?exercise a kz:MilitaryExercise ; kz:lastInSeries true ;
+                                           kz:series series:peace-mission }""")
+    assert last == {f"{ID}exercise/peace-mission-2012"}
+
+
+def test_the_iraq_platoon_is_kazakhstans_only_peace_deployment_up_to_the_thesis(real_graph):
+    answer = rows(real_graph, """
+        SELECT ?c WHERE { ?c kz:contributor state:KAZ ; kz:contributesTo operation:iraq-stabilisation-2003 ;
+                             kz:seriesPosition 1 ; kz:lastInSeries true }""")
+    assert answer == [(f"{ID}contribution/kaz-iraq-2003",)]
+
+
+def test_the_parliaments_isaf_votes_of_may_and_june_2011_are_typed_months(real_graph):
+    votes = rows(real_graph, """
+        SELECT ?chamber ?month WHERE { ?vote kz:participant ?chamber ; kz:eventDate ?month
+                                       FILTER(?vote IN (event:kaz-mazhilis-vote-isaf-agreement-2011,
+                                                        event:kaz-senate-rejects-isaf-agreement-2011)) }
+        ORDER BY ?month""")
+    assert [(short(c), m) for c, m in votes] == [("kaz-mazhilis", "2011-05"), ("kaz-senate", "2011-06")]
+
+
+def test_a_prison_sentence_is_a_duration_in_years(real_graph):
+    assert values(real_graph, """
+        SELECT ?years WHERE { event:serik-akhmetov-conviction-2015 kz:durationYears ?years }""") == {"10"}
+
+
+def test_the_states_a_declaration_addresses_are_typed(real_graph):
+    addressed = values(real_graph, "SELECT ?a WHERE { agreement:sco-beijing-declaration-2012 kz:addressee ?a }")
+    assert {short(a) for a in addressed} == {"SYR", "IRN"}
+    assert values(real_graph, "SELECT ?a WHERE { agreement:sco-astana-declaration-2005 kz:addressee ?a }") == {
+        f"{ID}org/NATO"}
+
+
+def test_a_doctrines_bilateral_partners_are_typed_and_count_as_named_partners(real_graph):
+    bilateral = values(real_graph, """
+        SELECT ?s WHERE { doctrine:kgz-military-doctrine-2002 kz:namesBilateralPartner ?s }""")
+    assert {short(s) for s in bilateral} == {"RUS", "USA", "CHN", "TUR", "DEU"}
+    named = values(real_graph, "SELECT ?s WHERE { doctrine:kgz-military-doctrine-2002 kz:namesPartner ?s }")
+    assert bilateral <= named
+
+
+def test_georgia_and_azerbaijan_left_the_collective_security_treaty_and_are_not_members_today(real_graph):
+    ended = values(real_graph, """
+        SELECT ?state WHERE { ?m kz:member ?state ; kz:organisation io:CSTO ; kz:endReason ?why
+                              VALUES ?state { state:GEO state:AZE } }""")
+    assert {short(s) for s in ended} == {"GEO", "AZE"}
+    assert not real_graph.query("ASK { VALUES ?s { state:GEO state:AZE } ?s kz:memberOf io:CSTO }").askAnswer
+    assert values(real_graph, "SELECT ?s WHERE { VALUES ?s { state:GEO state:AZE } ?s kz:formerMemberOf io:CSTO }") \
+        == {f"{ID}state/GEO", f"{ID}state/AZE"}
+
+
+def test_every_lease_is_established_by_the_treaty_that_grants_it(real_graph):
+    orphans = values(real_graph, """
+        SELECT ?lease WHERE { ?lease a kz:Lease FILTER NOT EXISTS { ?treaty kz:establishes ?lease } }""")
+    assert orphans == set()
+    assert values(real_graph, """
+        SELECT ?treaty WHERE { ?treaty kz:establishes lease:baikonur-cosmodrome-kaz-rus-2004 }""") == {
+        f"{ID}agreement/kaz-rus-baikonur-lease-extension-agreement-2004"}
+
+
+def test_kazakhstan_hosts_and_takes_part_in_steppe_eagle_2012(real_graph):
+    roles = values(real_graph, """
+        SELECT ?role WHERE { exercise:steppe-eagle-2012 ?role state:KAZ
+                             FILTER(?role IN (kz:host, kz:participant)) }""")
+    assert roles == {f"{KZ}host", f"{KZ}participant"}
+
+
+def test_contributions_to_a_named_exercise_point_to_the_exercise_not_its_series(real_graph):
+    to_series = values(real_graph, """
+        SELECT ?c WHERE { ?c a kz:Contribution ; kz:contributesTo series:peace-mission }""")
+    assert to_series == set()
+    contributors = values(real_graph, """
+        SELECT ?state WHERE { ?c kz:contributesTo exercise:peace-mission-2007 ; kz:contributor ?state }""")
+    assert {short(s) for s in contributors} >= {"KAZ", "RUS", "CHN", "KGZ", "TJK", "UZB"}

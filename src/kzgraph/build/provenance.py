@@ -58,6 +58,7 @@ NUMBER_WORDS = {
     "hunderte": 100, "hunderten": 100, "tausende": 1000, "tausenden": 1000, "hundreds": 100, "thousands": 1000,
     "tausend": 1000, "einhundert": 100, "zweihundert": 200, "dreihundert": 300, "halb": Decimal("0.5"),
     "hälfte": Decimal("0.5"), "doppelt": 2, "zweimal": 2, "dreimal": 3, "million": 1, "milliarde": 1,
+    "einzige": 1, "einziger": 1, "einzigen": 1, "einziges": 1,
     "erste": 1, "ersten": 1, "zweite": 2, "zweiten": 2, "dritte": 3, "dritten": 3, "vierte": 4, "vierten": 4,
     "sechzig": 60, "siebzig": 70, "achtzig": 80, "neunzig": 90, "zweitausend": 2000, "dreitausend": 3000,
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
@@ -165,15 +166,30 @@ def _date_parts(literal: Literal) -> tuple[int, int | None, int | None]:
     return int(year), int(month) if month else None, int(day) if day else None
 
 
+def _month_named(month: int, text: str) -> bool:
+    return any(re.search(r"(?<!\w)" + re.escape(name) + (r"(?!\w)" if not name.endswith(".") else ""), text)
+               for name in MONTHS[month])
+
+
 def date_in(literal: Literal, text: str, numbers: set[Decimal]) -> bool:
-    """A date stands in a passage when its year does, and its month and day where it has them."""
+    """A date stands in a passage when its year does, and its month and day where it has them.
+
+    A month also stands in a passage that names the month before it and then "the next month" (im
+    nächsten Monat, im folgenden Monat, im Monat darauf), as a text dates one event after another.
+
+    >>> numbers = numbers_in("im mai 2011 stimmte das unterhaus zu. im nächsten monat lehnte der senat ab")
+    >>> date_in(Literal("2011-06", datatype=XSD.gYearMonth), "im mai 2011 … im nächsten monat …", numbers)
+    True
+    >>> date_in(Literal("2011-07", datatype=XSD.gYearMonth), "im mai 2011 … im nächsten monat …", numbers)
+    False
+    """
     year, month, day = _date_parts(literal)
     if Decimal(year) not in numbers:
         return False
     if month is not None:
-        names = MONTHS[month]
-        month_named = any(re.search(r"(?<!\w)" + re.escape(name) + (r"(?!\w)" if not name.endswith(".") else ""), text)
-                          for name in names)
+        month_named = _month_named(month, text) or (
+            month > 1 and _month_named(month - 1, text)
+            and re.search(r"(?:nächsten|folgenden) monat|monat darauf", text) is not None)
         # numeric forms: 15.05.1992, 05/1992, and ranges such as "10-11.06.2010" or "13.09. bis 24.09.2010"
         month_numeric = re.search(rf"(?<!\d)\d{{1,2}}\.\s?0?{month}\.", text) if day else \
             re.search(rf"(?<!\d)0?{month}[./]\s*{year}", text)
