@@ -575,3 +575,13 @@ def test_contributions_to_a_named_exercise_point_to_the_exercise_not_its_series(
     contributors = values(real_graph, """
         SELECT ?state WHERE { ?c kz:contributesTo exercise:peace-mission-2007 ; kz:contributor ?state }""")
     assert {short(s) for s in contributors} >= {"KAZ", "RUS", "CHN", "KGZ", "TJK", "UZB"}
+
+
+def test_drones_are_unmanned_aerial_vehicles_and_still_count_as_aircraft(real_graph):
+    drones = values(real_graph, """
+        SELECT ?weapon WHERE { ?t kz:recipient state:KAZ ; kz:weaponSystem ?weapon .
+                               ?weapon kz:weaponCategory kzc:weapon-uav }""")
+    assert {short(w) for w in drones} >= {"wing-loong-1", "anka-s"}
+    aircraft = values(real_graph, """
+        SELECT ?weapon WHERE { ?weapon kz:weaponCategory/skos:broader* kzc:weapon-aircraft }""")
+    assert drones <= aircraft
