@@ -259,23 +259,31 @@ def fact_nodes(graph: Graph) -> set[Node]:
     return nodes
 
 
+def _stem(word: str) -> str:
+    """A word without its German inflection ending (-e, -em, -en, -er, -es), if it is six letters or longer."""
+    return re.sub(r"(?:e[mnrs]?)$", "", word) if len(word) >= 6 else word
+
+
 def name_in(name: str, text: str) -> bool:
     """Long names match inside words (German inflects: Kasachstans); short ones (UN, EU) only as words. A
     hyphen and a space are the same (Sankt-Petersburg, Sankt Petersburg). Each word of a name of several words
     may carry an inflection ending of up to three letters (Rat der …, des Rats der …; Eurasische …, der
-    Eurasischen …).
+    Eurasischen …), and a word of six letters or more its own ending exchanged for another (Arabischer
+    Frühling, des Arabischen Frühlings).
 
     >>> name_in("sri lanka", "in sri-lanka"), name_in("un", "unter"), name_in("kasachstan", "kasachstans")
     (True, False, True)
     >>> name_in("rat der verteidigungsminister", "des rats der verteidigungsminister")
     True
+    >>> name_in("arabischer frühling", "seit dem arabischen frühling"), name_in("arabischer frühling", "arabien")
+    (True, False)
     """
     name, text = name.replace("-", " "), text.replace("-", " ")
     if len(name) > 4:
         words = name.split()
         if name in text or len(words) < 2:
             return name in text
-        inflected = r"\s+".join(re.escape(word) + r"\w{0,3}" for word in words)
+        inflected = r"\s+".join(re.escape(_stem(word)) + r"\w{0,3}" for word in words)
         return re.search(inflected, text) is not None
     return re.search(r"(?<!\w)" + re.escape(name) + r"(?!\w)", text) is not None
 
