@@ -321,7 +321,53 @@ def test_a_value_moved_to_a_citation_that_does_not_state_it_is_caught(data_graph
     graph.remove((node, KZ.endDate, None))
     graph.add((node, KZ.endDate, Literal("2001-06-14", datatype=XSD.date)))
     problems = [p.message for p in check_node(graph, node, sources_folder(), unchecked_properties(graph))]
-    assert any("kz:endDate 2001-06-14 does not occur in the citations that support it" in m for m in problems)
+    assert any(m.startswith("kz:endDate 2001-06-14 does not occur in the supporting passage "
+                            "src:dissertation-diversification 9518-9522") for m in problems), problems
+
+
+def _copy(data_graph):
+    from rdflib import Graph
+
+    graph = Graph()
+    for triple in data_graph:
+        graph.add(triple)
+    return graph
+
+
+def test_every_passage_said_to_state_a_value_must_state_it_not_only_one_of_them(data_graph):
+    node = ID["agreement/kaz-rus-eternal-friendship-declaration-1998"]
+    graph = _copy(data_graph)
+    assert check_node(graph, node, sources_folder(), unchecked_properties(graph)) == []
+    # lines 15804-15812 date the declaration only as six years after 1992, not to 6 July 1998
+    from rdflib import BNode, Literal
+
+    other = BNode()
+    graph.add((node, KZ.citation, other))
+    graph.add((other, KZ.document, ID["source/dissertation-diversification"]))
+    graph.add((other, KZ.lineStart, Literal(15804)))
+    graph.add((other, KZ.lineEnd, Literal(15812)))
+    graph.add((other, KZ.supports, KZ.signingDate))
+    problems = [p.message for p in check_node(graph, node, sources_folder(), unchecked_properties(graph))]
+    assert problems == ["kz:signingDate 1998-07-06 does not occur in the supporting passage "
+                        "src:dissertation-diversification 15804-15812"], problems
+
+
+def test_a_passage_may_support_some_values_of_a_property_and_each_must_stand_in_it(data_graph):
+    from rdflib import BNode, Literal
+
+    node = ID["operation/csto-deployment-kazakhstan-2022"]
+    graph = _copy(data_graph)
+    narrow = BNode()
+    graph.add((node, KZ.citation, narrow))
+    graph.add((narrow, KZ.document, ID["source/accord-2024"]))
+    graph.add((narrow, KZ.lineStart, Literal(109)))
+    graph.add((narrow, KZ.lineEnd, Literal(109)))
+    graph.add((narrow, KZ.supportsValue, ID["state/KAZ"]))
+    assert check_node(graph, node, sources_folder(), unchecked_properties(graph)) == []
+    graph.add((narrow, KZ.supportsValue, ID["state/ARM"]))  # a value the node does not have
+    problems = [p.message for p in check_node(graph, node, sources_folder(), unchecked_properties(graph))]
+    assert any("supports the value state:ARM, but the node has no property with that value" in m
+               for m in problems), problems
 
 
 def test_a_linked_entity_must_be_named_in_the_citation_that_supports_the_link(data_graph):
@@ -661,3 +707,16 @@ def test_drones_are_unmanned_aerial_vehicles_and_still_count_as_aircraft(real_gr
     aircraft = values(real_graph, """
         SELECT ?weapon WHERE { ?weapon kz:weaponCategory/skos:broader* kzc:weapon-aircraft }""")
     assert drones <= aircraft
+
+
+def test_the_passage_in_which_one_source_names_a_doctrines_threats_gives_only_those_threats(real_graph):
+    accord = values(real_graph, """
+        SELECT ?threat WHERE { doctrine:kaz-military-doctrine-2017 kz:namesThreat ?threat ; kz:citation ?c .
+                               ?c kz:supportsValue ?threat ; kz:document src:accord-2024 }""")
+    assert {short(t) for t in accord} == {"threat-extremism", "threat-border-security", "threat-hybrid-threats"}
+    every = values(real_graph, "SELECT ?t WHERE { doctrine:kaz-military-doctrine-2017 kz:namesThreat ?t }")
+    assert len(every) == 7
+    behind = values(real_graph, """
+        SELECT ?t WHERE { doctrine:kaz-military-doctrine-2017 kz:namesThreat ?t ; kz:citation ?c .
+                          ?c kz:supportsValue ?t }""")
+    assert behind == every

@@ -350,6 +350,13 @@ def _cited(graph: Graph, node: Node, sources: Path) -> tuple[list[str], list[str
     return passages, problems, owners
 
 
+def _place(citation: Node, graph: Graph) -> str:
+    """A citation as a reader finds it: the supporting passage at lines A-B of its document."""
+    document = graph.value(citation, KZ.document)
+    name = _qname(graph, document) if document is not None else "?"
+    return f"the supporting passage {name} {graph.value(citation, KZ.lineStart)}-{graph.value(citation, KZ.lineEnd)}"
+
+
 def check_node(graph: Graph, node: Node, sources: Path, skip: set[URIRef]) -> list[Problem]:
     passages, messages, owners = _cited(graph, node, sources)
     label = _label(node)
@@ -358,37 +365,54 @@ def check_node(graph: Graph, node: Node, sources: Path, skip: set[URIRef]) -> li
         return problems
     numbers = [numbers_in(p) for p in passages]
     supported: dict[Node, list[int]] = {}  # property -> indices of the passages whose citations support it
+    supported_values: dict[Node, list[int]] = {}  # value -> indices of the passages whose citations name it
     for index, citation in enumerate(owners):
         for prop in graph.objects(citation, KZ.supports):
             supported.setdefault(prop, []).append(index)
-    for prop in sorted({p for c in graph.objects(node, KZ.citation) for p in graph.objects(c, KZ.supports)}, key=str):
+        for value in graph.objects(citation, KZ.supportsValue):
+            supported_values.setdefault(value, []).append(index)
+    citations = list(graph.objects(node, KZ.citation))
+    for prop in sorted({p for c in citations for p in graph.objects(c, KZ.supports)}, key=str):
         if graph.value(node, prop) is None:
             problems.append(Problem(label, f"a citation supports {_qname(graph, prop)}, but the node has no value "
                                            "for it"))
+    for value in sorted({v for c in citations for v in graph.objects(c, KZ.supportsValue)}, key=str):
+        if not any(True for _ in graph.predicates(node, value)):
+            problems.append(Problem(label, f"a citation supports the value {_qname(graph, value)}, but the node "
+                                           "has no property with that value"))
     for p, o in graph.predicate_objects(node):
         if p in NOT_FOLLOWED or p in skip:
             continue
-        indices = supported.get(p, range(len(passages)))
-        where = "the citations that support it" if p in supported else "the cited lines"
+        # a value named by some citations only (the one citation of a fact supports every value anyway)
+        narrowed = p not in supported and o in supported_values and len(passages) > 1
+        indices = supported_values[o] if narrowed else supported.get(p, range(len(passages)))
+        checked = p in supported or narrowed
+        where = "the citations that support it" if checked else "the cited lines"
         if not isinstance(o, Literal):
-            names = linked_names(graph, o) if p in supported else None
-            if names is not None and not any(name_in(n, passages[i]) for n in names for i in indices):
-                problems.append(Problem(label, f"{_qname(graph, p)} {_qname(graph, o)}: "
-                                               f"none of its names ({', '.join(sorted(names)[:4])}) occurs in {where}"))
+            names = linked_names(graph, o) if checked else None
+            if names is not None:
+                for i in indices:  # every passage said to state the value must name it
+                    if not any(name_in(n, passages[i]) for n in names):
+                        shown = ", ".join(sorted(names)[:4])
+                        problems.append(Problem(label, f"{_qname(graph, p)} {_qname(graph, o)}: none of its names "
+                                                       f"({shown}) occurs in {_place(owners[i], graph)}"))
             continue
         if o.datatype is None:
             continue
         if o.datatype in DATE_TYPES:
             try:
-                found = any(date_in(o, passages[i], numbers[i]) for i in indices)
+                stands = [date_in(o, passages[i], numbers[i]) for i in indices]
             except ValueError as error:
                 problems.append(Problem(label, str(error)))
                 continue
         elif o.datatype in NUMERIC_TYPES:
-            found = any(number_in(Decimal(str(o)), numbers[i]) for i in indices)
+            stands = [number_in(Decimal(str(o)), numbers[i]) for i in indices]
         else:
             continue
-        if not found:
+        if p in supported:  # every passage said to state the value must state it
+            problems.extend(Problem(label, f"{_qname(graph, p)} {o} does not occur in {_place(owners[i], graph)}")
+                            for i, found in zip(indices, stands, strict=True) if not found)
+        elif not any(stands):
             problems.append(Problem(label, f"{_qname(graph, p)} {o} does not occur in {where}"))
     names = candidate_names(graph, node)
     if not any(name_in(name, text) for name in names for text in passages):

@@ -123,9 +123,11 @@ def open(store: str | Path | None = None, *, dump: Path | None = None, credentia
     return graph
 
 
-def union_graph(kg: KnowledgeGraph) -> Graph:
-    """A plain rdflib graph of every triple in every named graph (what SHACL and the checks see)."""
+def union_graph(kg: KnowledgeGraph, leaving_out: frozenset[URIRef] = frozenset()) -> Graph:
+    """A plain rdflib graph of every triple in every named graph (what SHACL and the checks see), but those
+    of the named graphs ``leaving_out``."""
     graph = Graph()
-    for s, p, o, _ in kg.dataset.quads((None, None, None, None)):
-        graph.add((s, p, o))
+    for s, p, o, g in kg.dataset.quads((None, None, None, None)):
+        if g not in leaving_out:
+            graph.add((s, p, o))
     return graph
