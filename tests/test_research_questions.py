@@ -4,6 +4,9 @@ none declares agreement:, membership:, transfer: … itself."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from rdflib import RDF, RDFS, SKOS
 
@@ -720,3 +723,141 @@ def test_the_passage_in_which_one_source_names_a_doctrines_threats_gives_only_th
         SELECT ?t WHERE { doctrine:kaz-military-doctrine-2017 kz:namesThreat ?t ; kz:citation ?c .
                           ?c kz:supportsValue ?t }""")
     assert behind == every
+
+
+# --- questions a researcher new to the graph asks -------------------------------------------------------------
+
+def test_the_start_of_the_2022_unrest_is_disputed_and_the_disagreement_query_shows_both_sides(real_graph):
+    starts = rows(real_graph, """
+        SELECT ?value ?source WHERE { ?c a kz:ValueClaim ; kz:about event:kaz-protests-2022 ;
+                                         kz:claimedProperty kz:startDate ; kz:claimedValue ?value ; kz:claimedBy ?source }
+        ORDER BY ?value""")
+    assert starts == [("2022-01-02", f"{ID}source/accord-2024"), ("2022-01-05", f"{ID}source/commentary-2022")]
+    assert real_graph.query("""
+        ASK { claim:kaz-protests-2022-start-date-commentary kz:flag kzc:flag-partisan-source }""").askAnswer
+    assert not real_graph.query("ASK { event:kaz-protests-2022 kz:startDate ?d }").askAnswer
+    named = (Path(__file__).resolve().parents[1] / "queries" / "source-disagreements.rq").read_text(encoding="utf-8")
+    disputed = {(short(str(r.fact)), str(r.value)) for r in real_graph.query(named) if r.property == KZ.startDate}
+    assert {("kaz-protests-2022", "2022-01-02"), ("kaz-protests-2022", "2022-01-05")} <= disputed
+
+
+def test_almost_is_a_maximum_and_a_figure_has_one_qualifier(real_graph):
+    assert values(real_graph, """
+        SELECT ?q WHERE { obs:kaz-arms-import-share-2020-2024-rus-bicc-summary kz:value 90 ;
+                                                                           kz:quantityQualifier ?q }""") == {
+        f"{KZC}quantity-maximum"}
+    assert values(real_graph, """
+        SELECT ?q WHERE { claim:commentary-2022-tokayev-detentions kz:quantity 10000 ; kz:quantityQualifier ?q }""") \
+        == {f"{KZC}quantity-maximum"}
+    doubled = values(real_graph, """
+        SELECT ?n WHERE { ?n kz:quantityQualifier ?a , ?b FILTER(STR(?a) < STR(?b))
+                          FILTER(?a IN (kzc:quantity-approximate, kzc:quantity-maximum, kzc:quantity-minimum)
+                                 && ?b IN (kzc:quantity-approximate, kzc:quantity-maximum, kzc:quantity-minimum)) }""")
+    assert doubled == set()
+
+
+def test_branch_strengths_use_one_indicator_whichever_source_gives_them(real_graph):
+    branches = rows(real_graph, """
+        SELECT ?branch ?v ?source WHERE {
+          VALUES ?branch { formation:kaz-ground-forces formation:kaz-naval-forces formation:kaz-air-force }
+          ?o kz:subject ?branch ; kz:indicator kzc:indicator-personnel-count ; kz:value ?v ;
+             kz:citation/kz:document ?source }
+        ORDER BY ?branch ?source""")
+    assert {(short(b), v, short(s)) for b, v, s in branches} == {
+        ("kaz-ground-forces", "20000", "accord-2024"), ("kaz-ground-forces", "20000", "bicc-country-report-2025"),
+        ("kaz-naval-forces", "3000", "accord-2024"), ("kaz-naval-forces", "3000", "bicc-country-report-2025"),
+        ("kaz-air-force", "12000", "accord-2024"), ("kaz-air-force", "12000", "bicc-country-report-2025")}
+    assert not real_graph.query("""
+        ASK { VALUES ?branch { formation:kaz-ground-forces formation:kaz-naval-forces formation:kaz-air-force }
+              ?o kz:subject ?branch ; kz:indicator kzc:indicator-armed-forces-strength }""").askAnswer
+    # the documented scaling query puts the thousands of BICC's table and the 39,000 of the texts on one scale
+    totals = rows(real_graph, """
+        SELECT ?year ?persons WHERE {
+          ?obs kz:indicator kzc:indicator-armed-forces-strength ; kz:subject formation:kaz-armed-forces ;
+               kz:value ?v ; kz:year ?year .
+          OPTIONAL { ?obs kz:unitMultiplier ?m }
+          BIND(?v * IF(COALESCE(?m, 0) = 3, 1000, IF(COALESCE(?m, 0) = 6, 1000000,
+                       IF(COALESCE(?m, 0) = 9, 1000000000, 1))) AS ?persons)
+          FILTER(?year >= "2016"^^xsd:gYear) }""")
+    assert {y for y, _ in totals} == {str(y) for y in range(2016, 2026)}
+    assert {float(p) for _, p in totals} == {39000.0}
+
+
+def test_the_1600_participants_of_the_2022_unrest_are_an_observation_on_the_unrest(real_graph):
+    answer = rows(real_graph, """
+        SELECT ?subject ?indicator ?v ?q WHERE { obs:kaz-protests-2022-participants-bicc kz:subject ?subject ;
+                                                 kz:indicator ?indicator ; kz:value ?v ; kz:quantityQualifier ?q }""")
+    assert answer == [(f"{ID}event/kaz-protests-2022", f"{KZC}indicator-event-participants", "1600",
+                       f"{KZC}quantity-minimum")]
+    labels = values(real_graph, "SELECT ?l WHERE { obs:kaz-protests-2022-participants-bicc rdfs:label ?l }")
+    assert labels == {"January 2022 unrest: civilian and police participants"}
+
+
+def test_the_friendship_treaty_with_russia_has_two_signing_days_and_no_plain_one(real_graph):
+    assert not real_graph.query("""
+        ASK { agreement:kaz-rus-friendship-cooperation-mutual-assistance-treaty-1992 kz:signingDate ?d }""").askAnswer
+    claims = rows(real_graph, """
+        SELECT ?value ?source WHERE {
+          ?c a kz:ValueClaim ; kz:about agreement:kaz-rus-friendship-cooperation-mutual-assistance-treaty-1992 ;
+             kz:claimedProperty kz:signingDate ; kz:claimedValue ?value ; kz:claimedBy ?source ;
+             kz:flag kzc:flag-source-disagreement }
+        ORDER BY ?value""")
+    assert claims == [("1992-01-25", f"{ID}source/auswaertiges-amt-2018"),
+                      ("1992-05-25", f"{ID}source/dissertation-diversification")]
+
+
+def test_interaction_2003_had_every_sco_member_but_uzbekistan(real_graph):
+    participants = values(real_graph, "SELECT ?s WHERE { exercise:interaction-2003 kz:participant ?s }")
+    assert {short(s) for s in participants} == {"KAZ", "CHN", "KGZ", "RUS", "TJK"}
+    members_2003 = values(real_graph, """
+        SELECT ?member WHERE { ?m a kz:Membership ; kz:organisation io:SCO ; kz:member ?member ; kz:role ?role ;
+                                  kz:startDate ?s FILTER(?role IN (kzc:role-member, kzc:role-founding-member))
+                               FILTER(xsd:integer(SUBSTR(STR(?s), 1, 4)) <= 2003) }""")
+    assert participants == members_2003 - {f"{ID}state/UZB"}
+
+
+def test_armenia_chaired_the_csto_in_january_2022_as_the_commentary_says(real_graph):
+    chairs = rows(real_graph, """
+        SELECT ?m ?date ?source WHERE {
+          ?m a kz:Membership ; kz:role kzc:role-chair ; kz:member state:ARM ; kz:organisation io:CSTO ;
+             kz:flag kzc:flag-partisan-source .
+          ?c a kz:ValueClaim ; kz:about ?m ; kz:claimedProperty kz:asOfDate ; kz:claimedValue ?date ;
+             kz:claimedBy ?source ; kz:flag kzc:flag-partisan-source }""")
+    assert chairs == [(f"{ID}membership/arm-csto-chair-2022", "2022-01", f"{ID}source/commentary-2022")]
+    assert not real_graph.query("ASK { state:ARM kz:chairOf io:CSTO }").askAnswer
+
+
+def test_ordered_and_delivered_numbers_of_a_deal_stand_on_one_transfer(real_graph):
+    deals = rows(real_graph, """
+        SELECT ?t ?q ?ordered ?delivered ?status WHERE {
+          VALUES ?t { transfer:fra-kaz-ground-master-400-2014 transfer:esp-kaz-a400m transfer:deu-kaz-tp400-d6-2021
+                      transfer:deu-kaz-ec145-2010 }
+          ?t kz:quantity ?q ; kz:numberOrdered ?ordered ; kz:numberDelivered ?delivered ; kz:transferStatus ?status }
+        ORDER BY ?t""")
+    assert {(short(t), q, o, d, short(s)) for t, q, o, d, s in deals} == {
+        ("fra-kaz-ground-master-400-2014", "20", "20", "1", "status-ordered"),
+        ("esp-kaz-a400m", "2", "2", "1", "status-ordered"),
+        ("deu-kaz-tp400-d6-2021", "8", "8", "4", "status-ordered"),
+        ("deu-kaz-ec145-2010", "12", "12", "12", "status-delivered")}
+    assert not real_graph.query("ASK { transfer:esp-kaz-a400m-delivered ?p ?o }").askAnswer
+    assert values(real_graph, "SELECT ?old WHERE { transfer:esp-kaz-a400m kz:mergedFrom ?old }") == {
+        f"{ID}transfer/esp-kaz-a400m-delivered"}
+
+
+def test_the_order_to_set_up_kazbat_is_dated_on_its_founding_decree(real_graph):
+    assert values(real_graph, """
+        SELECT ?d WHERE { formation:kazbat kz:foundingDocument/kz:adoptionDate ?d }""") == {"2000-01-31"}
+    assert not real_graph.query("ASK { formation:kazbat kz:foundingDate ?d }").askAnswer
+
+
+def test_every_example_iri_in_the_data_model_and_query_docs_exists_in_the_data(real_graph):
+    root = Path(__file__).resolve().parents[1]
+    instance = {p: str(ns) for p, ns in PREFIXES.items() if p not in ("kz", "kzsh")}
+    name = re.compile(r"(?<![\w/#:.<-])(" + "|".join(instance) + r"):([A-Za-z][A-Za-z0-9_-]*[A-Za-z0-9])")
+    missing = []
+    for doc in ("docs/data-model.md", "docs/queries.md"):
+        for match in name.finditer((root / doc).read_text(encoding="utf-8")):
+            iri = instance[match.group(1)] + match.group(2)
+            if not real_graph.query(f"ASK {{ {{ <{iri}> ?p ?o }} UNION {{ ?s ?p <{iri}> }} }}").askAnswer:
+                missing.append(f"{doc}: {match.group(0)}")
+    assert missing == []
