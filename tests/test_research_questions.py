@@ -861,3 +861,56 @@ def test_every_example_iri_in_the_data_model_and_query_docs_exists_in_the_data(r
             if not real_graph.query(f"ASK {{ {{ <{iri}> ?p ?o }} UNION {{ ?s ?p <{iri}> }} }}").askAnswer:
                 missing.append(f"{doc}: {match.group(0)}")
     assert missing == []
+
+
+# --- final audit: sizes of rankings, prose facts typed ----------------------------------------------------
+
+def test_the_149_of_the_gmi_ranking_is_the_size_of_the_ranking_not_a_count_about_kazakhstan(real_graph):
+    # BICC 2332-2334: "Rang 96 (von 149)". The 149 stood as Kazakhstan's member count; it is the number of
+    # states ranked, kept as kz:quantity of the rank, as the competitiveness index rank keeps its "of 141".
+    assert not real_graph.query("""
+        ASK { ?o kz:subject state:KAZ ; kz:indicator kzc:indicator-member-count ; kz:value ?v
+              FILTER (?v = 149) }""").askAnswer
+    assert rows(real_graph, """
+        SELECT ?rank ?of WHERE { ?o kz:subject state:KAZ ; kz:indicator kzc:indicator-gmi-rank ;
+                                    kz:year "2024"^^xsd:gYear ; kz:value ?rank ; kz:quantity ?of }""") == [("96", "149")]
+    assert values(real_graph, "SELECT ?old WHERE { obs:kaz-gmi-rank-2024-edition-bicc kz:mergedFrom ?old }") == {
+        f"{ID}observation/gmi-countries-2024-bicc"}
+
+
+def test_the_draft_asian_energy_strategy_provides_for_an_sco_energy_agency_and_exchange(real_graph):
+    provisions = rows(real_graph, """
+        SELECT ?p ?kind ?name WHERE {
+          doctrine:kaz-draft-asian-energy-strategy-2007 kz:provision ?p .
+          ?p a kz:Provision ; kz:provisionKind ?kind ; kz:germanName ?name ; rdfs:label ?label ;
+             kz:citation [ kz:lineStart ?from ] FILTER (?from >= 11897 && ?from <= 11953) }""")
+    assert {(short(p), short(k), n) for p, k, n in provisions} == {
+        ("kaz-draft-asian-energy-strategy-2007-1", "provision-goal", "SOZ-Energie-Agentur"),
+        ("kaz-draft-asian-energy-strategy-2007-2", "provision-goal", "SOZ-Energie-Börse")}
+
+
+def test_kazakhstan_takes_part_in_the_cis_joint_air_defence_system_as_a_typed_membership(real_graph):
+    # dissertation 8771-8773: Kazakhstan's airspace is still integrated in the CIS joint air defence system
+    assert rows(real_graph, """
+        SELECT ?m ?from ?to WHERE {
+          ?m a kz:Membership ; kz:member state:KAZ ; kz:organisation prog:cis-joint-air-defence-system ;
+             kz:citation ?c . ?c kz:supports kz:organisation ; kz:lineStart ?from ; kz:lineEnd ?to }""") == [
+        (f"{ID}membership/kaz-cis-joint-air-defence-system", "8771", "8773")]
+
+
+def test_a_section_heading_does_not_support_the_series_position_of_a_doctrine_priority(real_graph):
+    # dissertation 14329 is the heading "6.2.2 Militärdoktrin vom 10.02.2000": its 2 is a section number
+    assert not real_graph.query("""
+        ASK { ?p kz:provisionKind kzc:provision-priority ;
+                 kz:citation [ kz:lineStart 14329 ; kz:lineEnd 14329 ; kz:supports kz:seriesPosition ] }""").askAnswer
+    assert values(real_graph, """
+        SELECT ?n WHERE { provision:kaz-military-doctrine-2000-2 kz:seriesPosition ?n ;
+                          kz:citation [ kz:lineStart 14588 ; kz:supports kz:seriesPosition ] }""") == {"2"}
+
+
+def test_the_thousands_who_fled_after_osh_2010_are_an_observation_of_the_event(real_graph):
+    # BICC 1704-1706: "flohen dorthin tausende Menschen": a lower bound of 1000, not an exact number
+    assert rows(real_graph, """
+        SELECT ?v ?q WHERE { ?o kz:subject event:osh-ethnic-clashes-2010 ;
+                                kz:indicator kzc:indicator-displaced-persons ; kz:value ?v ; kz:quantityQualifier ?q }""") == [
+        ("1000", f"{KZC}quantity-minimum")]
