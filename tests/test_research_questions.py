@@ -975,3 +975,21 @@ def test_all_three_mentions_of_the_competitiveness_score_are_cited(real_graph):
     assert values(real_graph, """
         SELECT ?from WHERE { obs:kaz-competitiveness-index-score-bicc kz:citation [ kz:lineStart ?from ] }""") == {
         "97", "2273", "2295"}
+
+
+def test_the_annual_period_of_each_range_lease_fee_is_flagged_as_a_reading(real_graph):
+    # dissertation fn 657-660 give each fee without a period; fn 663 gives the yearly total of all four ranges
+    flagged = values(real_graph, """
+        SELECT ?lease WHERE { obs:kaz-test-ranges-lease-income-annual kz:comprises ?lease .
+                              ?lease kz:feePeriod kzc:period-year ; kz:flag kzc:flag-unclear-reading }""")
+    assert {short(lease) for lease in flagged} == {
+        "929th-state-flight-test-centre-kaz-rus", "4th-state-central-test-range-kaz-rus",
+        "sary-shagan-test-range-kaz-rus", "emba-test-range-kaz-rus"}
+
+
+def test_the_1993_doctrine_assessment_cites_the_text_and_its_footnote_in_one_passage(real_graph):
+    # dissertation 14246-14256 (the "old thinking") and footnote 579 at 14289-14295 (no treaties, no borders)
+    assert rows(real_graph, """
+        SELECT ?from ?to WHERE { claim:dissertation-doctrine-1993-old-thinking-explained
+                                 kz:citation [ kz:supports kz:statement ; kz:lineStart ?from ; kz:lineEnd ?to ] }""") == [
+        ("14246", "14295")]
