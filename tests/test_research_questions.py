@@ -914,3 +914,82 @@ def test_the_thousands_who_fled_after_osh_2010_are_an_observation_of_the_event(r
         SELECT ?v ?q WHERE { ?o kz:subject event:osh-ethnic-clashes-2010 ;
                                 kz:indicator kzc:indicator-displaced-persons ; kz:value ?v ; kz:quantityQualifier ?q }""") == [
         ("1000", f"{KZC}quantity-minimum")]
+
+
+def test_uzbeks_from_the_ferghana_valley_are_typed_as_the_largest_group_of_central_asian_is_supporters(real_graph):
+    # BICC 1702-1704: "Die größte Gruppe von IS-Unterstützer:innen aus Zentralasien bilden Usbek:innen, meist aus
+    # dem ... Ferghana-Tal"
+    assert rows(real_graph, """
+        SELECT ?a ?from WHERE { ?a a kz:Assessment ; kz:about state:UZB , kzc:threat-extremism ;
+                                   kz:place place:ferghana-valley ;
+                                   kz:citation [ kz:supports kz:place ; kz:lineStart ?from ] }""") == [
+        (f"{ID}claim/bicc-2025-uzbeks-largest-central-asian-is-supporter-group", "1702")]
+
+
+def test_the_unclear_fate_of_the_kazakh_ukrainian_defence_supply_cooperation_is_an_assessment_of_the_agreement(real_graph):
+    # BICC 550-553: whether the cooperation stopped with the war in Ukraine is unclear
+    assert values(real_graph, """
+        SELECT ?a WHERE { ?a a kz:Assessment ; kz:claimedBy src:bicc-country-report-2025 ;
+                             kz:about agreement:kaz-ukr-defence-supply-agreement-2015 , state:UKR }""") == {
+        f"{ID}claim/bicc-2025-kaz-ukr-defence-cooperation-fate-unclear"}
+
+
+def test_the_knb_functions_are_typed_tasks_with_the_threats_they_name(real_graph):
+    # ACCORD 228 (USDOS): internal and border security, national security, antiterrorism, illegal groups
+    tasks = rows(real_graph, """
+        SELECT ?p ?threat WHERE { claim:accord-2024-knb-functions kz:provision ?p .
+                                  ?p kz:provisionKind kzc:provision-task ; kz:about agency:kaz-national-security-committee
+                                  OPTIONAL { ?p kz:namesThreat ?threat } }""")
+    assert sorted((short(p), None if t is None else short(t)) for p, t in tasks) == [
+        ("accord-2024-knb-functions-1", "threat-border-security"),
+        ("accord-2024-knb-functions-2", None),
+        ("accord-2024-knb-functions-3", "threat-terrorism"),
+        ("accord-2024-knb-functions-4", "threat-extremism")]
+
+
+def test_the_government_called_the_january_2022_unrest_terrorism_then_a_coup_and_trials_ran_at_the_end_of_2022(real_graph):
+    # ACCORD 233-235 (USDOS terrorism report): first a terrorist attack, later an attempted coup; trials at year's end
+    framings = values(real_graph, """
+        SELECT ?threat WHERE { ?c a kz:Claim ; kz:claimedBy src:accord-2024 ; kz:about event:kaz-protests-2022 , ?threat ;
+                                  kz:citation [ kz:lineStart 235 ; kz:supports kz:statement ]
+                               VALUES ?c { claim:accord-2024-kaz-government-unrest-2022-terrorist-attack
+                                           claim:accord-2024-kaz-government-unrest-2022-attempted-coup }
+                               ?threat skos:inScheme kzc:threat }""")
+    assert framings == {f"{KZC}threat-terrorism", f"{KZC}threat-internal-destabilisation"}
+    assert rows(real_graph, """
+        SELECT ?d ?q WHERE { claim:accord-2024-kaz-protests-2022-organiser-trials-ongoing kz:asOfDate ?d ;
+                                                                                     kz:dateQualifier ?q }""") == [
+        ("2022", f"{KZC}date-late")]
+
+
+def test_the_foreign_office_line_on_the_astana_talks_does_not_support_the_negotiating_party(real_graph):
+    # Auswärtiges Amt line 11 says only "Syriengespräche"; BICC 1891-1895 names the Syrian sides
+    supported = values(real_graph, """
+        SELECT ?doc WHERE { event:astana-syria-talks-2017 kz:citation ?c .
+                            ?c kz:supports kz:negotiatingParty ; kz:document ?doc }""")
+    assert supported == {f"{ID}source/bicc-country-report-2025"}
+
+
+def test_all_three_mentions_of_the_competitiveness_score_are_cited(real_graph):
+    # BICC 97-99, 2273-2275 and 2295-2297 ("62, 9")
+    assert values(real_graph, """
+        SELECT ?from WHERE { obs:kaz-competitiveness-index-score-bicc kz:citation [ kz:lineStart ?from ] }""") == {
+        "97", "2273", "2295"}
+
+
+def test_the_annual_period_of_each_range_lease_fee_is_flagged_as_a_reading(real_graph):
+    # dissertation fn 657-660 give each fee without a period; fn 663 gives the yearly total of all four ranges
+    flagged = values(real_graph, """
+        SELECT ?lease WHERE { obs:kaz-test-ranges-lease-income-annual kz:comprises ?lease .
+                              ?lease kz:feePeriod kzc:period-year ; kz:flag kzc:flag-unclear-reading }""")
+    assert {short(lease) for lease in flagged} == {
+        "929th-state-flight-test-centre-kaz-rus", "4th-state-central-test-range-kaz-rus",
+        "sary-shagan-test-range-kaz-rus", "emba-test-range-kaz-rus"}
+
+
+def test_the_1993_doctrine_assessment_cites_the_text_and_its_footnote_in_one_passage(real_graph):
+    # dissertation 14246-14256 (the "old thinking") and footnote 579 at 14289-14295 (no treaties, no borders)
+    assert rows(real_graph, """
+        SELECT ?from ?to WHERE { claim:dissertation-doctrine-1993-old-thinking-explained
+                                 kz:citation [ kz:supports kz:statement ; kz:lineStart ?from ; kz:lineEnd ?to ] }""") == [
+        ("14246", "14295")]
