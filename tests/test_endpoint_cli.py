@@ -53,14 +53,14 @@ def wait_for(process, url: str) -> None:
     raise AssertionError("kzgraph serve did not start")
 
 
-def stop(process) -> str:
+def stop(process) -> tuple[str, str]:
+    """Stop the server as Ctrl-C would (killing it if it hangs); its standard output and error."""
     process.send_signal(signal.SIGINT)
     try:
-        _, err = process.communicate(timeout=60)
+        return process.communicate(timeout=60)
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
-    return err
 
 
 def test_serve_answers_with_its_limits_and_accepts_writes_with_the_token_from_the_environment(small_build):
@@ -80,7 +80,7 @@ def test_serve_answers_with_its_limits_and_accepts_writes_with_the_token_from_th
                             params={"query": "ASK { GRAPH <http://example.org/g> { <http://a> <http://b> 1 } }"})
         assert written.json()["boolean"] is True
     finally:
-        err = stop(process)
+        _, err = stop(process)
     assert "Traceback" not in err
 
 
@@ -107,12 +107,7 @@ def test_serve_writes_a_line_per_request_only_with_the_access_log_on(small_build
         wait_for(process, url)
         assert httpx.get(f"{url}/sparql", params={"query": "ASK { ?s ?p 42 }"}).status_code == 200
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            out, err = process.communicate(timeout=60)
-        finally:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGKILL)
+        out, err = stop(process)
     assert ('"GET /sparql?query=' in out + err) is logged
     assert "Traceback" not in err
 
