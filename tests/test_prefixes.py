@@ -1,11 +1,11 @@
 """Every prefix of the IRI scheme (kzgraph.namespaces.PREFIXES, docs/iri-scheme.md) works without a
-PREFIX line wherever a query is typed: the command line, the SPARQL endpoint and the query page."""
+PREFIX line wherever a query is typed: the command line, the SPARQL endpoint and the query page. That the
+scheme's table documents each prefix is tested with the research questions."""
 
 from __future__ import annotations
 
 import csv
 import io
-from pathlib import Path
 
 import httpx
 import lxml.html
@@ -20,12 +20,6 @@ from .helpers import kzgraph, serving
 TERMS = " ".join(f"{prefix}:x" for prefix in PREFIXES)
 EVERY_PREFIX = f"SELECT ?term WHERE {{ VALUES ?term {{ {TERMS} }} }}"
 EXPECTED = sorted(f"{namespace}x" for namespace in PREFIXES.values())
-
-
-def test_the_query_names_every_prefix_of_the_documented_scheme():
-    scheme = (Path(__file__).resolve().parents[1] / "docs" / "iri-scheme.md").read_text(encoding="utf-8")
-    assert all(f"| `{prefix}:` |" in scheme for prefix in PREFIXES)
-    assert len(EXPECTED) == len(PREFIXES) >= 30
 
 
 @pytest.fixture(scope="module")

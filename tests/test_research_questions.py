@@ -8,7 +8,8 @@ import re
 from pathlib import Path
 
 import pytest
-from rdflib import RDF, RDFS, SKOS
+from rdflib import RDF, RDFS, SKOS, BNode, Graph, Literal
+from rdflib.namespace import XSD
 
 from kzgraph.build.provenance import check_graph, check_node, sources_folder, unchecked_properties
 from kzgraph.namespaces import ID, KZ, PREFIXES
@@ -307,18 +308,20 @@ def data_graph():
     return load_files(project_files())
 
 
+def editable_copy(data_graph) -> Graph:
+    """A copy of the curated data that a test may change without touching the module's graph."""
+    graph = Graph()
+    graph += data_graph
+    return graph
+
+
 def test_every_value_stands_in_a_citation_that_supports_it(data_graph):
     assert [str(p) for p in check_graph(data_graph)] == []
 
 
 def test_a_value_moved_to_a_citation_that_does_not_state_it_is_caught(data_graph):
-    from rdflib import Graph, Literal
-    from rdflib.namespace import XSD
-
     node = ID["membership/kaz-shanghaifive-founding-member-1996"]
-    graph = Graph()
-    for triple in data_graph:
-        graph.add(triple)
+    graph = editable_copy(data_graph)
     assert check_node(graph, node, sources_folder(), unchecked_properties(graph)) == []
     # the end date is supported only by lines 9518-9522; a different end date there is a problem
     graph.remove((node, KZ.endDate, None))
@@ -328,22 +331,11 @@ def test_a_value_moved_to_a_citation_that_does_not_state_it_is_caught(data_graph
                             "src:dissertation-diversification 9518-9522") for m in problems), problems
 
 
-def _copy(data_graph):
-    from rdflib import Graph
-
-    graph = Graph()
-    for triple in data_graph:
-        graph.add(triple)
-    return graph
-
-
 def test_every_passage_said_to_state_a_value_must_state_it_not_only_one_of_them(data_graph):
     node = ID["agreement/kaz-rus-eternal-friendship-declaration-1998"]
-    graph = _copy(data_graph)
+    graph = editable_copy(data_graph)
     assert check_node(graph, node, sources_folder(), unchecked_properties(graph)) == []
     # lines 15804-15812 date the declaration only as six years after 1992, not to 6 July 1998
-    from rdflib import BNode, Literal
-
     other = BNode()
     graph.add((node, KZ.citation, other))
     graph.add((other, KZ.document, ID["source/dissertation-diversification"]))
@@ -356,10 +348,8 @@ def test_every_passage_said_to_state_a_value_must_state_it_not_only_one_of_them(
 
 
 def test_a_passage_may_support_some_values_of_a_property_and_each_must_stand_in_it(data_graph):
-    from rdflib import BNode, Literal
-
     node = ID["operation/csto-deployment-kazakhstan-2022"]
-    graph = _copy(data_graph)
+    graph = editable_copy(data_graph)
     narrow = BNode()
     graph.add((node, KZ.citation, narrow))
     graph.add((narrow, KZ.document, ID["source/accord-2024"]))
@@ -374,12 +364,8 @@ def test_a_passage_may_support_some_values_of_a_property_and_each_must_stand_in_
 
 
 def test_a_linked_entity_must_be_named_in_the_citation_that_supports_the_link(data_graph):
-    from rdflib import Graph
-
     node = ID["operation/csto-deployment-kazakhstan-2022"]
-    graph = Graph()
-    for triple in data_graph:
-        graph.add(triple)
+    graph = editable_copy(data_graph)
     graph.add((node, KZ.requester, ID["state/ARM"]))  # line 109 names Kazakhstan as the requester, not Armenia
     problems = [p.message for p in check_node(graph, node, sources_folder(), unchecked_properties(graph))]
     assert any(m.startswith("kz:requester state:ARM") for m in problems), problems
@@ -595,14 +581,13 @@ def test_the_humvees_went_mostly_to_the_peacekeeping_units(real_graph):
     assert {short(u) for u in units} == {"kazbrig", "kazbat"}
 
 
-def test_every_provision_has_its_own_iri_and_label_that_stay_the_same_from_load_to_load(real_graph):
+def test_every_provision_has_its_own_iri_and_label_that_stay_the_same_from_load_to_load(real_graph, data_graph):
     provisions = rows(real_graph, """
         SELECT ?p ?label WHERE { ?owner kz:provision ?p . ?p a kz:Provision .
                                  OPTIONAL { ?p rdfs:label ?label FILTER(LANGMATCHES(LANG(?label), "en")) } }""")
     assert len(provisions) >= 70
     assert all(p.startswith(f"{ID}provision/") and label for p, label in provisions)
-    again = load_files(project_files())
-    assert {p for p, _ in provisions} == {str(o) for o in again.objects(None, KZ.provision)}
+    assert {p for p, _ in provisions} == {str(o) for o in data_graph.objects(None, KZ.provision)}
 
 
 def test_a_doctrines_third_task_is_one_query_away(real_graph):
