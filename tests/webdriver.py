@@ -83,6 +83,25 @@ class Browser:
         return path
 
 
+def finished_download(folder: Path, before: set[Path], suffix: str, timeout: float = 300) -> Path:
+    """The one file with ``suffix`` that appeared in ``folder`` since ``before``, once the browser has finished it.
+
+    Chromium writes into ``*.crdownload`` and may create the final name empty before it renames the partial file
+    over it, so a download is finished only when its file is there and no partial file is left."""
+    deadline = time.monotonic() + timeout
+    while True:
+        new = set(folder.iterdir()) - before
+        done = [f for f in new if f.suffix == suffix]
+        if done and not any(f.suffix == ".crdownload" for f in folder.iterdir()):
+            if len(done) != 1:
+                raise AssertionError(f"more than one {suffix} file was downloaded: {sorted(f.name for f in done)}")
+            return done[0]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no finished {suffix} download in {folder} after {timeout} s: "
+                                 f"{sorted(f.name for f in new)}")
+        time.sleep(0.2)
+
+
 @contextlib.contextmanager
 def browser(profile: Path, downloads: Path | None = None) -> Iterator[Browser]:
     """A headless chromium with an empty profile in ``profile``, through chromedriver on a free port; files it
