@@ -16,8 +16,9 @@ Where a download is cut, it says so. An answer that ends within the first 256 Ki
 ``Content-Length``, its row count in ``X-Kzgraph-Rows`` and, if a limit cut it, ``X-Kzgraph-Truncated: true``
 and the reason in ``X-Kzgraph-Cut``. A longer answer is streamed; if a limit stops it, its end says so:
 ``"truncated": true`` and ``"cut": "…"`` in SPARQL JSON, a comment in XML, Turtle and N-Triples. CSV and TSV
-have no room for a note, so a cut stream in them is left unfinished (the connection closes before the end
-of the chunked body): a client sees a failed download, never a short file that looks whole. A remote store
+have no room for a note, so a cut answer in them, short or long, is left unfinished (the connection closes
+before the end of the chunked body; a short one still has the headers above): a client, a browser too, sees a
+failed download, never a short file that looks whole. A remote store
 (``--store`` an endpoint) is not streamed: its download is the row-limited answer of ``/sparql``, with the
 same headers.
 """
@@ -141,6 +142,8 @@ async def answer(request: Request, text: str, default_graphs: list[str], named_g
     if stream.cut:
         headers["X-Kzgraph-Truncated"] = "true"
         headers["X-Kzgraph-Cut"] = _header(stream.cut)
+        if stream.tail() is None:  # CSV or TSV, which cannot say so: left unfinished however short, as a stream
+            return DownloadResponse(_each(held), stream, headers)
     return Response(b"".join(held) + (stream.tail() or b""), media_type=content_type(stream.media), headers=headers)
 
 
@@ -156,6 +159,11 @@ async def _rest(held: list[bytes], chunks: AsyncIterator[bytes], stream: AnswerS
             yield tail
     finally:
         await stream.aclose()
+
+
+async def _each(held: list[bytes]) -> AsyncIterator[bytes]:
+    for piece in held:
+        yield piece
 
 
 def _disposition(filename: str, media: str) -> str:
