@@ -195,14 +195,22 @@ class KZGraph:
         from kzgraph.build.pipeline import build
 
         self.close()  # a new build replaces the one a store may hold open
+        notes: list[str] = []
         register = self.configured_register() if imports else None
-        if register is not None:
+        if register is not None and register.is_file():
             self.import_sipri(register)  # nothing to do when the same file was imported already
+        elif register is not None:
+            earlier = ", ".join(path.name for path in self.imports())
+            notes.append(f"the SIPRI register of kzgraph.toml is not at {register} (required = false): "
+                         + (f"the build includes the register imported earlier ({earlier})" if earlier else
+                            "built without it; `kzgraph import sipri FILE` adds it"))
         coverage = self.project.data_dir / "COVERAGE.md" if update_coverage else None
-        return build(project=self.project, out=self.project.build_root, sources=self.project.sources,
-                     check_provenance=check_provenance, show_progress=show_progress, coverage_copy=coverage,
-                     engine=engine or self.settings.engine, backend=backend,
-                     extra=self.imports() if imports else [])
+        result = build(project=self.project, out=self.project.build_root, sources=self.project.sources,
+                       check_provenance=check_provenance, show_progress=show_progress, coverage_copy=coverage,
+                       engine=engine or self.settings.engine, backend=backend,
+                       extra=self.imports() if imports else [])
+        result.notes.extend(notes)
+        return result
 
     def imports(self) -> list[Path]:
         """The imported data sets the build includes (N-Quads files in the project's imports folder)."""
@@ -222,14 +230,15 @@ class KZGraph:
     def configured_register(self) -> Path | None:
         """The SIPRI register the project is configured with (``[imports.sipri] register`` in kzgraph.toml),
         or None; a configured file that does not exist is a :class:`~kzgraph.errors.MissingPrerequisite`,
-        unless the configuration says ``required = false``."""
+        unless the configuration says ``required = false`` (then its path is returned all the same, and a
+        build goes on without it and says so in :attr:`~kzgraph.build.pipeline.BuildResult.notes`)."""
         configured = self.project.config().get("imports", {}).get("sipri", {})
         value = configured.get("register")
         if value is None:
             return None
         path = self.project.resolve(value)
         if not path.is_file() and configured.get("required", True) is False:
-            return None
+            return path
         if not path.is_file():
             raise MissingPrerequisite(f"{self.project.root / 'kzgraph.toml'}: [imports.sipri] register = {value!r}: "
                                       f"no file at {path}")

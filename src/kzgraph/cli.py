@@ -130,6 +130,8 @@ def build(
     warnings = [r for r in result.report.results if r.severity != "Violation"]
     typer.echo(f"built {result.triples} triples from {len(result.files)} files in {result.seconds:.1f} s "
                f"-> {result.dump}")
+    for note in result.notes:
+        typer.echo(f"note: {note}", err=True)
     if warnings:
         typer.echo(f"{len(warnings)} SHACL warning(s)/info(s); run `kzgraph validate` to see them")
 

@@ -76,3 +76,22 @@ def test_a_configured_register_that_is_not_there_is_a_missing_prerequisite(tmp_p
     (tmp_path / "kzgraph.toml").write_text('[imports.sipri]\nregister = "nowhere.csv"\n', encoding="utf-8")
     with pytest.raises(MissingPrerequisite, match="no file at"):
         KZGraph(tmp_path, settings=Settings.load({}, build_dir=tmp_path / "build")).build()
+
+
+@pytest.mark.parametrize("imported_before", [False, True], ids=["none-imported", "imported-before"])
+def test_a_register_that_is_not_there_but_not_required_is_left_out_and_the_build_says_so(tmp_path, imported_before):
+    for name in ("ontology", "data", "queries"):
+        (tmp_path / name).symlink_to(ROOT / name)
+    (tmp_path / "kzgraph.toml").write_text('[imports.sipri]\nregister = "nowhere.csv"\nrequired = false\n',
+                                           encoding="utf-8")
+    build = tmp_path / "build"
+    if imported_before:
+        assert kzgraph("import", "sipri", str(SAMPLE), "--project", str(tmp_path), build_dir=build).returncode == 0
+    result = kzgraph("build", "--project", str(tmp_path), "--no-provenance", build_dir=build,
+                     KZGRAPH_SOURCES=str(ROOT.parent / "shared" / "seeds"))
+    assert result.returncode == 0, result.stderr
+    assert f"note: the SIPRI register of kzgraph.toml is not at {tmp_path / 'nowhere.csv'}" in result.stderr
+    if imported_before:
+        assert "the build includes the register imported earlier (sipri.nq)" in result.stderr
+    else:
+        assert "built without it; `kzgraph import sipri FILE` adds it" in result.stderr

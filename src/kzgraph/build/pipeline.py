@@ -53,6 +53,8 @@ class BuildResult:
     report: Report
     seconds: float
     class_counts: dict[str, int] = field(default_factory=dict)
+    #: What the build left out or took from elsewhere, and why (one sentence each), for the user to read.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def dump(self) -> Path:
