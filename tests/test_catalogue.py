@@ -438,6 +438,9 @@ def test_leases(real_graph):
                    lessor=f"{ID}state/KAZ", lessee=f"{ID}state/RUS", start="1994-12", durationYears="20",
                    fee="115", multiplier="6", unit=f"{KZC}unit-USD")
     assert column(rows, "lease") == iris(real_graph, "SELECT ?l WHERE { ?l a kz:Lease }")
+    # the sources date the Sary-Shagan treaty (Moscow, 18 October 1996) but not the start of the lease it sets up
+    assert has_row(rows, lease=f"{ID}lease/sary-shagan-test-range-kaz-rus", start=None,
+                   agreement=f"{ID}agreement/kaz-rus-sary-shagan-lease-treaty-1996", agreementSigned="1996-10-18")
 
 
 def test_training_cooperation(real_graph):
