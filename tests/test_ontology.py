@@ -6,7 +6,7 @@ import pytest
 from rdflib import OWL, RDF, RDFS, Literal, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
-from kzgraph.namespaces import KZ
+from kzgraph.namespaces import CONCEPT, KZ
 from kzgraph.store.loading import load_files, ontology_files
 from kzgraph.validation.reasoning import Inconsistent, check_consistency, for_dl_reasoning
 
@@ -89,3 +89,21 @@ def test_the_generated_ontology_documentation_is_up_to_date():
 
     documented = (Path(__file__).resolve().parents[1] / "docs" / "ontology.md").read_text(encoding="utf-8")
     assert documented == ontology_markdown(), "run: python -m kzgraph.build.ontology_docs > docs/ontology.md"
+
+
+def test_the_documentation_lists_every_concept_of_every_vocabulary_under_its_scheme():
+    from pathlib import Path
+
+    from rdflib import Graph
+
+    root = Path(__file__).resolve().parents[1]
+    vocabularies = Graph().parse(root / "ontology" / "vocabularies.ttl")
+    documented = (root / "docs" / "ontology.md").read_text(encoding="utf-8")
+    sections = {block.split("`")[1]: block for block in documented.split("\n### ")[1:]}
+    concepts = set(vocabularies.subjects(RDF.type, SKOS.Concept))
+    assert len(concepts) > 200
+    for concept in concepts:
+        schemes = list(vocabularies.objects(concept, SKOS.inScheme))
+        assert len(schemes) == 1, f"{concept} is in {len(schemes)} concept schemes"
+        name, scheme = (str(term).replace(str(CONCEPT), "kzc:") for term in (concept, schemes[0]))
+        assert f"| {name} |" in sections[scheme], f"{name} is not listed under {scheme} in docs/ontology.md"

@@ -1,7 +1,9 @@
-"""Documentation generated from the ontology: a Mermaid class diagram and tables of classes and properties.
+"""Documentation generated from the ontology: a Mermaid class diagram, tables of classes and properties, and
+the concepts of each controlled vocabulary (the values of properties such as ``kz:indicator`` or
+``kz:weaponCategory``).
 
 ``python -m kzgraph.build.ontology_docs > docs/ontology.md`` regenerates docs/ontology.md; a test keeps it in
-step with ontology/kzgraph.ttl.
+step with ontology/kzgraph.ttl and ontology/vocabularies.ttl.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from rdflib import OWL, RDF, RDFS, Graph, URIRef
 from rdflib.namespace import SKOS
 from rdflib.term import Node
 
-from kzgraph.namespaces import KZ
+from kzgraph.namespaces import CONCEPT, KZ
 from kzgraph.store.loading import ONTOLOGY_DIR, load_files
 
 
@@ -73,9 +75,39 @@ def mermaid(graph: Graph) -> str:
     return "\n".join(lines)
 
 
-def markdown(graph: Graph) -> str:
+def _concept(term: Node) -> str:
+    return "kzc:" + str(term)[len(str(CONCEPT)):] if str(term).startswith(str(CONCEPT)) else f"<{term}>"
+
+
+def vocabularies(graph: Graph) -> list[str]:
+    """A section per SKOS concept scheme: its concepts with labels, broader concept and definition."""
+    out = ["## Vocabularies", "",
+           "The values of properties such as `kz:indicator`, `kz:weaponCategory`, `kz:namesThreat` or `kz:role` are "
+           "concepts of these schemes (`kzc:` is `https://w3id.org/kzgraph/id/concept/`). To include a concept's "
+           "narrower concepts, follow `skos:broader`: `?x kz:weaponCategory/skos:broader* kzc:weapon-aircraft` "
+           "finds drones too.", ""]
+    schemes = sorted((s for s in graph.subjects(RDF.type, SKOS.ConceptScheme) if isinstance(s, URIRef)),
+                     key=lambda s: _text(graph, s, SKOS.prefLabel).lower() or str(s))
+    for scheme in schemes:
+        out += [f"### {_text(graph, scheme, SKOS.prefLabel) or _concept(scheme)} (`{_concept(scheme)}`)", ""]
+        definition = _text(graph, scheme, SKOS.definition)
+        if definition:
+            out += [definition, ""]
+        out += ["| concept | English | German | broader | definition |", "|---|---|---|---|---|"]
+        for concept in sorted(graph.subjects(SKOS.inScheme, scheme), key=str):
+            broader = ", ".join(_concept(b) for b in sorted(graph.objects(concept, SKOS.broader), key=str))
+            out.append(f"| {_concept(concept)} | {_text(graph, concept, SKOS.prefLabel)} | "
+                       f"{_text(graph, concept, SKOS.prefLabel, 'de')} | {broader} | "
+                       f"{_text(graph, concept, SKOS.definition)} |")
+        out.append("")
+    return out
+
+
+def markdown(graph: Graph, concepts: Graph | None = None) -> str:
+    """The ontology's classes and properties, and (from ``concepts``) its controlled vocabularies."""
     out = ["# The kzgraph ontology", "",
-           "Generated from `ontology/kzgraph.ttl` by `python -m kzgraph.build.ontology_docs`; do not edit by hand.", "",
+           "Generated from `ontology/kzgraph.ttl` and `ontology/vocabularies.ttl` by "
+           "`python -m kzgraph.build.ontology_docs`; do not edit by hand.", "",
            "## Class diagram", "", "```mermaid", mermaid(graph), "```", "", "## Classes", "",
            "| class | English | German | definition |", "|---|---|---|---|"]
     for cls in _kz(graph, OWL.Class):
@@ -92,11 +124,15 @@ def markdown(graph: Graph) -> str:
             out.append(f"| kz:{_local(prop)} | {name} | {_domain(graph, prop)} | {_range(graph, prop)} | "
                        f"{_text(graph, prop, RDFS.label)} | {_text(graph, prop, RDFS.label, 'de')} | "
                        f"{_text(graph, prop, SKOS.definition)} |")
+    if concepts is not None:
+        out += ["", *vocabularies(concepts)]
+        while out[-1] == "":
+            out.pop()
     return "\n".join(out) + "\n"
 
 
 def ontology_markdown() -> str:
-    return markdown(load_files([ONTOLOGY_DIR / "kzgraph.ttl"]))
+    return markdown(load_files([ONTOLOGY_DIR / "kzgraph.ttl"]), load_files([ONTOLOGY_DIR / "vocabularies.ttl"]))
 
 
 if __name__ == "__main__":
