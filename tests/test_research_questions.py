@@ -221,7 +221,8 @@ def test_the_merged_nodes_keep_the_values_of_both(real_graph):
     assert coast_guard == {f"{ID}weapon/mi-17"}
     enterprises = values(real_graph, "SELECT ?o WHERE { ?o kz:indicator kzc:indicator-defence-enterprise-count }")
     assert {short(o) for o in enterprises} == {
-        "kaz-soviet-defence-enterprises-bicc", "kaz-defence-enterprises-1991", "kaz-military-research-test-sites-1991"}
+        "kaz-soviet-defence-enterprises-bicc", "kaz-defence-enterprises-1991", "kaz-military-research-test-sites-1991",
+        "kazakhstan-engineering-defence-enterprise-count-bicc"}
 
 
 def test_the_majilis_is_the_lower_house_not_the_whole_parliament(real_graph):
