@@ -221,7 +221,8 @@ def test_the_merged_nodes_keep_the_values_of_both(real_graph):
     assert coast_guard == {f"{ID}weapon/mi-17"}
     enterprises = values(real_graph, "SELECT ?o WHERE { ?o kz:indicator kzc:indicator-defence-enterprise-count }")
     assert {short(o) for o in enterprises} == {
-        "kaz-soviet-defence-enterprises-bicc", "kaz-defence-enterprises-1991", "kaz-military-research-test-sites-1991"}
+        "kaz-soviet-defence-enterprises-bicc", "kaz-defence-enterprises-1991", "kaz-military-research-test-sites-1991",
+        "kazakhstan-engineering-defence-enterprise-count-bicc"}
 
 
 def test_the_majilis_is_the_lower_house_not_the_whole_parliament(real_graph):
@@ -978,3 +979,180 @@ def test_the_1993_doctrine_assessment_cites_the_text_and_its_footnote_in_one_pas
         SELECT ?from ?to WHERE { claim:dissertation-doctrine-1993-old-thinking-explained
                                  kz:citation [ kz:supports kz:statement ; kz:lineStart ?from ; kz:lineEnd ?to ] }""") == [
         ("14246", "14295")]
+
+
+# --- second newcomer test: figures, parts of totals, transfer periods, targets -------------------------------
+
+def test_the_19_security_forces_dead_of_january_2022_are_a_part_not_a_third_total(real_graph):
+    # BICC 1270-1271 (USDOS): 238 dead "including 19 law enforcement and military personnel"
+    totals = values(real_graph, """
+        SELECT ?v WHERE { ?o kz:subject event:kaz-protests-2022 ; kz:indicator kzc:indicator-fatalities ;
+                              kz:value ?v }""")
+    assert totals == {"200", "238", "260"}
+    parts = rows(real_graph, """
+        SELECT ?o ?v ?broader WHERE {
+          ?o kz:subject event:kaz-protests-2022 ; kz:indicator ?i ; kz:value ?v .
+          ?i skos:broader ?broader }""")
+    assert parts == [(f"{ID}observation/kaz-protests-2022-fatalities-security-forces-bicc", "19",
+                      f"{KZC}indicator-fatalities")]
+    assert rows(real_graph, """
+        SELECT ?label ?definition WHERE { kzc:indicator-fatalities-security-forces skos:inScheme kzc:indicator ;
+            skos:prefLabel ?label ; skos:definition ?definition FILTER(LANG(?label) = "en") }""") == [(
+        "fatalities among security forces",
+        "Number of members of the police, other law enforcement bodies, the security services or the armed "
+        "forces killed in an event; a part of the event's fatalities (skos:broader), never its total.")]
+
+
+def test_sub_group_death_tolls_are_parts_of_the_totals_that_comprise_them(real_graph):
+    # dissertation 11089-11092: 184 dead in Xinjiang, 137 Chinese, 46 Uighurs, one Hui; 4766-4767: 47 dead in
+    # Tashkent and Bukhara, 33 of them attackers; 4769-4771: three terrorists and four security forces died
+    parts = rows(real_graph, """
+        SELECT ?total ?tv ?pv WHERE {
+          ?t kz:indicator kzc:indicator-fatalities ; kz:value ?tv ; kz:comprises ?p .
+          ?p kz:indicator/skos:broader kzc:indicator-fatalities ; kz:value ?pv .
+          BIND(STRAFTER(STR(?t), "observation/") AS ?total) } ORDER BY ?total ?pv""")
+    assert parts == [("tashkent-bukhara-attacks-2004-fatalities", "47", "33"),
+                     ("xinjiang-unrest-2009-fatalities-total", "184", "1"),
+                     ("xinjiang-unrest-2009-fatalities-total", "184", "46"),
+                     ("xinjiang-unrest-2009-fatalities-total", "184", "137")]
+    assert sum(int(p) for t, _, p in parts if t.startswith("xinjiang")) == 184
+    suicide = rows(real_graph, """
+        SELECT ?i ?v WHERE { ?o kz:subject event:tashkent-suicide-attacks-2004 ; kz:indicator ?i ; kz:value ?v }
+        ORDER BY ?v""")
+    assert suicide == [(f"{KZC}indicator-fatalities-attackers", "3"),
+                       (f"{KZC}indicator-fatalities-security-forces", "4")]
+    assert values(real_graph, "SELECT ?n WHERE { event:xinjiang-unrest-2009 kz:fatalities ?n }") == {"184"}
+
+
+def test_how_many_were_detained_in_january_2022_is_typed_in_every_source_the_commentary_included(real_graph):
+    # commentary 004 l.150-151 (Tokayev): almost 10,000; ACCORD 003 l.113: over 10,000; BICC 000 l.1269-1270: about
+    answer = rows(real_graph, """
+        SELECT ?source ?n ?q WHERE {
+          ?x kz:indicator|kz:topic kzc:indicator-detentions ; kz:quantity|kz:value ?n ; kz:quantityQualifier ?q ;
+             kz:citation/kz:document ?source .
+          { ?x kz:subject event:kaz-protests-2022 } UNION { ?x kz:about event:kaz-protests-2022 } }
+        ORDER BY ?source""")
+    assert {(short(s), n, short(q)) for s, n, q in answer} == {
+        ("accord-2024", "10000", "quantity-minimum"), ("bicc-country-report-2025", "10000", "quantity-approximate"),
+        ("commentary-2022", "10000", "quantity-maximum")}
+
+
+def test_the_commentarys_figures_of_the_unrest_say_what_they_count(real_graph):
+    # commentary 004 l.147-151 and 161-163: 1,300 premises damaged, over 100 shopping centres and banks attacked,
+    # 500 police cars burned, almost 10,000 detained, 2,500 soldiers flown in, over 70 transport aircraft
+    figures = rows(real_graph, """
+        SELECT ?n ?what WHERE { ?c a kz:Claim ; kz:claimedBy src:commentary-2022 ; kz:quantity ?n ; kz:topic ?what .
+                                ?what skos:inScheme kzc:indicator } ORDER BY ?n""")
+    assert [(n, short(w)) for n, w in figures] == [
+        ("70", "indicator-equipment-holdings"), ("100", "indicator-attacked-premises"),
+        ("500", "indicator-vehicles-destroyed"), ("1300", "indicator-damaged-premises"),
+        ("2500", "indicator-personnel-count"), ("10000", "indicator-detentions"),
+        ("20000", "indicator-event-participants")]
+    # kz:indicator stays on observations: the ontology keeps claims and observations disjoint
+    assert not real_graph.query("ASK { ?c a kz:Claim ; kz:indicator ?i }").askAnswer
+
+
+def test_every_bare_figure_outside_observations_and_deals_says_what_it_counts(real_graph):
+    # nodes with kz:quantity whose indicator no typed property names; each left is a count no indicator fits
+    bare = values(real_graph, """
+        SELECT ?n WHERE {
+          ?n kz:quantity ?q .
+          FILTER NOT EXISTS { ?n a ?kind FILTER(?kind IN (kz:Observation, kz:ArmsTransfer, kz:Contribution,
+                                                        kz:TrainingCooperation, kz:IndustrialCooperation)) }
+          FILTER NOT EXISTS { ?n kz:topic ?i . ?i skos:inScheme kzc:indicator } }""")
+    assert {short(n) for n in bare} == {
+        "dissertation-officer-school-live-rounds-1998", "mutual-reduction-armed-forces-border-area-1997",
+        "ec145-plant-opening-astana-2012", "tjk-return-of-uzbek-refugees", "bafa-stops-sig-sauer-pistol-export-2010",
+        "juwenta-db-trial-2015"}
+    # counts of a group, list or series are kz:itemCount: BICC 1536 (33 amendments), 1140-1141 …
+    counts = rows(real_graph, """
+        SELECT ?n ?c WHERE { VALUES ?n { event:kaz-constitutional-referendum-2022 series:centrazbat
+                                         doctrine:kaz-supreme-court-terrorist-organisations-list-2005
+                                         event:dissolution-of-the-soviet-union-1991 }
+                             ?n kz:itemCount ?c } ORDER BY ?c""")
+    assert [(short(n), c) for n, c in counts] == [
+        ("centrazbat", "4"), ("kaz-supreme-court-terrorist-organisations-list-2005", "13"),
+        ("dissolution-of-the-soviet-union-1991", "15"), ("kaz-constitutional-referendum-2022", "33")]
+
+
+def test_officers_sentenced_in_2023_are_observations_of_persons_convicted(real_graph):
+    # ACCORD 242 (USDOS): seven in Almaty on June 7, two in Taldykorgan on July 20, two in Semey on August 23;
+    # 242-244 and 49: four police officers in Shymkent on June 30
+    convicted = rows(real_graph, """
+        SELECT ?event ?n WHERE { ?o kz:indicator kzc:indicator-convictions ; kz:subject ?event ; kz:value ?n .
+                                 ?event kz:eventDate ?d FILTER(YEAR(?d) = 2023) } ORDER BY ?event""")
+    assert [(short(e), n) for e, n in convicted] == [
+        ("almaty-anafiyaev-torture-sentences-2023", "7"), ("semey-zhotabayev-torture-verdict-2023", "2"),
+        ("shymkent-zhumabayev-police-sentences-2023", "4"), ("taldykorgan-mukashev-torture-sentences-2023", "2")]
+    assert not real_graph.query("""
+        ASK { ?e kz:quantity ?n FILTER(?e IN (event:almaty-anafiyaev-torture-sentences-2023,
+                                              event:shymkent-zhumabayev-police-sentences-2023)) }""").askAnswer
+
+
+def test_russia_sold_the_79_btr_80_between_2007_and_2010_a_sale_period_not_delivery_years(real_graph):
+    # BICC 415-416: "verkaufte Russland zwischen 2007 und 2010 ... 79 BTR-80 ... 40 Millionen US-Dollar"
+    answer = rows(real_graph, """
+        SELECT ?n ?start ?end ?value WHERE { transfer:rus-kaz-btr-80-2007 kz:quantity ?n ; kz:startDate ?start ;
+                                              kz:endDate ?end ; kz:value ?value }""")
+    assert answer == [("79", "2007", "2010", "40")]
+    assert not real_graph.query("""
+        ASK { transfer:rus-kaz-btr-80-2007 kz:deliveryStartYear|kz:deliveryEndYear|kz:orderYear ?y }""").askAnswer
+    periods = values(real_graph, "SELECT ?t WHERE { ?t a kz:ArmsTransfer ; kz:startDate ?s }")
+    assert {short(t) for t in periods} == {"rus-kaz-btr-80-2007", "rus-kaz-mi-8-mi-17-2007", "chn-kaz-fd-2000-2000"}
+    # the data model says what start and end mean on a transfer, naming the three transfers that have them
+    model = (Path(__file__).resolve().parents[1] / "docs" / "data-model.md").read_text(encoding="utf-8")
+    transfer_pattern = model[model.index("- `kz:ArmsTransfer`"):model.index("- `kz:TrainingCooperation`")]
+    assert "`kz:startDate`/`kz:endDate`" in transfer_pattern
+    assert all(f"`transfer:{short(t)}`" in transfer_pattern for t in periods)
+
+
+def test_kazakhstan_engineering_is_a_complex_of_27_companies_as_an_observation_with_its_passage(real_graph):
+    # BICC 509-510: "ein 2003 gegründeter Verteidigungsindustrie-Komplex von 27 Unternehmen"
+    answer = rows(real_graph, """
+        SELECT ?n ?from ?to WHERE { ?o kz:subject company:kazakhstan-engineering ;
+                                       kz:indicator kzc:indicator-defence-enterprise-count ; kz:value ?n ;
+                                       kz:citation [ kz:supports kz:value ; kz:lineStart ?from ; kz:lineEnd ?to ] }""")
+    assert answer == [("27", "509", "510")]
+    assert not real_graph.query("ASK { company:kazakhstan-engineering kz:quantity ?n }").askAnswer
+
+
+def test_the_first_minesweeper_from_russia_is_first_in_its_series_ordered_2016_and_delivered_2017(real_graph):
+    # BICC 759-760: "Aus Russland wurde 2016 zudem das erste Minensuchboot beschafft"; 419-420: delivered 2017
+    assert rows(real_graph, """
+        SELECT ?pos ?ordered ?delivered WHERE { transfer:rus-kaz-project-10750-2017 kz:seriesPosition ?pos ;
+                                                 kz:orderYear ?ordered ; kz:deliveryEndYear ?delivered }""") == [
+        ("1", "2016", "2017")]
+
+
+def test_the_national_guard_was_the_target_of_the_aktobe_attack_not_a_participant(real_graph):
+    # BICC 995-996: "Angriff Bewaffneter auf Waffengeschäfte und einen Stützpunkt der Nationalgarde"
+    assert values(real_graph, "SELECT ?t WHERE { event:aktobe-attacks-2016 kz:target ?t }") == {
+        f"{ID}formation/kaz-national-guard"}
+    assert not real_graph.query(
+        "ASK { event:aktobe-attacks-2016 kz:participant formation:kaz-national-guard }").askAnswer
+
+
+def test_a_value_has_one_quantity_qualifier_estimates_included(real_graph):
+    # dissertation 7672-7674: estimated at "in etwa 15 000" (approximate); ACCORD 242: "possibly up to 260"
+    assert values(real_graph, "SELECT ?q WHERE { obs:csto-crrf-personnel-estimate kz:quantityQualifier ?q }") == {
+        f"{KZC}quantity-approximate"}
+    assert values(real_graph, """
+        SELECT ?q WHERE { obs:kaz-protests-2022-fatalities-human-rights-organisations-accord
+                          kz:quantityQualifier ?q }""") == {f"{KZC}quantity-maximum"}
+    doubled = values(real_graph, """
+        SELECT ?n WHERE { ?n kz:quantityQualifier ?a , ?b FILTER(STR(?a) < STR(?b))
+                          FILTER(?a != kzc:quantity-planned && ?b != kzc:quantity-planned) }""")
+    assert doubled == set()
+
+
+def test_the_leu_bank_is_a_nuclear_material_store_built_at_the_time_of_the_thesis_and_opened_in_2017(real_graph):
+    # dissertation 15367-15371: offered 2011, "Gegenwärtig wird diese Anlage im Osten des Landes gebaut";
+    # Foreign Office 12: officially inaugurated in August 2017
+    assert values(real_graph, """
+        SELECT ?k WHERE { facility:iaea-low-enriched-uranium-bank kz:facilityKind ?k }""") == {
+        f"{KZC}facility-nuclear-material-storage"}
+    description = values(real_graph, """
+        SELECT ?d WHERE { facility:iaea-low-enriched-uranium-bank kz:description ?d }""")
+    assert len(description) == 1 and "time of writing" not in next(iter(description))
+    assert values(real_graph, """
+        SELECT ?d WHERE { ?e kz:place facility:iaea-low-enriched-uranium-bank ; kz:eventDate ?d }""") == {"2017-08"}
