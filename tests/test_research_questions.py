@@ -1028,7 +1028,7 @@ def test_how_many_were_detained_in_january_2022_is_typed_in_every_source_the_com
     # commentary 004 l.150-151 (Tokayev): almost 10,000; ACCORD 003 l.113: over 10,000; BICC 000 l.1269-1270: about
     answer = rows(real_graph, """
         SELECT ?source ?n ?q WHERE {
-          ?x kz:indicator|kz:topic kzc:indicator-detentions ; kz:quantity|kz:value ?n ; kz:quantityQualifier ?q ;
+          ?x kz:indicator kzc:indicator-detentions ; kz:quantity|kz:value ?n ; kz:quantityQualifier ?q ;
              kz:citation/kz:document ?source .
           { ?x kz:subject event:kaz-protests-2022 } UNION { ?x kz:about event:kaz-protests-2022 } }
         ORDER BY ?source""")
@@ -1041,15 +1041,18 @@ def test_the_commentarys_figures_of_the_unrest_say_what_they_count(real_graph):
     # commentary 004 l.147-151 and 161-163: 1,300 premises damaged, over 100 shopping centres and banks attacked,
     # 500 police cars burned, almost 10,000 detained, 2,500 soldiers flown in, over 70 transport aircraft
     figures = rows(real_graph, """
-        SELECT ?n ?what WHERE { ?c a kz:Claim ; kz:claimedBy src:commentary-2022 ; kz:quantity ?n ; kz:topic ?what .
-                                ?what skos:inScheme kzc:indicator } ORDER BY ?n""")
+        SELECT ?n ?what WHERE { ?c a kz:Claim ; kz:claimedBy src:commentary-2022 ; kz:quantity ?n ;
+                                   kz:indicator ?what } ORDER BY ?n""")
     assert [(n, short(w)) for n, w in figures] == [
         ("70", "indicator-equipment-holdings"), ("100", "indicator-attacked-premises"),
         ("500", "indicator-vehicles-destroyed"), ("1300", "indicator-damaged-premises"),
         ("2500", "indicator-personnel-count"), ("10000", "indicator-detentions"),
         ("20000", "indicator-event-participants")]
-    # kz:indicator stays on observations: the ontology keeps claims and observations disjoint
-    assert not real_graph.query("ASK { ?c a kz:Claim ; kz:indicator ?i }").askAnswer
+    # one property says what a figure counts, on observations and claims alike; the indicator is a concept
+    # of the indicator scheme, never a topic
+    assert not real_graph.query("ASK { ?x kz:topic ?i . ?i skos:inScheme kzc:indicator }").askAnswer
+    assert not real_graph.query("ASK { ?x kz:indicator ?i FILTER NOT EXISTS { ?i skos:inScheme kzc:indicator } }"
+                                ).askAnswer
 
 
 def test_every_bare_figure_outside_observations_and_deals_says_what_it_counts(real_graph):
@@ -1059,7 +1062,7 @@ def test_every_bare_figure_outside_observations_and_deals_says_what_it_counts(re
           ?n kz:quantity ?q .
           FILTER NOT EXISTS { ?n a ?kind FILTER(?kind IN (kz:Observation, kz:ArmsTransfer, kz:Contribution,
                                                         kz:TrainingCooperation, kz:IndustrialCooperation)) }
-          FILTER NOT EXISTS { ?n kz:topic ?i . ?i skos:inScheme kzc:indicator } }""")
+          FILTER NOT EXISTS { ?n kz:indicator ?i } }""")
     assert {short(n) for n in bare} == {
         "dissertation-officer-school-live-rounds-1998", "mutual-reduction-armed-forces-border-area-1997",
         "ec145-plant-opening-astana-2012", "tjk-return-of-uzbek-refugees", "bafa-stops-sig-sauer-pistol-export-2010",
