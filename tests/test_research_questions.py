@@ -1159,3 +1159,82 @@ def test_the_leu_bank_is_a_nuclear_material_store_built_at_the_time_of_the_thesi
     assert len(description) == 1 and "time of writing" not in next(iter(description))
     assert values(real_graph, """
         SELECT ?d WHERE { ?e kz:place facility:iaea-low-enriched-uranium-bank ; kz:eventDate ?d }""") == {"2017-08"}
+
+
+# --- event kinds -----------------------------------------------------------------------------------------
+
+# events whose kind the cited passage does not make clear: a video of abuse, a death in custody, a plan, a
+# survey, a pay rise, a process of work or of courting, a mandate held since a year, a mining of a border …
+EVENTS_WITHOUT_KIND = {
+    "csto-peacekeeping-concept-work-starts-2004", "danebaev-prison-beating-video-2023", "islamists-recruiting-batken-1999",
+    "kaz-drone-production-planned-2013", "kaz-expert-survey-international-organisations-2012", "kaz-military-pay-rise-2023",
+    "kaz-prison-torture-video-2023", "kaz-renunciation-of-nuclear-weapons", "knb-counter-terrorism-mandate-1992",
+    "military-training-in-russia-reopened-1996", "sco-anti-drug-three-level-mechanism-2011",
+    "shymkent-zhumabayev-custody-death-2021", "usa-courting-kaz-afghanistan-2009-2010", "uzb-mining-tjk-border-1999",
+}
+
+
+def test_the_navy_was_founded_in_1993_merged_into_the_coast_guard_in_1996_and_re_established_in_2003(real_graph):
+    # BICC 752-753: "Die kasachischen Seestreitkräfte existieren seit 1993 und wurden 1996 in die Küstenwache
+    # integriert. 2003 wurde die Marine dann erneut als eigenständige Teilstreitkraft aufgestellt."
+    answer = rows(real_graph, """
+        SELECT ?kind ?date WHERE {
+          ?event kz:subject formation:kaz-naval-forces ; kz:eventKind ?kind ; kz:eventDate|kz:startDate ?date }
+        ORDER BY ?date""")
+    assert [(short(kind), date) for kind, date in answer] == [
+        ("event-kind-founding", "1993"), ("event-kind-merger", "1996"), ("event-kind-re-establishment", "2003")]
+    # the merger is about the coast guard too; the re-establishment is a founding for a broader question
+    assert real_graph.query("""
+        ASK { ?e kz:eventKind kzc:event-kind-merger ; kz:subject formation:kaz-naval-forces , formation:kaz-coast-guard }""").askAnswer
+    foundings = values(real_graph, """
+        SELECT ?e WHERE { ?e kz:subject formation:kaz-naval-forces ; kz:eventKind/skos:broader* kzc:event-kind-founding }""")
+    assert {short(e) for e in foundings} == {"kaz-naval-forces-established-1993", "kaz-navy-re-established-2003"}
+    # the navy is what these events are about, not a participant in them
+    assert not real_graph.query("ASK { ?e kz:participant formation:kaz-naval-forces ; kz:eventKind ?k }").askAnswer
+
+
+def test_the_knb_head_dismissed_in_january_2022_is_found_by_kind_and_named_by_the_commentary_only(real_graph):
+    # BICC 936-938: the KNB leadership replaced and the government dismissed after the January 2022 unrest;
+    # commentary 126-129: Masimov removed from office on 8 January 2022 (a partisan source: a claim)
+    dismissals = values(real_graph, """
+        SELECT ?e WHERE { ?e kz:eventKind kzc:event-kind-dismissal ; kz:subject agency:kaz-national-security-committee ;
+                             kz:eventDate ?d FILTER(STR(?d) = "2022") }""")
+    assert {short(e) for e in dismissals} == {"kaz-security-leadership-reshuffle-2022"}
+    answer = rows(real_graph, """
+        SELECT ?person ?day ?source WHERE {
+          ?event kz:eventKind kzc:event-kind-dismissal ; kz:subject agency:kaz-national-security-committee .
+          ?claim a kz:Claim ; kz:about ?event , ?person ; kz:eventDate ?day ; kz:claimedBy ?source .
+          ?person a kz:Person }""")
+    assert answer == [(f"{ID}person/karim-massimov", "2022-01-08", f"{ID}source/commentary-2022")]
+    # the name stays the commentary's claim: no event states it as a plain fact
+    assert not real_graph.query(
+        "ASK { ?e a kz:Event ; kz:eventKind kzc:event-kind-dismissal ; ?p person:karim-massimov }").askAnswer
+
+
+def test_every_event_has_a_kind_except_those_the_text_leaves_open(real_graph):
+    events = values(real_graph, "SELECT ?e WHERE { ?e a kz:Event }")
+    assert len(events) >= 292
+    without = values(real_graph, "SELECT ?e WHERE { ?e a kz:Event FILTER NOT EXISTS { ?e kz:eventKind ?k } }")
+    assert {short(e) for e in without} == EVENTS_WITHOUT_KIND
+    many = values(real_graph, """
+        SELECT ?e WHERE { ?e kz:eventKind ?a , ?b , ?c FILTER(STR(?a) < STR(?b) && STR(?b) < STR(?c)) }""")
+    assert many == set()
+    # exercises and operations have the kind of their class
+    assert not real_graph.query("""
+        ASK { { ?e a kz:MilitaryExercise FILTER NOT EXISTS { ?e kz:eventKind kzc:event-kind-military-exercise } }
+              UNION { ?e a kz:Operation FILTER NOT EXISTS { ?e kz:eventKind kzc:event-kind-operation } } }""").askAnswer
+
+
+def test_the_event_kinds_used_are_concepts_of_the_event_kind_scheme_with_english_and_german_labels(real_graph):
+    used = values(real_graph, "SELECT DISTINCT ?k WHERE { ?e kz:eventKind ?k }")
+    scheme = values(real_graph, "SELECT ?k WHERE { ?k a skos:Concept ; skos:inScheme kzc:event-kind }")
+    assert used and used <= scheme
+    assert len(scheme) <= 36
+    unlabelled = values(real_graph, """
+        SELECT ?k WHERE { ?k skos:inScheme kzc:event-kind .
+          FILTER NOT EXISTS { ?k skos:prefLabel ?en , ?de ; skos:definition ?d
+                              FILTER(lang(?en) = "en" && lang(?de) = "de") } }""")
+    assert unlabelled == set()
+    # a broader kind is in the scheme too
+    assert not real_graph.query("""
+        ASK { ?k skos:inScheme kzc:event-kind ; skos:broader ?b FILTER NOT EXISTS { ?b skos:inScheme kzc:event-kind } }""").askAnswer
