@@ -1169,6 +1169,7 @@ EVENTS_WITHOUT_KIND = {
     "csto-peacekeeping-concept-work-starts-2004", "danebaev-prison-beating-video-2023", "islamists-recruiting-batken-1999",
     "kaz-drone-production-planned-2013", "kaz-expert-survey-international-organisations-2012", "kaz-military-pay-rise-2023",
     "kaz-prison-torture-video-2023", "kaz-renunciation-of-nuclear-weapons", "knb-counter-terrorism-mandate-1992",
+    "sco-information-security-working-group-2006",
     "military-training-in-russia-reopened-1996", "sco-anti-drug-three-level-mechanism-2011",
     "shymkent-zhumabayev-custody-death-2021", "usa-courting-kaz-afghanistan-2009-2010", "uzb-mining-tjk-border-1999",
 }
