@@ -885,7 +885,7 @@ def test_kazakhstan_takes_part_in_the_cis_joint_air_defence_system_as_a_typed_me
 
 
 def test_a_section_heading_does_not_support_the_series_position_of_a_doctrine_priority(real_graph):
-    # dissertation 14329 is the heading "6.2.2 Militärdoktrin vom 10.02.2000": its 2 is a section number
+    # dissertation 14329 is the heading of section 6.2.2 (the doctrine of 10 February 2000): its 2 is a section number
     assert not real_graph.query("""
         ASK { ?p kz:provisionKind kzc:provision-priority ;
                  kz:citation [ kz:lineStart 14329 ; kz:lineEnd 14329 ; kz:supports kz:seriesPosition ] }""").askAnswer
@@ -903,8 +903,7 @@ def test_the_thousands_who_fled_after_osh_2010_are_an_observation_of_the_event(r
 
 
 def test_uzbeks_from_the_ferghana_valley_are_typed_as_the_largest_group_of_central_asian_is_supporters(real_graph):
-    # BICC 1702-1704: "Die größte Gruppe von IS-Unterstützer:innen aus Zentralasien bilden Usbek:innen, meist aus
-    # dem ... Ferghana-Tal"
+    # BICC 1702-1704: Uzbeks, mostly from the Ferghana valley, are the largest group of Central Asian IS supporters
     assert rows(real_graph, """
         SELECT ?a ?from WHERE { ?a a kz:Assessment ; kz:about state:UZB , kzc:threat-extremism ;
                                    kz:place place:ferghana-valley ;
@@ -984,7 +983,7 @@ def test_the_1993_doctrine_assessment_cites_the_text_and_its_footnote_in_one_pas
 # --- second newcomer test: figures, parts of totals, transfer periods, targets -------------------------------
 
 def test_the_19_security_forces_dead_of_january_2022_are_a_part_not_a_third_total(real_graph):
-    # BICC 1270-1271 (USDOS): 238 dead "including 19 law enforcement and military personnel"
+    # BICC 1270-1271 (USDOS): 238 dead, among them 19 from law enforcement and the military
     totals = values(real_graph, """
         SELECT ?v WHERE { ?o kz:subject event:kaz-protests-2022 ; kz:indicator kzc:indicator-fatalities ;
                               kz:value ?v }""")
@@ -1093,7 +1092,7 @@ def test_officers_sentenced_in_2023_are_observations_of_persons_convicted(real_g
 
 
 def test_russia_sold_the_79_btr_80_between_2007_and_2010_a_sale_period_not_delivery_years(real_graph):
-    # BICC 415-416: "verkaufte Russland zwischen 2007 und 2010 ... 79 BTR-80 ... 40 Millionen US-Dollar"
+    # BICC 415-416: Russia sold 79 BTR-80 between 2007 and 2010, for 40 million US dollars
     answer = rows(real_graph, """
         SELECT ?n ?start ?end ?value WHERE { transfer:rus-kaz-btr-80-2007 kz:quantity ?n ; kz:startDate ?start ;
                                               kz:endDate ?end ; kz:value ?value }""")
@@ -1110,7 +1109,7 @@ def test_russia_sold_the_79_btr_80_between_2007_and_2010_a_sale_period_not_deliv
 
 
 def test_kazakhstan_engineering_is_a_complex_of_27_companies_as_an_observation_with_its_passage(real_graph):
-    # BICC 509-510: "ein 2003 gegründeter Verteidigungsindustrie-Komplex von 27 Unternehmen"
+    # BICC 509-510: a defence-industry complex of 27 companies, founded in 2003
     answer = rows(real_graph, """
         SELECT ?n ?from ?to WHERE { ?o kz:subject company:kazakhstan-engineering ;
                                        kz:indicator kzc:indicator-defence-enterprise-count ; kz:value ?n ;
@@ -1120,7 +1119,7 @@ def test_kazakhstan_engineering_is_a_complex_of_27_companies_as_an_observation_w
 
 
 def test_the_first_minesweeper_from_russia_is_first_in_its_series_ordered_2016_and_delivered_2017(real_graph):
-    # BICC 759-760: "Aus Russland wurde 2016 zudem das erste Minensuchboot beschafft"; 419-420: delivered 2017
+    # BICC 759-760: the first minesweeper was procured from Russia in 2016; 419-420: delivered 2017
     assert rows(real_graph, """
         SELECT ?pos ?ordered ?delivered WHERE { transfer:rus-kaz-project-10750-2017 kz:seriesPosition ?pos ;
                                                  kz:orderYear ?ordered ; kz:deliveryEndYear ?delivered }""") == [
@@ -1128,7 +1127,7 @@ def test_the_first_minesweeper_from_russia_is_first_in_its_series_ordered_2016_a
 
 
 def test_the_national_guard_was_the_target_of_the_aktobe_attack_not_a_participant(real_graph):
-    # BICC 995-996: "Angriff Bewaffneter auf Waffengeschäfte und einen Stützpunkt der Nationalgarde"
+    # BICC 995-996: armed men attacked gun shops and a base of the National Guard
     assert values(real_graph, "SELECT ?t WHERE { event:aktobe-attacks-2016 kz:target ?t }") == {
         f"{ID}formation/kaz-national-guard"}
     assert not real_graph.query(
@@ -1149,7 +1148,7 @@ def test_a_value_has_one_quantity_qualifier_estimates_included(real_graph):
 
 
 def test_the_leu_bank_is_a_nuclear_material_store_built_at_the_time_of_the_thesis_and_opened_in_2017(real_graph):
-    # dissertation 15367-15371: offered 2011, "Gegenwärtig wird diese Anlage im Osten des Landes gebaut";
+    # dissertation 15367-15371: offered 2011, under construction in the east of the country at the time of writing;
     # Foreign Office 12: officially inaugurated in August 2017
     assert values(real_graph, """
         SELECT ?k WHERE { facility:iaea-low-enriched-uranium-bank kz:facilityKind ?k }""") == {
@@ -1176,8 +1175,8 @@ EVENTS_WITHOUT_KIND = {
 
 
 def test_the_navy_was_founded_in_1993_merged_into_the_coast_guard_in_1996_and_re_established_in_2003(real_graph):
-    # BICC 752-753: "Die kasachischen Seestreitkräfte existieren seit 1993 und wurden 1996 in die Küstenwache
-    # integriert. 2003 wurde die Marine dann erneut als eigenständige Teilstreitkraft aufgestellt."
+    # BICC 752-753: naval forces since 1993, integrated into the coast guard in 1996, re-established as a service
+    # branch of their own in 2003
     answer = rows(real_graph, """
         SELECT ?kind ?date WHERE {
           ?event kz:subject formation:kaz-naval-forces ; kz:eventKind ?kind ; kz:eventDate|kz:startDate ?date }
