@@ -1176,13 +1176,21 @@ EVENTS_WITHOUT_KIND = {
 
 def test_the_navy_was_founded_in_1993_merged_into_the_coast_guard_in_1996_and_re_established_in_2003(real_graph):
     # BICC 752-753: naval forces since 1993, integrated into the coast guard in 1996, re-established as a service
-    # branch of their own in 2003
+    # branch of their own in 2003; dissertation 14099-14109: dissolved by a decree of 17 November 1997 instead
     answer = rows(real_graph, """
-        SELECT ?kind ?date WHERE {
-          ?event kz:subject formation:kaz-naval-forces ; kz:eventKind ?kind ; kz:eventDate|kz:startDate ?date }
+        SELECT DISTINCT ?kind ?date ?source WHERE {
+          ?event kz:subject formation:kaz-naval-forces ; kz:eventKind ?kind ; kz:eventDate|kz:startDate ?date ;
+                 kz:citation/kz:document ?source }
         ORDER BY ?date""")
-    assert [(short(kind), date) for kind, date in answer] == [
-        ("event-kind-founding", "1993"), ("event-kind-merger", "1996"), ("event-kind-re-establishment", "2003")]
+    assert [(short(kind), date, short(source)) for kind, date, source in answer] == [
+        ("event-kind-founding", "1993", "bicc-country-report-2025"),
+        ("event-kind-merger", "1996", "bicc-country-report-2025"),
+        ("event-kind-dissolution", "1997-11-17", "dissertation-diversification"),
+        ("event-kind-re-establishment", "2003", "bicc-country-report-2025")]
+    # the two accounts of the navy's end disagree, and each says so
+    flagged = values(real_graph, """
+        SELECT ?e WHERE { ?e kz:subject formation:kaz-naval-forces ; kz:flag kzc:flag-source-disagreement }""")
+    assert {short(e) for e in flagged} == {"kaz-navy-integrated-into-coast-guard-1996", "kaz-naval-forces-dissolved-1997"}
     # the merger is about the coast guard too; the re-establishment is a founding for a broader question
     assert real_graph.query("""
         ASK { ?e kz:eventKind kzc:event-kind-merger ; kz:subject formation:kaz-naval-forces , formation:kaz-coast-guard }""").askAnswer
