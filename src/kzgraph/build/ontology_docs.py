@@ -12,7 +12,7 @@ from rdflib import OWL, RDF, RDFS, Graph, URIRef
 from rdflib.namespace import SKOS
 from rdflib.term import Node
 
-from kzgraph.namespaces import CONCEPT, KZ
+from kzgraph.namespaces import KZ
 from kzgraph.store.loading import ONTOLOGY_DIR, load_files
 
 
@@ -75,10 +75,6 @@ def mermaid(graph: Graph) -> str:
     return "\n".join(lines)
 
 
-def _concept(term: Node) -> str:
-    return "kzc:" + str(term)[len(str(CONCEPT)):] if str(term).startswith(str(CONCEPT)) else f"<{term}>"
-
-
 def vocabularies(graph: Graph) -> list[str]:
     """A section per SKOS concept scheme: its concepts with labels, broader concept and definition."""
     out = ["## Vocabularies", "",
@@ -89,14 +85,14 @@ def vocabularies(graph: Graph) -> list[str]:
     schemes = sorted((s for s in graph.subjects(RDF.type, SKOS.ConceptScheme) if isinstance(s, URIRef)),
                      key=lambda s: _text(graph, s, SKOS.prefLabel).lower() or str(s))
     for scheme in schemes:
-        out += [f"### {_text(graph, scheme, SKOS.prefLabel) or _concept(scheme)} (`{_concept(scheme)}`)", ""]
+        out += [f"### {_text(graph, scheme, SKOS.prefLabel) or _name(graph, scheme)} (`{_name(graph, scheme)}`)", ""]
         definition = _text(graph, scheme, SKOS.definition)
         if definition:
             out += [definition, ""]
         out += ["| concept | English | German | broader | definition |", "|---|---|---|---|---|"]
         for concept in sorted(graph.subjects(SKOS.inScheme, scheme), key=str):
-            broader = ", ".join(_concept(b) for b in sorted(graph.objects(concept, SKOS.broader), key=str))
-            out.append(f"| {_concept(concept)} | {_text(graph, concept, SKOS.prefLabel)} | "
+            broader = ", ".join(_name(graph, b) for b in sorted(graph.objects(concept, SKOS.broader), key=str))
+            out.append(f"| {_name(graph, concept)} | {_text(graph, concept, SKOS.prefLabel)} | "
                        f"{_text(graph, concept, SKOS.prefLabel, 'de')} | {broader} | "
                        f"{_text(graph, concept, SKOS.definition)} |")
         out.append("")

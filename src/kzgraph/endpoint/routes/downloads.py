@@ -143,7 +143,7 @@ async def answer(request: Request, text: str, default_graphs: list[str], named_g
         headers["X-Kzgraph-Truncated"] = "true"
         headers["X-Kzgraph-Cut"] = _header(stream.cut)
         if stream.tail() is None:  # CSV or TSV, which cannot say so: left unfinished however short, as a stream
-            return DownloadResponse(_each(held), stream, headers)
+            return DownloadResponse(_rest(held, chunks, stream), stream, headers)
     return Response(b"".join(held) + (stream.tail() or b""), media_type=content_type(stream.media), headers=headers)
 
 
@@ -159,11 +159,6 @@ async def _rest(held: list[bytes], chunks: AsyncIterator[bytes], stream: AnswerS
             yield tail
     finally:
         await stream.aclose()
-
-
-async def _each(held: list[bytes]) -> AsyncIterator[bytes]:
-    for piece in held:
-        yield piece
 
 
 def _disposition(filename: str, media: str) -> str:
