@@ -86,13 +86,14 @@ class Browser:
 def finished_download(folder: Path, before: set[Path], suffix: str, timeout: float = 300) -> Path:
     """The one file with ``suffix`` that appeared in ``folder`` since ``before``, once the browser has finished it.
 
-    Chromium writes into ``*.crdownload`` and may create the final name empty before it renames the partial file
-    over it, so a download is finished only when its file is there and no partial file is left."""
+    Chromium writes into a ``*.crdownload`` partial file and renames it when it is done, so a download is
+    finished only when its file is there and no partial file is left."""
     deadline = time.monotonic() + timeout
     while True:
-        new = set(folder.iterdir()) - before
+        present = set(folder.iterdir())
+        new = present - before
         done = [f for f in new if f.suffix == suffix]
-        if done and not any(f.suffix == ".crdownload" for f in folder.iterdir()):
+        if done and not any(f.suffix == ".crdownload" for f in present):
             if len(done) != 1:
                 raise AssertionError(f"more than one {suffix} file was downloaded: {sorted(f.name for f in done)}")
             return done[0]
