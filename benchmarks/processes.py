@@ -86,12 +86,18 @@ class MemorySampler:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.sample()
-            if self.limit_mb is not None and self.peak > self.limit_mb:
-                self.exceeded = True
-                kill_group(self.pid)
+            if self.check():
                 return
             self._stop.wait(self.interval)
+
+    def check(self) -> bool:
+        """Sample now and, when the sum exceeds the limit, stop the tree; whether the limit was exceeded. A
+        caller checks at the end of a step too, since a step shorter than the interval falls between samples."""
+        self.sample()
+        if self.limit_mb is not None and self.peak > self.limit_mb and not self.exceeded:
+            self.exceeded = True
+            kill_group(self.pid)
+        return self.exceeded
 
     def sample(self) -> float:
         now = resident_mb(self.pid)

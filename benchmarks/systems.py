@@ -142,7 +142,7 @@ class PipeSystem(System):
             self.close()
             raise TimedOut(f"{doing}: did not finish in {timeout:.0f} s (peak {peak:,.0f} MB)")
         line = self.process.stdout.readline()
-        if not line:
+        if not line or self.sampler.check():  # an answer within the interval is checked against the limit too
             self.close()
             if self.sampler.exceeded:
                 raise TimedOut(f"{doing}: stopped at {self.sampler.peak:,.0f} MB, over the memory limit")
